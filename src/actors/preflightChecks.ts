@@ -1,0 +1,66 @@
+// The prestart checks behind the preflight machine's `runCheck` actor. Each check throws an
+// Error whose message is what the operator reads, naming the file, directory or value at fault.
+import { accessSync, constants, statSync } from 'node:fs';
+import { fromPromise } from 'xstate';
+import { stageIdOf } from './stageId.js';
+import type { PreflightCheck } from '../machines/preflight.js';
+import { agentHostname } from './hostname.js';
+import { isAlive, readPid } from './pidFile.js';
+import type { LogFn } from '../logging/logger.js';
+
+export const MIN_NODE_MAJOR = 20;
+
+export interface PreflightSettings {
+  expectedHostname?: string;
+  hostnameScript?: string;
+  pidFile: string;
+  prefixDir: string;
+  logDir: string;
+  pidDir: string;
+  log: LogFn;
+}
+
+export function createRunCheck(settings: PreflightSettings) {
+  const checks: Record<PreflightCheck, (actorId: string) => Promise<void> | void> = {
+    runtime: () => {
+      const major = Number(process.versions.node.split('.')[0]);
+      if (major < MIN_NODE_MAJOR) throw new Error(`Node.js ${process.versions.node} is too old; ${MIN_NODE_MAJOR} or newer is required`);
+    },
+    hostname: async (actorId) => {
+      const { hostname, scriptProblem } = await agentHostname(settings.hostnameScript);
+      if (scriptProblem) settings.log(actorId, 'warn', scriptProblem);
+      settings.log(actorId, 'info', `Agent hostname: ${hostname}`);
+      if (settings.expectedHostname !== undefined && settings.expectedHostname.toLowerCase() !== hostname) {
+        settings.log(actorId, 'error', `Expected hostname ${settings.expectedHostname} but this agent's hostname is ${hostname}`);
+        throw new Error('Determined hostname does not match expected. Please check agent log for details');
+      }
+    },
+    pidFile: (actorId) => {
+      const pid = readPid(settings.pidFile);
+      if (pid === undefined || pid === process.pid) return;
+      if (isAlive(pid)) throw new Error(`${settings.pidFile} already exists (agent pid ${pid} is running), exiting`);
+      settings.log(actorId, 'warn', `Stale pid file ${settings.pidFile} (pid ${pid} is gone); it will be replaced`);
+    },
+    prefixDir: () => {
+      let isDir = false;
+      try {
+        isDir = statSync(settings.prefixDir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) throw new Error(`Ambari prefix dir ${settings.prefixDir} does not exists, can't continue`);
+    },
+    writableDirs: () => {
+      for (const [key, dir] of [['logdir', settings.logDir], ['piddir', settings.pidDir]] as const) {
+        try {
+          accessSync(dir, constants.W_OK);
+        } catch (err) {
+          throw new Error(`[agent] ${key} ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
+    },
+  };
+  return fromPromise<void, { check: PreflightCheck }>(async ({ input, self }) => {
+    await checks[input.check](stageIdOf(self));
+  });
+}

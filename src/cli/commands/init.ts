@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import getPort from 'get-port';
+import { envFilePath } from '../../config/envFile.js';
+import { ConfigError } from '../../config/errors.js';
+import { configFromText, iniPathFor } from '../../config/loadConfig.js';
+import { SCHEMA } from '../../config/schema.js';
+import { ENV_FILE_TEMPLATE, renderIni } from '../../config/template.js';
+import type { CliArgs } from '../args.js';
+import { EXIT, complain, say } from '../context.js';
+
+/** `ambari-agent init --home DIR`: a complete, commented ini and every directory it names. */
+export async function init(args: CliArgs): Promise<number> {
+  if (!args.home) {
+    complain('ERROR: init needs --home DIR (the directory the new agent lives under)');
+    return EXIT.ERROR;
+  }
+  const home = resolve(args.home);
+  const file = iniPathFor(home);
+  if (existsSync(file) && !args.force) {
+    complain(`ERROR: ${file} already exists; use --force to overwrite it`);
+    return EXIT.ERROR;
+  }
+  const overrides = parseSettings(args.set);
+  const text = renderIni({
+    home,
+    servers: args.servers.length > 0 ? args.servers.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : ['localhost'],
+    urlPort: portArg('--url-port', args.urlPort),
+    securedUrlPort: portArg('--secured-url-port', args.securedUrlPort),
+    pingPort: overrides['agent.ping_port'] !== undefined ? Number(overrides['agent.ping_port']) : await getPort({ host: '0.0.0.0' }),
+    overrides,
+  });
+  // Validate what we are about to write exactly as the agent will read it.
+  const config = configFromText(text, file, home);
+
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  const envFile = envFilePath(dirname(file));
+  if (!existsSync(envFile)) writeFileSync(envFile, ENV_FILE_TEMPLATE);
+  const { agent, security } = config.ini;
+  for (const dir of [agent.logdir, agent.piddir, agent.prefix, agent.cache_dir, security.keysdir]) mkdirSync(dir, { recursive: true });
+  mkdirSync(security.keysdir, { recursive: true, mode: 0o700 });
+
+  say(`Wrote ${file}`);
+  say(`Server(s): ${config.ini.server.hostname}  url_port: ${config.ini.server.url_port}  ping_port: ${agent.ping_port}`);
+  say(`Start this agent with: ambari-agent start --home ${home}`);
+  return EXIT.OK;
+}
+
+function portArg(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new ConfigError(`${flag} '${value}' is not a valid port number (0-65535)`);
+  return Number(value);
+}
+
+/** `--set section.key=value`: the key must be one the agent knows. */
+function parseSettings(settings: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const setting of settings) {
+    const match = /^([a-z_]+)\.([A-Za-z_]+)=(.*)$/.exec(setting);
+    const section = match?.[1] as keyof typeof SCHEMA | undefined;
+    if (!match || !section || !(section in SCHEMA) || !(match[2]! in SCHEMA[section])) {
+      throw new ConfigError(`--set '${setting}': expected section.key=value with a known key (e.g. server.connect_retry_delay=5)`);
+    }
+    result[`${section}.${match[2]}`] = match[3]!;
+  }
+  return result;
+}

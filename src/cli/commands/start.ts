@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { StatusReply } from '../../actors/controlChannel.js';
+import { isAlive, readPid } from '../../actors/pidFile.js';
+import { MIN_NODE_MAJOR } from '../../actors/preflightChecks.js';
+import { confDir } from '../../config/loadConfig.js';
+import { readEnvFile, resolvePassphrase } from '../../config/envFile.js';
+import { agentArgs } from '../args.js';
+import { askAgent, ping } from '../controlClient.js';
+import { EXIT, complain, say, type CommandContext } from '../context.js';
+import { killTree, lastLines, sleep } from '../processes.js';
+
+const WRAPPER_MAIN = fileURLToPath(new URL('../../wrapper/main.js', import.meta.url));
+/** How long `start` waits for the agent to hold its pid file and ping port. */
+export const START_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+export async function start(ctx: CommandContext): Promise<number> {
+  const { paths, config, args } = ctx;
+  say('Verifying Node.js version compatibility...');
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MIN_NODE_MAJOR) {
+    complain(`ERROR: Node.js ${process.versions.node} is too old; ${MIN_NODE_MAJOR} or newer is required`);
+    return EXIT.ERROR;
+  }
+
+  say('Checking for previously running Ambari Agent...');
+  const oldPid = readPid(paths.pidFile);
+  if (oldPid !== undefined) {
+    if (isAlive(oldPid)) {
+      complain('ERROR: ambari-agent already running');
+      complain(`Check ${paths.pidFile} for PID.`);
+      return EXIT.START_FAILED;
+    }
+    say(`${paths.pidFile} found with no process. Removing ${oldPid}...`);
+    rmSync(paths.pidFile, { force: true });
+  }
+  mkdirSync(config.ini.agent.piddir, { recursive: true });
+  mkdirSync(config.ini.agent.logdir, { recursive: true });
+
+  say('Starting ambari-agent');
+  const env = agentEnvironment(ctx);
+  const wrapperArgs = [WRAPPER_MAIN, ...agentArgs(args)];
+  if (args.foreground) return runInForeground(wrapperArgs, env);
+
+  const outOffset = sizeOf(paths.outFile);
+  const out = openSync(paths.outFile, 'a');
+  const wrapper = spawn(process.execPath, wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
+  closeSync(out);
+  wrapper.unref();
+
+  say('Verifying ambari-agent process status...');
+  const outcome = await waitUntilUp(ctx, wrapper);
+  const thisRun = readFrom(paths.outFile, outOffset);
+  if (outcome.kind !== 'up') {
+    if (outcome.kind === 'timeout') {
+      complain(`ERROR: ambari-agent did not hold its pid file and ping port within ${START_TIMEOUT_MS / 1000} s; stopping it`);
+      if (wrapper.pid !== undefined) await killTree(wrapper.pid, 'SIGKILL');
+    }
+    complain(`ERROR: ambari-agent start failed. For more details, see ${paths.outFile}:`);
+    complain('====================');
+    for (const line of lastLines(thisRun, 10)) complain(line);
+    complain('====================');
+    complain(`Agent out at: ${paths.outFile}`);
+    complain(`Agent log at: ${paths.logFile}`);
+    return EXIT.START_FAILED;
+  }
+  for (const line of thisRun.split('\n')) if (line.startsWith('WARNING: ')) say(line);
+  say('Ambari Agent successfully started');
+  say(`Agent PID: ${outcome.pid}`);
+  say(`Agent PID at: ${paths.pidFile}`);
+  say(`Agent out at: ${paths.outFile}`);
+  say(`Agent log at: ${paths.logFile}`);
+  return EXIT.OK;
+}
+
+/** The agent's environment: ours, plus ambari-env.sh for what we lack, plus the passphrase. */
+function agentEnvironment({ config }: CommandContext): NodeJS.ProcessEnv {
+  const fromFile = readEnvFile(confDir(config));
+  const varName = config.ini.security.passphrase_env_var_name;
+  return { ...fromFile, ...process.env, [varName]: resolvePassphrase(varName, process.env, fromFile) };
+}
+
+type Outcome = { kind: 'up'; pid: number } | { kind: 'exited'; code: number | null } | { kind: 'timeout' };
+
+/** Up means: the pid file names a live agent that answers on its control channel and ping port. */
+async function waitUntilUp({ paths }: CommandContext, wrapper: ChildProcess): Promise<Outcome> {
+  let exited: Outcome | undefined;
+  wrapper.on('exit', (code) => (exited = { kind: 'exited', code }));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) return exited;
+    const pid = readPid(paths.pidFile);
+    if (pid !== undefined && isAlive(pid)) {
+      try {
+        const reply = await askAgent<StatusReply>(paths.controlSocket, { cmd: 'status' }, 1000);
+        if (reply.pid === pid && reply.pingPort !== undefined && (await ping(reply.pingPort)) === 'OK') return { kind: 'up', pid };
+      } catch {
+        // Not answering yet: keep polling.
+      }
+    }
+    await sleep(POLL_MS);
+  }
+  return exited ?? { kind: 'timeout' };
+}
+
+/** --foreground: the wrapper runs attached, logs on stdout, and its exit code is ours. */
+function runInForeground(wrapperArgs: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const wrapper = spawn(process.execPath, [...wrapperArgs, '--foreground'], { stdio: 'inherit', env });
+    // Ctrl-C reaches the whole process group; a service manager's SIGTERM reaches only us.
+    const onInt = () => {};
+    const onTerm = () => wrapper.kill('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    wrapper.on('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    return readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}

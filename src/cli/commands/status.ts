@@ -1,0 +1,29 @@
+import type { StatusReply } from '../../actors/controlChannel.js';
+import { isAlive, readPid } from '../../actors/pidFile.js';
+import { askAgent } from '../controlClient.js';
+import { EXIT, say, type CommandContext } from '../context.js';
+
+export async function status({ paths }: CommandContext): Promise<number> {
+  const pid = readPid(paths.pidFile);
+  if (pid === undefined) {
+    say('ambari-agent currently not running');
+    return EXIT.NOT_RUNNING;
+  }
+  if (!isAlive(pid)) {
+    say(`ambari-agent not running. Stale PID File at: ${paths.pidFile}`);
+    return EXIT.STALE_PID;
+  }
+  say(`Found ambari-agent PID: ${pid}`);
+  say('ambari-agent running.');
+  say(`Agent PID at: ${paths.pidFile}`);
+  say(`Agent out at: ${paths.outFile}`);
+  say(`Agent log at: ${paths.logFile}`);
+  try {
+    const reply = await askAgent<StatusReply>(paths.controlSocket, { cmd: 'status' });
+    say(`State: ${reply.state}`);
+    if (reply.activeServer) say(`Server: ${reply.activeServer}`);
+  } catch (err) {
+    say(`State: unknown (${(err as Error).message})`);
+  }
+  return EXIT.OK;
+}

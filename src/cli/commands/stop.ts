@@ -1,0 +1,34 @@
+import { rmSync } from 'node:fs';
+import { isAlive, readPid } from '../../actors/pidFile.js';
+import { EXIT, complain, say, type CommandContext } from '../context.js';
+import { killTree, waitForExit, wrapperOf } from '../processes.js';
+
+// The original polls `kill -0` every 0.1 s, 300 times, before kill -9.
+const GRACEFUL_TRIES = 300;
+const POLL_MS = 100;
+
+export async function stop({ paths }: CommandContext): Promise<number> {
+  const pid = readPid(paths.pidFile);
+  if (pid === undefined) {
+    say(`ambari-agent is not running. No PID found at ${paths.pidFile}`);
+    return EXIT.OK;
+  }
+  if (!isAlive(pid)) {
+    complain(`ERROR: ambari-agent not running. Stale PID File at: ${paths.pidFile}`);
+  } else {
+    say('Stopping ambari-agent');
+    const wrapper = wrapperOf(pid);
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitForExit(pid, GRACEFUL_TRIES, POLL_MS))) {
+      say('Agent not going to die gracefully, going to execute kill -9');
+      await killTree(pid, 'SIGKILL');
+      await waitForExit(pid, 50, POLL_MS);
+    }
+    // The wrapper exits as soon as its agent has; wait for it so nothing outlives `stop`.
+    if (wrapper !== undefined && !(await waitForExit(wrapper, 50, POLL_MS))) await killTree(wrapper, 'SIGKILL');
+  }
+  say(`Removing PID file at ${paths.pidFile}`);
+  rmSync(paths.pidFile, { force: true });
+  say('ambari-agent successfully stopped');
+  return EXIT.OK;
+}

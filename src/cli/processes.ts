@@ -1,0 +1,38 @@
+// Process helpers for the control commands: waiting on pids and finding the wrapper.
+import { readFileSync } from 'node:fs';
+import treeKill from 'tree-kill';
+import { isAlive } from '../actors/pidFile.js';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `kill -0` every `intervalMs` up to `tries` times; true when the process is gone. */
+export async function waitForExit(pid: number, tries: number, intervalMs = 100): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (!isAlive(pid)) return true;
+    await sleep(intervalMs);
+  }
+  return !isAlive(pid);
+}
+
+export function killTree(pid: number, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
+}
+
+/** The agent's parent when it is this project's wrapper (so `stop` can wait for it too). */
+export function wrapperOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 4 (ppid) follows the parenthesised command name, which may itself hold spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    return cmdline.includes('wrapper/main.js') ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function lastLines(text: string, count: number): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.slice(-count);
+}

@@ -1,0 +1,139 @@
+// Turns the ini file into the typed AgentIni: defaults for what is missing, a one-line
+// ConfigError for a value of the wrong type, and the original's DataCleaner clamps.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+import { parseIniText, type RawIni } from './iniFile.js';
+import { SCHEMA, type AgentIni, type KeyKind } from './schema.js';
+
+export interface LoadedConfig {
+  /** Path of the ini file that was (or would have been) read. */
+  file: string;
+  /** `--home` as given ("" when absent). */
+  home: string;
+  ini: AgentIni;
+  /** Operator-facing warnings (missing file, clamped values): logged and shown by `start`. */
+  warnings: string[];
+  /** Every value as read, including keys this agent does not know. */
+  raw: RawIni;
+}
+
+export const INI_RELATIVE_PATH = 'etc/ambari-agent/conf/ambari-agent.ini';
+
+export function iniPathFor(home: string): string {
+  return home ? join(resolve(home), INI_RELATIVE_PATH) : `/${INI_RELATIVE_PATH}`;
+}
+
+/** Paths in the ini that are directories or files; relative ones are taken from the home dir. */
+const PATH_KEYS: Array<[keyof AgentIni, string]> = [
+  ['agent', 'logdir'],
+  ['agent', 'piddir'],
+  ['agent', 'prefix'],
+  ['agent', 'cache_dir'],
+  ['agent', 'system_resource_overrides'],
+  ['security', 'keysdir'],
+];
+
+export function loadConfig(home = ''): LoadedConfig {
+  const file = iniPathFor(home);
+  if (!existsSync(file)) return configFromText(undefined, file, home);
+  try {
+    return configFromText(readFileSync(file, 'utf8'), file, home);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Parses and types ini text (undefined: the file is missing, defaults apply). */
+export function configFromText(text: string | undefined, file: string, home = ''): LoadedConfig {
+  const warnings: string[] = [];
+  let raw: RawIni = {};
+  if (text === undefined) warnings.push(`No config found at ${file}, use default`);
+  else raw = parseIniText(text, file);
+  const ini = typedIni(raw, file);
+  const base = home ? resolve(home) : process.cwd();
+  for (const [section, key] of PATH_KEYS) {
+    const values = ini[section] as Record<string, unknown>;
+    const value = values[key];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) values[key] = resolve(base, value);
+  }
+  warnings.push(...applyClamps(ini));
+  return { file, home, ini, warnings, raw };
+}
+
+function typedIni(raw: RawIni, file: string): AgentIni {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const [section, keys] of Object.entries(SCHEMA)) {
+    const given = raw[section] ?? {};
+    const out: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(keys)) {
+      const text = given[key.toLowerCase()];
+      out[key] = text === undefined ? cloneDefault(spec.default) : coerce(text, spec.kind, spec.default === undefined, file, section, key);
+    }
+    result[section] = out;
+  }
+  return result as AgentIni;
+}
+
+function cloneDefault(value: unknown): unknown {
+  return Array.isArray(value) ? [...value] : value;
+}
+
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false,
+};
+
+function coerce(text: string, kind: KeyKind, optional: boolean, file: string, section: string, key: string): unknown {
+  const value = text.trim();
+  const bad = (expected: string) =>
+    new ConfigError(`${file}: [${section}] ${key} = '${text}' is not ${expected}`);
+  if (value === '' && optional) return undefined;
+  switch (kind) {
+    case 'string':
+      return value;
+    case 'list':
+      return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    case 'int':
+      if (!/^-?\d+$/.test(value)) throw bad('a whole number');
+      return Number(value);
+    case 'port': {
+      if (!/^\d+$/.test(value) || Number(value) > 65535) throw bad('a valid port number (0-65535)');
+      return Number(value);
+    }
+    case 'bool': {
+      const word = BOOLEAN_WORDS[value.toLowerCase()];
+      if (word === undefined) throw bad('a boolean (true/false, 1/0, yes/no, on/off)');
+      return word;
+    }
+  }
+}
+
+// The original DataCleaner's limits: it never runs more often than hourly, never deletes files
+// younger than a day, and caps the size budget at 10 000 MB.
+const MIN_CLEANUP_MAX_AGE = 86400;
+const MIN_CLEANUP_INTERVAL = 3600;
+const MAX_CLEANUP_SIZE_MB = 10000;
+
+function applyClamps(ini: AgentIni): string[] {
+  const warnings: string[] = [];
+  const agent = ini.agent;
+  if (agent.data_cleanup_max_age < MIN_CLEANUP_MAX_AGE) {
+    warnings.push(`The minimum value allowed for data_cleanup_max_age is 1 day. Setting data_cleanup_max_age to ${MIN_CLEANUP_MAX_AGE}.`);
+    agent.data_cleanup_max_age = MIN_CLEANUP_MAX_AGE;
+  }
+  if (agent.data_cleanup_interval > 0 && agent.data_cleanup_interval < MIN_CLEANUP_INTERVAL) {
+    warnings.push(`The minimum value allowed for data_cleanup_interval is 1 hour. Setting data_cleanup_interval to ${MIN_CLEANUP_INTERVAL}.`);
+    agent.data_cleanup_interval = MIN_CLEANUP_INTERVAL;
+  }
+  if (agent.data_cleanup_max_size_MB > MAX_CLEANUP_SIZE_MB) {
+    warnings.push(`The maximum value allowed for data_cleanup_max_size_MB is 10000 MB (10 GB). Setting data_cleanup_max_size_MB to ${MAX_CLEANUP_SIZE_MB}.`);
+    agent.data_cleanup_max_size_MB = MAX_CLEANUP_SIZE_MB;
+  }
+  return warnings;
+}
+
+/** Directory holding the ini; ambari-env.sh lives beside it. */
+export function confDir(config: LoadedConfig): string {
+  return dirname(config.file);
+}

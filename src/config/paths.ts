@@ -1,0 +1,40 @@
+// File locations derived from the ini, shared by the CLI, the wrapper and the agent process.
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+import type { AgentIni } from './schema.js';
+
+export interface AgentPaths {
+  pidFile: string;
+  outFile: string;
+  logFile: string;
+  /** Unix socket of the local control channel (status, state dumps). */
+  controlSocket: string;
+}
+
+// sun_path holds 108 bytes on Linux; deep homes fall back to a name derived from the pid dir.
+const MAX_SOCKET_PATH = 100;
+
+export function agentPaths(ini: AgentIni): AgentPaths {
+  const piddir = ini.agent.piddir;
+  const logdir = ini.agent.logdir;
+  let controlSocket = join(piddir, 'ambari-agent.sock');
+  if (Buffer.byteLength(controlSocket) > MAX_SOCKET_PATH) {
+    const digest = createHash('sha256').update(resolve(piddir)).digest('hex').slice(0, 16);
+    controlSocket = join(tmpdir(), `ambari-agent-${digest}.sock`);
+  }
+  return {
+    pidFile: join(piddir, 'ambari-agent.pid'),
+    outFile: join(logdir, 'ambari-agent.out'),
+    logFile: join(logdir, 'ambari-agent.log'),
+    controlSocket,
+  };
+}
+
+/** The control script refuses a piddir, logdir or keysdir that is empty or resolves to `/`. */
+export function checkControlDirs(ini: AgentIni): void {
+  for (const dir of [ini.agent.piddir, ini.agent.logdir, ini.security.keysdir]) {
+    if (!dir || resolve(dir) === '/') throw new ConfigError(`path ${dir || '""'} not valid`);
+  }
+}

@@ -1,0 +1,87 @@
+// The ini `ambari-agent init` writes: every key of the schema, with a short comment where the
+// key is not self-explanatory, and every path placed under the chosen home directory.
+import { join } from 'node:path';
+import { SCHEMA, type SectionName } from './schema.js';
+
+const COMMENTS: Record<string, string> = {
+  'server.hostname': 'Ambari server(s): a comma-separated list, tried in order',
+  'server.url_port': 'HTTPS port for registration probes (/ca) and certificate signing',
+  'server.secured_url_port': 'WSS port of the STOMP agent endpoint (/agent/stomp/v1)',
+  'server.connect_retry_delay': 'Seconds between tries while a server does not answer',
+  'agent.prefix': 'Working dir for command files; the data cleaner works only below it',
+  'agent.ping_port': 'Held for the agent\'s lifetime: the machine-wide lock, answers "OK"',
+  'agent.data_cleanup_interval': 'Seconds between clean-ups (0 disables; at least 3600)',
+  'agent.data_cleanup_max_age': 'Seconds before command files are deleted (at least 86400)',
+  'agent.data_cleanup_max_size_MB': 'Size budget of command files, oldest deleted first (at most 10000)',
+  'agent.hostname_script': 'Executable printing this host\'s name (default: the FQDN)',
+  'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
+  'heartbeat.dirs': 'Directories whose existence is reported (comma list)',
+};
+
+export interface TemplateOptions {
+  home: string;
+  servers: string[];
+  urlPort?: number;
+  securedUrlPort?: number;
+  pingPort: number;
+  /** Extra `section.key=value` settings, already validated against the schema. */
+  overrides: Record<string, string>;
+}
+
+export function homePaths(home: string) {
+  return {
+    logdir: join(home, 'var/log/ambari-agent'),
+    piddir: join(home, 'var/run/ambari-agent'),
+    prefix: join(home, 'var/lib/ambari-agent/data'),
+    cache_dir: join(home, 'var/lib/ambari-agent/cache'),
+    keysdir: join(home, 'var/lib/ambari-agent/keys'),
+    system_resource_overrides: join(home, 'etc/resource_overrides'),
+  };
+}
+
+export function renderIni(options: TemplateOptions): string {
+  const paths = homePaths(options.home);
+  const chosen: Record<string, string> = {
+    'server.hostname': options.servers.join(','),
+    'agent.ping_port': String(options.pingPort),
+    'agent.logdir': paths.logdir,
+    'agent.piddir': paths.piddir,
+    'agent.prefix': paths.prefix,
+    'agent.cache_dir': paths.cache_dir,
+    'agent.system_resource_overrides': paths.system_resource_overrides,
+    'security.keysdir': paths.keysdir,
+    ...(options.urlPort !== undefined ? { 'server.url_port': String(options.urlPort) } : {}),
+    ...(options.securedUrlPort !== undefined ? { 'server.secured_url_port': String(options.securedUrlPort) } : {}),
+    ...options.overrides,
+  };
+  const lines = [
+    '# ambari-agent.ini, written by `ambari-agent init`.',
+    `# Every path below lies under ${options.home}; run this agent with --home ${options.home}.`,
+    '',
+  ];
+  for (const [section, keys] of Object.entries(SCHEMA) as Array<[SectionName, Record<string, { default: unknown }>]>) {
+    lines.push(`[${section}]`);
+    for (const [key, spec] of Object.entries(keys)) {
+      const name = `${section}.${key}`;
+      if (COMMENTS[name]) lines.push(`# ${COMMENTS[name]}`);
+      const value = chosen[name] ?? defaultText(spec.default);
+      lines.push(value === undefined ? `#${key}=` : `${key}=${value}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function defaultText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+export const ENV_FILE_TEMPLATE = `# ambari-env.sh: environment for the agent, read as simple KEY=VALUE lines
+# (a leading "export" is allowed; nothing is evaluated by a shell).
+# The variable named by [security] passphrase_env_var_name (AMBARI_PASSPHRASE) is the
+# passphrase used when the agent asks the server to sign its certificate; the process
+# environment wins over this file, and "DEV" is used when neither sets it.
+#export AMBARI_PASSPHRASE=DEV
+`;

@@ -1,0 +1,138 @@
+// The agent process (main.py's role): config, logging, signals, then the root supervisor
+// actor, which drives the agent to `connected` or `stopped`. Started by the wrapper.
+import { parseArgs } from 'node:util';
+import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/loadConfig.js';
+import { agentPaths } from '../config/paths.js';
+import { SUPERVISOR_SYSTEM_ID } from '../actors/controlChannel.js';
+import { removePidFileIfOwned } from '../actors/pidFile.js';
+import { describeActor, formatActorTree } from '../introspection/actorTree.js';
+import { createAgentLogger, levelFromIni, type AgentLogger } from '../logging/logger.js';
+import { AGENT_VERSION } from '../version.js';
+import { daemonMachine, supervisorInput } from './wiring.js';
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      home: { type: 'string', default: '' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      'expected-hostname': { type: 'string', short: 'e' },
+      foreground: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+
+  let config;
+  try {
+    config = loadConfig(values.home);
+  } catch (err) {
+    if (err instanceof ConfigError) fatalBeforeLogging(err.message);
+    throw err;
+  }
+  const paths = agentPaths(config.ini);
+  let logger: AgentLogger;
+  try {
+    logger = createAgentLogger({
+      file: paths.logFile,
+      level: values.verbose ? 'debug' : levelFromIni(config.ini.agent.loglevel),
+      alsoStdout: values.foreground,
+    });
+  } catch (err) {
+    fatalBeforeLogging(`cannot open log file ${paths.logFile}: ${(err as Error).message}`);
+  }
+  const { log } = logger;
+
+  log('agent', 'info', `Starting ambari-agent ${AGENT_VERSION} (pid ${process.pid}, node ${process.versions.node}), config ${config.file}`);
+  for (const warning of config.warnings) {
+    log('config', 'warn', warning);
+    process.stderr.write(`WARNING: ${warning}\n`);
+  }
+  if (config.ini.agent.ulimit_open_files !== undefined) {
+    log('config', 'warn', `[agent] ulimit_open_files=${config.ini.agent.ulimit_open_files} is not applied by this agent; set the limit in its service manager (e.g. systemd LimitNOFILE)`);
+  }
+  if (config.ini.logging.syslog_enabled) {
+    log('config', 'warn', '[logging] syslog_enabled=1 is not supported by this agent; logs go to the log file only');
+  }
+
+  const root = createActor(daemonMachine({ config, paths, log, expectedHostname: values['expected-hostname'] }), {
+    id: SUPERVISOR_SYSTEM_ID,
+    systemId: SUPERVISOR_SYSTEM_ID,
+    input: supervisorInput({ config, paths, log }),
+    inspect: transitionLogger(logger),
+  });
+
+  // Deferred one turn so the inspection of the final transition is logged before we go.
+  const exit = (code: number) =>
+    setImmediate(() => {
+      logger.close();
+      process.exit(code);
+    });
+
+  root.subscribe({
+    complete: () => {
+      const { exitCode, error } = root.getSnapshot().output ?? { exitCode: 1, error: 'no output' };
+      if (error) process.stderr.write(`ERROR: ${error}\n`);
+      log('agent', 'info', `Cleanup finished, exiting with code:${exitCode}`);
+      exit(exitCode);
+    },
+    error: (err) => {
+      // The supervisor itself broke: log it, release what is ours, exit non-zero.
+      log('supervisor', 'error', `Supervisor crashed: ${(err as Error)?.stack ?? String(err)}`);
+      process.stderr.write(`ERROR: supervisor crashed: ${(err as Error)?.message ?? String(err)}\n`);
+      removePidFileIfOwned(paths.pidFile, process.pid);
+      exit(1);
+    },
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      log('agent', 'info', `Ambari-agent received ${SIGNAL_NUMBERS[signal]} signal, stopping...`);
+      root.send({ type: 'STOP', reason: `received ${signal}` });
+    });
+  }
+  process.on('SIGUSR1', () => {
+    const tree = formatActorTree(describeActor(root as AnyActorRef));
+    log('agent', 'info', `*** ACTOR TREE - START ***\n${tree}\n*** ACTOR TREE - END ***`);
+  });
+  process.on('SIGUSR2', () => {
+    const level = logger.toggleDebug();
+    log('agent', level === 'debug' ? 'debug' : 'info', `Log level is now ${level.toUpperCase()}`);
+  });
+  const fatal = (err: unknown) => {
+    log('agent', 'error', `Unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    if (root.getSnapshot().status === 'active') root.send({ type: 'FATAL', error: (err as Error)?.message ?? String(err) });
+    else exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+
+  root.start();
+}
+
+/** Logs every state change, tagged with the actor that changed: INFO for the root, DEBUG below. */
+function transitionLogger(logger: AgentLogger) {
+  const last = new Map<string, string>();
+  return (event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot') return;
+    const snapshot = event.snapshot as { value?: unknown; status?: string };
+    if (snapshot.value === undefined) return;
+    const value = typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
+    const key = event.actorRef.sessionId;
+    const before = last.get(key);
+    if (before === value) return;
+    last.set(key, value);
+    const ref = event.actorRef as AnyActorRef;
+    const isRoot = ref.sessionId === event.rootId;
+    logger.log(ref.id, isRoot ? 'info' : 'debug', before === undefined ? `state ${value}` : `state ${before} -> ${value}`);
+  };
+}
+
+function fatalBeforeLogging(message: string): never {
+  process.stderr.write(`ERROR: ${message}\n`);
+  process.exit(1);
+}
+
+main();

@@ -1,0 +1,198 @@
+// The root supervisor: main.py's start-up order as states, each stage its own child actor.
+//
+//   preflight -> lockingPort -> daemonizing -> discovering -> connected
+//   any of them --STOP / FATAL / a stage's failure--> stopping -> stopped (final)
+//
+// Long-lived children (dataCleaner, pingPort, controlChannel) are spawned and live across
+// states; one-shot stages (preflight, daemonize, discovery) are invoked by their state and
+// cancelled by leaving it. The output of `stopped` carries the process exit code.
+import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
+import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
+import { daemonizeMachine } from './daemonize.js';
+import { discoveryMachine } from './discovery.js';
+import { logNowhere, type LogParams } from './logParams.js';
+import { pingPortMachine } from './pingPort.js';
+import { preflightMachine } from './preflight.js';
+
+export interface SupervisorInput {
+  pidFile: string;
+  pingPort: number;
+  servers: string[];
+  urlPort: number;
+  retryDelaySeconds: number;
+  /** Absent when data_cleanup_interval <= 0: no cleaner is started. */
+  cleaner?: DataCleanerInput;
+}
+
+/**
+ * Events the supervisor takes from outside: STOP (a signal), FATAL (an error that escaped
+ * every actor, caught by the daemon's last-resort handler). Children talk to it with
+ * PING_PORT.BOUND / PING_PORT.FAILED and XState's own done/error events.
+ */
+export type SupervisorEvent = { type: 'STOP'; reason: string } | { type: 'FATAL'; error: string } | AnyEventObject;
+
+export interface SupervisorOutput {
+  exitCode: number;
+  error?: string;
+}
+
+export interface SupervisorContext extends SupervisorInput {
+  exitCode: number;
+  error?: string;
+  stopReason?: string;
+  boundPort?: number;
+  pid?: number;
+  activeServer?: string;
+  /** Restarts of long-lived children after unexpected errors, per child id. */
+  restarts: Record<string, number>;
+}
+
+/** A child that keeps failing is not restarted for ever: past this, the agent stops with code 1. */
+export const MAX_CHILD_RESTARTS = 5;
+
+export const supervisorMachine = setup({
+  types: {
+    input: {} as SupervisorInput,
+    context: {} as SupervisorContext,
+    // Children speak to the root with XState's done/error events and their own; kept open here.
+    events: {} as AnyEventObject,
+    output: {} as SupervisorOutput,
+  },
+  actors: {
+    preflight: preflightMachine,
+    dataCleaner: dataCleanerMachine,
+    pingPort: pingPortMachine,
+    daemonize: daemonizeMachine,
+    discovery: discoveryMachine,
+    controlChannel: fromCallback(() => {
+      throw new Error('controlChannel must be provided');
+    }),
+    shutdown: fromPromise<void, { pidFile: string }>(async () => {
+      throw new Error('shutdown must be provided');
+    }),
+  },
+  actions: {
+    log: logNowhere as (args: unknown, params: LogParams) => void,
+    fail: assign(({ event }) => ({ exitCode: 1, error: failureText(event) })),
+    logFailure: enqueueActions(({ event, enqueue }) => {
+      enqueue({ type: 'log', params: { level: 'error', msg: failureText(event) } });
+    }),
+    logStop: enqueueActions(({ event, enqueue }) => {
+      enqueue({ type: 'log', params: { level: 'info', msg: `Stopping: ${String(event.reason)}` } });
+    }),
+    spawnCleaner: enqueueActions(({ context, enqueue }) => {
+      if (context.cleaner) enqueue.spawnChild('dataCleaner', { id: 'dataCleaner', input: context.cleaner });
+    }),
+    spawnPingPort: spawnChild('pingPort', { id: 'pingPort', input: ({ context }) => ({ port: context.pingPort }) }),
+    spawnControlChannel: spawnChild('controlChannel', { id: 'controlChannel' }),
+    countRestart: assign({
+      restarts: ({ context, event }) => ({ ...context.restarts, [childIdOf(event)]: (context.restarts[childIdOf(event)] ?? 0) + 1 }),
+    }),
+  },
+  guards: {
+    mayRestart: ({ context, event }) => (context.restarts[childIdOf(event)] ?? 0) < MAX_CHILD_RESTARTS,
+    preflightPassed: ({ event }) => Boolean(event.output?.ok),
+    pidWritten: ({ event }) => event.output?.pid !== undefined,
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => ({ ...input, exitCode: 0, restarts: {} }),
+  initial: 'preflight',
+  on: {
+    STOP: { target: '.stopping', actions: [assign({ stopReason: ({ event }) => String(event.reason) }), 'logStop'] },
+    FATAL: { target: '.stopping', actions: ['fail', 'logFailure'] },
+    // Long-lived children that fail unexpectedly are restarted a few times, then the agent stops.
+    'xstate.error.actor.dataCleaner': [
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('dataCleaner'), 'spawnCleaner'] },
+      { target: '.stopping', actions: ['fail', 'logFailure'] },
+    ],
+    'CONTROL_CHANNEL.FAILED': [
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'spawnControlChannel'] },
+      { target: '.stopping', actions: ['fail', 'logFailure'] },
+    ],
+    'xstate.error.actor.controlChannel': [
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'spawnControlChannel'] },
+      { target: '.stopping', actions: ['fail', 'logFailure'] },
+    ],
+    // Without the ping port the agent holds no lock: it must not go on.
+    'xstate.error.actor.pingPort': { target: '.stopping', actions: ['fail', 'logFailure'] },
+  },
+  states: {
+    preflight: {
+      invoke: {
+        id: 'preflight',
+        src: 'preflight',
+        input: {},
+        onDone: [{ guard: 'preflightPassed', target: 'lockingPort' }, { target: 'stopping', actions: 'fail' }],
+        onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
+      },
+    },
+    lockingPort: {
+      entry: ['spawnCleaner', 'spawnPingPort'],
+      on: {
+        'PING_PORT.BOUND': { target: 'daemonizing', actions: assign({ boundPort: ({ event }) => Number(event.port) }) },
+        'PING_PORT.FAILED': { target: 'stopping', actions: ['fail', 'logFailure'] },
+      },
+    },
+    daemonizing: {
+      invoke: {
+        id: 'daemonize',
+        src: 'daemonize',
+        input: ({ context }) => ({ pidFile: context.pidFile }),
+        onDone: [
+          { guard: 'pidWritten', target: 'discovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel'] },
+          { target: 'stopping', actions: ['fail', 'logFailure'] },
+        ],
+        onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
+      },
+    },
+    discovering: {
+      invoke: {
+        id: 'discovery',
+        src: 'discovery',
+        input: ({ context }) => ({ servers: context.servers, urlPort: context.urlPort, retryDelaySeconds: context.retryDelaySeconds }),
+        onDone: { target: 'connected', actions: assign({ activeServer: ({ event }) => event.output.server }) },
+        onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
+      },
+    },
+    // Reached the active server. The protocol threads (registration, heartbeat, command
+    // queue, reporters) will be this state's children.
+    connected: {},
+    stopping: {
+      on: { STOP: {}, FATAL: {} },
+      // Reverse order of start; the control channel stays to answer `status` until the end.
+      entry: [stopChild('pingPort'), stopChild('dataCleaner')],
+      invoke: {
+        id: 'shutdown',
+        src: 'shutdown',
+        input: ({ context }) => ({ pidFile: context.pidFile }),
+        onDone: 'stopped',
+        onError: { target: 'stopped', actions: 'logFailure' },
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: stopChild('controlChannel'),
+    },
+  },
+  output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
+});
+
+function childIdOf(event: AnyEventObject): string {
+  if (event.type === 'CONTROL_CHANNEL.FAILED') return 'controlChannel';
+  return event.type.replace(/^xstate\.(error|done)\.actor\./, '');
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One line saying why the agent is stopping, from whichever event made it stop. */
+export function failureText(event: AnyEventObject): string {
+  if (event.type === 'FATAL') return `Unexpected error: ${String(event.error)}`;
+  if (event.type === 'CONTROL_CHANNEL.FAILED') return String(event.error);
+  if (event.type === 'PING_PORT.FAILED') return `Failed to start ping port listener of: ${String(event.error)}`;
+  if (event.type.startsWith('xstate.done.actor.')) return String(event.output?.error ?? `${childIdOf(event)} failed`);
+  if (event.type.startsWith('xstate.error.actor.')) return `Actor ${childIdOf(event)} failed: ${errorText(event.error)}`;
+  return `${event.type} failed`;
+}
