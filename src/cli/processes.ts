@@ -25,7 +25,7 @@ export function wrapperOf(pid: number): number | undefined {
     // Field 4 (ppid) follows the parenthesised command name, which may itself hold spaces.
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
-    return cmdline.includes('wrapper/main.js') ? ppid : undefined;
+    return cmdline.includes('ambari-agent-wrapper') ? ppid : undefined;
   } catch {
     return undefined;
   }

@@ -73,7 +73,8 @@ export function parseIniText(text: string, file: string): RawIni {
   return result;
 }
 
-function foldContinuation(parts: string[]): string {
+/** A value given over several lines, as one comma list (the only multi-line values Ambari has). */
+export function foldContinuation(parts: string[]): string {
   return parts
     .flatMap((part) => part.split(','))
     .map((item) => item.trim())

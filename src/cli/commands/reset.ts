@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { foldContinuation } from '../../config/iniFile.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 
 export async function reset({ args, config, paths }: CommandContext): Promise<number> {
@@ -54,7 +55,7 @@ export function setServerHostname(text: string, host: string): { text: string; p
     // Drop continuation lines of the old value.
     let end = i + 1;
     while (end < lines.length && /^\s+\S/.test(lines[end]!)) end++;
-    const previous = [match[1]!.trim(), ...lines.slice(i + 1, end).map((l) => l.trim())].filter(Boolean).join(',');
+    const previous = foldContinuation([match[1]!, ...lines.slice(i + 1, end)]);
     lines.splice(i, end - i, `hostname=${host}`);
     return { text: lines.join('\n'), previous };
   }

@@ -12,7 +12,9 @@ import { askAgent, ping } from '../controlClient.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 import { killTree, lastLines, sleep } from '../processes.js';
 
-const WRAPPER_MAIN = fileURLToPath(new URL('../../wrapper/main.js', import.meta.url));
+/** The restart-on-77 wrapper (POSIX sh) and the agent process it runs. */
+export const WRAPPER = fileURLToPath(new URL('../../../bin/ambari-agent-wrapper', import.meta.url));
+const AGENT_MAIN = fileURLToPath(new URL('../../daemon/main.js', import.meta.url));
 /** How long `start` waits for the agent to hold its pid file and ping port. */
 export const START_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
@@ -42,12 +44,12 @@ export async function start(ctx: CommandContext): Promise<number> {
 
   say('Starting ambari-agent');
   const env = agentEnvironment(ctx);
-  const wrapperArgs = [WRAPPER_MAIN, ...agentArgs(args)];
+  const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, AGENT_MAIN, ...agentArgs(args)];
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
   const outOffset = sizeOf(paths.outFile);
   const out = openSync(paths.outFile, 'a');
-  const wrapper = spawn(process.execPath, wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
+  const wrapper = spawn('/bin/sh', wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   wrapper.unref();
 
@@ -109,7 +111,7 @@ async function waitUntilUp({ paths }: CommandContext, wrapper: ChildProcess): Pr
 /** --foreground: the wrapper runs attached, logs on stdout, and its exit code is ours. */
 function runInForeground(wrapperArgs: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const wrapper = spawn(process.execPath, [...wrapperArgs, '--foreground'], { stdio: 'inherit', env });
+    const wrapper = spawn('/bin/sh', [...wrapperArgs, '--foreground'], { stdio: 'inherit', env });
     // Ctrl-C reaches the whole process group; a service manager's SIGTERM reaches only us.
     const onInt = () => {};
     const onTerm = () => wrapper.kill('SIGTERM');

@@ -1,0 +1,40 @@
+// `npm run demo`: the dev server plus one agent in a fresh home under .demo/, the agent in the
+// foreground so its log shows it going from preflight to connected. Ctrl-C stops both.
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const demo = join(root, '.demo');
+const home = join(demo, 'agent');
+
+rmSync(home, { recursive: true, force: true });
+const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--data-dir', join(demo, 'server')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+server.on('exit', (code) => {
+  if (code) {
+    console.error(`ambari-dev-server exited with code ${code}`);
+    process.exit(code);
+  }
+});
+const ready = await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', (line) => resolve(JSON.parse(line))));
+console.log(`dev server: https://127.0.0.1:${ready.url_port} (data in ${join(demo, 'server')})`);
+
+const agentCli = join(root, 'bin/ambari-agent');
+const init = spawnSync(process.execPath, [agentCli, 'init', '--home', home, '--server', '127.0.0.1', '--url-port', String(ready.url_port), '--set', 'server.connect_retry_delay=2'], { stdio: 'inherit' });
+if (init.status !== 0) {
+  server.kill('SIGTERM');
+  process.exit(init.status ?? 1);
+}
+console.log('agent: starting in the foreground (Ctrl-C stops agent and server)\n');
+const agent = spawn(process.execPath, [agentCli, 'start', '--foreground', '--home', home], { stdio: 'inherit' });
+// Ctrl-C reaches every process of the terminal's group; we only wait for the agent to finish.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => agent.kill('SIGTERM'));
+agent.on('exit', (code) => {
+  server.kill('SIGTERM');
+  server.once('exit', () => process.exit(code ?? 0));
+});

@@ -1,0 +1,118 @@
+// Signals sent straight to the agent pid (not through `stop`).
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  alive, cleanup, cli, homeFiles, logText, newHome, parentPid, processesMentioning, readPidFile, startAgent, waitFor, waitForLog,
+} from './helpers.js';
+
+afterEach(cleanup);
+
+async function runningAgent(set: string[] = []) {
+  const home = await newHome({ set: ['server.connect_retry_delay=1', ...set] });
+  const started = await startAgent(home);
+  expect(started.code, started.output).toBe(0);
+  const pid = readPidFile(home)!;
+  const wrapper = parentPid(pid)!;
+  expect(alive(pid)).toBe(true);
+  expect(alive(wrapper)).toBe(true);
+  return { home, pid, wrapper };
+}
+
+describe.each([
+  ['SIGTERM', 15],
+  ['SIGINT', 2],
+] as const)('%s to the agent', (signal, number) => {
+  it(`stops the agent and its wrapper, removes the pid file and logs "received ${number} signal"`, async () => {
+    const { home, pid, wrapper } = await runningAgent();
+    process.kill(pid, signal);
+    await waitFor(() => !alive(pid) && !alive(wrapper), { timeoutMs: 15000, what: 'agent and wrapper to exit' });
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+    expect(processesMentioning(home)).toEqual([]);
+    const log = logText(home);
+    expect(log).toContain(`Ambari-agent received ${number} signal, stopping...`);
+    expect(log).toMatch(/Cleanup finished, exiting with code:0/);
+
+    const status = await cli(['status', '--home', home]);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain('ambari-agent currently not running');
+  });
+});
+
+describe('agent crash and wrapper signals', () => {
+  it('SIGKILL of the agent: the wrapper exits, the pid file is stale (status 2), stop cleans it, start works again', async () => {
+    const { home, pid, wrapper } = await runningAgent();
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !alive(pid) && !alive(wrapper), { timeoutMs: 15000, what: 'agent and wrapper to exit' });
+    expect(readPidFile(home)).toBe(pid);
+
+    const status = await cli(['status', '--home', home]);
+    expect(status.code).toBe(2);
+    expect(status.output).toContain(`Stale PID File at: ${homeFiles(home).pidFile}`);
+
+    const stopped = await cli(['stop', '--home', home]);
+    expect(stopped.code, stopped.output).toBe(0);
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+    expect((await cli(['status', '--home', home])).code).toBe(3);
+
+    const again = await startAgent(home);
+    expect(again.code, again.output).toBe(0);
+    expect(again.pid).not.toBe(pid);
+    expect(alive(again.pid!)).toBe(true);
+  });
+
+  it('SIGTERM to the wrapper is passed on to the agent: both exit and the pid file goes', async () => {
+    const { home, pid, wrapper } = await runningAgent();
+    process.kill(wrapper, 'SIGTERM');
+    await waitFor(() => !alive(pid) && !alive(wrapper), { timeoutMs: 15000, what: 'agent and wrapper to exit' });
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+    expect(logText(home)).toContain('Ambari-agent received 15 signal, stopping...');
+    expect(processesMentioning(home)).toEqual([]);
+  });
+});
+
+describe('SIGUSR1 / SIGUSR2', () => {
+  it('SIGUSR1 dumps the actor tree into the log and the agent keeps running', async () => {
+    const { home, pid, wrapper } = await runningAgent();
+    // Let the first discovery probe fail so discovery sits in its retry wait.
+    await waitForLog(home, /try 1\/10/);
+    process.kill(pid, 'SIGUSR1');
+    const log = await waitForLog(home, '*** ACTOR TREE - END ***');
+    const start = log.indexOf('*** ACTOR TREE - START ***');
+    expect(start).toBeGreaterThanOrEqual(0);
+    const block = log.slice(start, log.indexOf('*** ACTOR TREE - END ***')).split('\n').slice(1);
+    expect(block.find((l) => l.startsWith('supervisor (supervisor): discovering'))).toBeDefined();
+    expect(block.find((l) => l.startsWith('  pingPort (pingPort): listening'))).toBeDefined();
+    expect(block.find((l) => /^ {2}discovery \(discovery\): (waiting|probing)/.test(l))).toBeDefined();
+    expect(block.find((l) => l.startsWith('  dataCleaner (dataCleaner): '))).toBeDefined();
+
+    expect(alive(pid)).toBe(true);
+    expect(alive(wrapper)).toBe(true);
+    expect(readPidFile(home)).toBe(pid);
+    const status = await cli(['status', '--home', home]);
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain(`Found ambari-agent PID: ${pid}`);
+    expect(status.stdout).toContain('State: discovering');
+  });
+
+  it('SIGUSR2 switches the log to DEBUG and back to INFO', async () => {
+    const { home, pid } = await runningAgent();
+    await waitForLog(home, /try 1\/10/);
+    expect(logText(home)).not.toMatch(/^DEBUG /m);
+
+    process.kill(pid, 'SIGUSR2');
+    await waitForLog(home, /^DEBUG .* Log level is now DEBUG$/m);
+    // While at DEBUG, the child actors' state changes (DEBUG lines) are logged.
+    await waitForLog(home, /^DEBUG .*\[discovery\] state waiting -> probing/m);
+
+    process.kill(pid, 'SIGUSR2');
+    const afterToggle = await waitForLog(home, /^INFO .* Log level is now INFO$/m);
+    const mark = afterToggle.indexOf('Log level is now INFO');
+    // Two more discovery retries (1 s apart) at INFO: they are logged, without DEBUG lines.
+    const since = await waitFor(() => {
+      const tail = logText(home).slice(mark);
+      return (tail.match(/is not reachable/g) ?? []).length >= 2 ? tail : undefined;
+    }, { timeoutMs: 10000, what: 'two more discovery retries' });
+    expect(since).not.toMatch(/^DEBUG /m);
+    expect(alive(pid)).toBe(true);
+  });
+});

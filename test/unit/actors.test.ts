@@ -1,0 +1,199 @@
+import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import getPort from 'get-port';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createActor, createMachine, fromCallback, waitFor } from 'xstate';
+import { CLEANABLE_FILE, cleanPass } from '../../src/actors/dataCleaner.js';
+import { isAlive, readPid, removePidFileIfOwned, writePidFileAtomic } from '../../src/actors/pidFile.js';
+import { describeBindError, pingPortListener } from '../../src/actors/pingPortListener.js';
+import { findPortHolder } from '../../src/actors/portHolder.js';
+import { ping } from '../../src/cli/controlClient.js';
+import { describeActor, formatActorTree, topLevelState } from '../../src/introspection/actorTree.js';
+import { formatRecord } from '../../src/logging/logger.js';
+import { RotatingFile } from '../../src/logging/rotatingFile.js';
+import type { ListenerEvent } from '../../src/machines/pingPort.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'aa-unit-'));
+const DAY = 86400;
+
+function file(path: string, bytes: number, ageSeconds: number) {
+  writeFileSync(path, 'x'.repeat(bytes));
+  const when = Date.now() / 1000 - ageSeconds;
+  utimesSync(path, when, when);
+}
+
+describe('data cleaner pass', () => {
+  it('matches the original file name patterns, anchored at the start', () => {
+    for (const name of ['errors-1.txt', 'output-22.txt', 'site-3.pp', 'structured-out-4.json', 'command-5.json', 'auto_command-6.json', 'auto_errors-7.txt', 'auto_output-8.txt', 'auto_structured-out-9.json', 'output-1.txt.bak']) {
+      expect(CLEANABLE_FILE.test(name), name).toBe(true);
+    }
+    for (const name of ['xoutput-1.txt', 'output-.txt', 'output-a.txt', 'notes.txt', 'command-1.yaml']) {
+      expect(CLEANABLE_FILE.test(name), name).toBe(false);
+    }
+  });
+
+  it('deletes old matching files, keeps the rest, never follows symlinks out of the prefix', async () => {
+    const root = tempDir();
+    const prefix = join(root, 'prefix');
+    const outside = join(root, 'outside');
+    mkdirSync(join(prefix, 'sub'), { recursive: true });
+    mkdirSync(outside);
+    file(join(prefix, 'output-1.txt'), 10, 3 * DAY);
+    file(join(prefix, 'sub', 'errors-2.txt'), 10, 3 * DAY);
+    file(join(prefix, 'command-3.json'), 10, 60);
+    file(join(prefix, 'notes.txt'), 10, 30 * DAY);
+    file(join(outside, 'output-9.txt'), 10, 30 * DAY);
+    file(join(outside, 'target.txt'), 10, 30 * DAY);
+    symlinkSync(outside, join(prefix, 'linked-dir'));
+    symlinkSync(join(outside, 'target.txt'), join(prefix, 'output-7.txt'));
+    const old = Date.now() / 1000 - 3 * DAY;
+    lutimesSync(join(prefix, 'output-7.txt'), old, old);
+
+    const errors: string[] = [];
+    const result = await cleanPass({ dir: prefix, maxAgeSeconds: DAY, maxSizeBytes: 1e9 }, (p) => errors.push(p));
+
+    expect(errors).toEqual([]);
+    expect(result).toMatchObject({ deleted: 3, kept: 1, errors: 0 });
+    expect(existsSync(join(prefix, 'output-1.txt'))).toBe(false);
+    expect(existsSync(join(prefix, 'sub', 'errors-2.txt'))).toBe(false);
+    expect(existsSync(join(prefix, 'output-7.txt'))).toBe(false);
+    expect(existsSync(join(prefix, 'command-3.json'))).toBe(true);
+    expect(existsSync(join(prefix, 'notes.txt'))).toBe(true);
+    expect(readdirSync(outside).sort()).toEqual(['output-9.txt', 'target.txt']);
+  });
+
+  it('deletes oldest first until the matching files fit the size budget', async () => {
+    const prefix = tempDir();
+    file(join(prefix, 'output-1.txt'), 400, 3000);
+    file(join(prefix, 'output-2.txt'), 400, 2000);
+    file(join(prefix, 'output-3.txt'), 400, 1000);
+    file(join(prefix, 'big-unrelated.bin'), 5000, 5000);
+    const result = await cleanPass({ dir: prefix, maxAgeSeconds: DAY, maxSizeBytes: 900 }, () => {});
+    expect(result).toMatchObject({ deleted: 1, deletedBytes: 400, kept: 2 });
+    expect(readdirSync(prefix).sort()).toEqual(['big-unrelated.bin', 'output-2.txt', 'output-3.txt']);
+  });
+
+  it('reports a missing prefix dir as an error instead of throwing', async () => {
+    const errors: string[] = [];
+    const result = await cleanPass({ dir: '/nonexistent/prefix', maxAgeSeconds: DAY, maxSizeBytes: 1 }, (p) => errors.push(p));
+    expect(result.errors).toBe(1);
+    expect(errors).toEqual(['/nonexistent/prefix']);
+  });
+});
+
+describe('rotating log file', () => {
+  it('rotates by size into .1 .. .N and drops the oldest', () => {
+    const dir = tempDir();
+    const path = join(dir, 'ambari-agent.log');
+    const log = new RotatingFile(path, 100, 2);
+    for (let i = 0; i < 10; i++) log.write(`line ${i} ${'x'.repeat(40)}\n`);
+    log.close();
+    expect(readdirSync(dir).sort()).toEqual(['ambari-agent.log', 'ambari-agent.log.1', 'ambari-agent.log.2']);
+    expect(readFileSync(path, 'utf8')).toContain('line 8');
+    expect(readFileSync(path, 'utf8')).toContain('line 9');
+    expect(readFileSync(`${path}.1`, 'utf8')).toContain('line 6');
+    expect(readFileSync(`${path}.2`, 'utf8')).toContain('line 4');
+  });
+
+  it('formats pino records as readable lines carrying the actor id', () => {
+    const line = formatRecord(JSON.stringify({ level: 40, time: Date.UTC(2026, 0, 2, 3, 4, 5, 6), actor: 'discovery', msg: 'not reachable', host: 'h' }));
+    expect(line).toMatch(/^WARNING 2026-01-0\d \d\d:04:05,006 \[discovery\] not reachable \{"host":"h"\}\n$/);
+  });
+});
+
+describe('pid file', () => {
+  it('is written atomically and removed only by its owner', () => {
+    const path = join(tempDir(), 'ambari-agent.pid');
+    expect(readPid(path)).toBeUndefined();
+    writePidFileAtomic(path, process.pid);
+    expect(readPid(path)).toBe(process.pid);
+    expect(removePidFileIfOwned(path, process.pid + 1)).toBe(false);
+    expect(existsSync(path)).toBe(true);
+    expect(removePidFileIfOwned(path, process.pid)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(isAlive(process.pid)).toBe(true);
+    expect(isAlive(2 ** 22 + 12345)).toBe(false);
+  });
+});
+
+describe('ping port listener', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  /** Runs the listener under a parent that records what it reports. */
+  function runListener(port: number) {
+    const seen: ListenerEvent[] = [];
+    const parent = createActor(
+      createMachine({
+        invoke: { src: pingPortListener, input: { port } },
+        on: { '*': { actions: ({ event }) => seen.push(event as ListenerEvent) } },
+      }),
+    ).start();
+    return { parent, seen };
+  }
+
+  it('answers OK on the port and releases it when stopped', async () => {
+    const port = await getPort();
+    const { parent, seen } = runListener(port);
+    await waitFor(parent, () => seen.some((e) => e.type === 'LISTENING'), { timeout: 2000 });
+    expect(await ping(port)).toBe('OK');
+    await waitFor(parent, () => seen.some((e) => e.type === 'PINGED'), { timeout: 2000 });
+    parent.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    const probe = createServer();
+    servers.push(probe);
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '0.0.0.0', resolve));
+  });
+
+  it('names the port and the process holding it when the port is taken', async () => {
+    const port = await getPort();
+    const holder = createServer();
+    servers.push(holder);
+    await new Promise<void>((resolve) => holder.listen(port, '0.0.0.0', resolve));
+    expect(findPortHolder(port)?.pid).toBe(process.pid);
+    const { parent, seen } = runListener(port);
+    await waitFor(parent, () => seen.some((e) => e.type === 'LISTEN_FAILED'), { timeout: 2000 });
+    const failure = seen.find((e) => e.type === 'LISTEN_FAILED') as { error: string };
+    expect(failure.error).toContain(`Could not open port ${port} because port already used by another process:\n${process.pid} `);
+    parent.stop();
+  });
+
+  it('explains other bind errors in one line', () => {
+    expect(describeBindError(80, Object.assign(new Error('x'), { code: 'EACCES' }))).toBe('Could not open port 80: permission denied (ports below 1024 need root)');
+  });
+});
+
+describe('actor tree', () => {
+  it('describes every actor with id, machine, state and plain context, and prints it indented', () => {
+    const child = createMachine({ id: 'childMachine', context: { n: 1, big: Array.from({ length: 20 }, (_, i) => i) }, initial: 'busy', states: { busy: {} } });
+    const root = createActor(
+      createMachine({
+        id: 'rootMachine',
+        context: { fn: () => 1, label: 'x' },
+        invoke: [
+          { id: 'worker', src: child },
+          { id: 'callback', src: fromCallback(() => () => {}) },
+        ],
+        initial: 'running',
+        states: { running: { initial: 'inner', states: { inner: {} } } },
+      }),
+      { id: 'root' },
+    ).start();
+    const tree = describeActor(root);
+    expect(tree).toMatchObject({ id: 'root', machine: 'rootMachine', status: 'active', state: { running: 'inner' }, context: { label: 'x' } });
+    expect(tree.context).not.toHaveProperty('fn');
+    expect(tree.children.map((c) => c.id)).toEqual(['worker', 'callback']);
+    expect((tree.children[0]!.context!.big as unknown[]).length).toBe(11);
+    expect(formatActorTree(tree).split('\n')).toEqual([
+      'root (rootMachine): {"running":"inner"} {"label":"x"}',
+      expect.stringMatching(/^  worker \(childMachine\): busy \{"n":1,"big":\[0,1,2,3,4,5,6,7,8,9,"… 10 more"\]\}$/),
+      '  callback: active',
+    ]);
+    expect(topLevelState(root.getSnapshot().value)).toBe('running');
+    root.stop();
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEnvText, resolvePassphrase } from '../../src/config/envFile.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseIniText } from '../../src/config/iniFile.js';
+import { configFromText, iniPathFor, loadConfig } from '../../src/config/loadConfig.js';
+import { agentPaths, checkControlDirs } from '../../src/config/paths.js';
+import { renderIni } from '../../src/config/template.js';
+import { setServerHostname } from '../../src/cli/commands/reset.js';
+
+const FILE = '/etc/ambari-agent/conf/ambari-agent.ini';
+
+describe('ini parsing', () => {
+  it('reads sections, both assignment forms, comments and continuation lines', () => {
+    const raw = parseIniText(
+      [
+        '# comment',
+        '[server]',
+        'hostname = ambari.example.com',
+        'url_port: 8440',
+        '; another comment',
+        '[heartbeat]',
+        'dirs=/etc/hadoop,/etc/hadoop/conf,',
+        '  /var/run/hadoop,',
+        '  /var/log/hadoop',
+        '[agent]',
+        'hostname_script=/usr/local/bin/name#1;2',
+      ].join('\n'),
+      FILE,
+    );
+    expect(raw.server).toEqual({ hostname: 'ambari.example.com', url_port: '8440' });
+    expect(raw.heartbeat!.dirs).toBe('/etc/hadoop,/etc/hadoop/conf,/var/run/hadoop,/var/log/hadoop');
+    expect(raw.agent!.hostname_script).toBe('/usr/local/bin/name#1;2');
+  });
+
+  it.each([
+    ['[server', 'line 1: malformed section header'],
+    ['[server]\njust words', "line 2: cannot parse 'just words'"],
+    ['hostname=x', "line 1: key 'hostname' appears before any [section] header"],
+    ['  indented', 'line 1: indented text'],
+  ])('rejects %j with a message naming file and line', (text, message) => {
+    expect(() => parseIniText(text, FILE)).toThrow(ConfigError);
+    expect(() => parseIniText(text, FILE)).toThrow(`${FILE} ${message}`);
+  });
+});
+
+describe('typed config', () => {
+  it('fills every default from the reference', () => {
+    const { ini, warnings } = configFromText(undefined, FILE);
+    expect(warnings).toEqual([`No config found at ${FILE}, use default`]);
+    expect(ini.server).toEqual({ hostname: 'localhost', url_port: 8440, secured_url_port: 8441, connect_retry_delay: 10, max_reconnect_retry_delay: 30 });
+    expect(ini.agent).toMatchObject({
+      logdir: '/var/log/ambari-agent', piddir: '/var/run/ambari-agent', prefix: '/var/lib/ambari-agent/data', loglevel: 'INFO',
+      data_cleanup_interval: 86400, data_cleanup_max_age: 2592000, data_cleanup_max_size_MB: 100, ping_port: 8670,
+      tolerate_download_failures: true, parallel_execution: 0, command_reports_interval: 5, status_commands_run_interval: 20,
+      hostname_script: undefined, ignore_mount_points: [],
+    });
+    expect(ini.security).toMatchObject({ keysdir: '/var/lib/ambari-agent/keys', server_crt: 'ca.crt', passphrase_env_var_name: 'AMBARI_PASSPHRASE', ssl_verify_cert: 0 });
+    expect(ini.heartbeat).toEqual({ state_interval_seconds: 60, dirs: [], log_max_symbols_size: 900000, idle_interval_min: 1, idle_interval_max: 10 });
+  });
+
+  it('types values and is case-insensitive for key names', () => {
+    const { ini } = configFromText('[agent]\nPING_PORT=9000\ntolerate_download_failures=no\n[heartbeat]\ndirs=/a, /b\n[Server]\nhostname=h', FILE);
+    expect(ini.agent.ping_port).toBe(9000);
+    expect(ini.agent.tolerate_download_failures).toBe(false);
+    expect(ini.heartbeat.dirs).toEqual(['/a', '/b']);
+    expect(ini.server.hostname).toBe('h');
+  });
+
+  it.each([
+    ['[server]\nurl_port=abc', `${FILE}: [server] url_port = 'abc' is not a valid port number (0-65535)`],
+    ['[agent]\nping_port=70000', `${FILE}: [agent] ping_port = '70000' is not a valid port number (0-65535)`],
+    ['[server]\nconnect_retry_delay=ten', `${FILE}: [server] connect_retry_delay = 'ten' is not a whole number`],
+    ['[network]\nuse_system_proxy_settings=maybe', `${FILE}: [network] use_system_proxy_settings = 'maybe' is not a boolean`],
+  ])('a wrong type names file, section and key: %j', (text, message) => {
+    expect(() => configFromText(text, FILE)).toThrow(message);
+  });
+
+  it("applies the DataCleaner clamps with a warning each", () => {
+    const { ini, warnings } = configFromText('[agent]\ndata_cleanup_max_age=10\ndata_cleanup_interval=60\ndata_cleanup_max_size_MB=99999', FILE);
+    expect(ini.agent.data_cleanup_max_age).toBe(86400);
+    expect(ini.agent.data_cleanup_interval).toBe(3600);
+    expect(ini.agent.data_cleanup_max_size_MB).toBe(10000);
+    expect(warnings).toHaveLength(3);
+    // 0 disables the cleaner and is left alone.
+    expect(configFromText('[agent]\ndata_cleanup_interval=0', FILE).ini.agent.data_cleanup_interval).toBe(0);
+  });
+
+  it('resolves relative paths against the home dir and finds the ini under it', () => {
+    const home = mkdtempSync(join(tmpdir(), 'aa-cfg-'));
+    mkdirSync(join(home, 'etc/ambari-agent/conf'), { recursive: true });
+    writeFileSync(iniPathFor(home), '[agent]\nlogdir=logs\npiddir=/abs/run\n');
+    const { ini, file } = loadConfig(home);
+    expect(file).toBe(join(home, 'etc/ambari-agent/conf/ambari-agent.ini'));
+    expect(ini.agent.logdir).toBe(join(home, 'logs'));
+    expect(ini.agent.piddir).toBe('/abs/run');
+    expect(iniPathFor('')).toBe('/etc/ambari-agent/conf/ambari-agent.ini');
+  });
+
+  it('refuses / as pid, log or keys dir, and derives the file paths', () => {
+    const { ini } = configFromText('[agent]\npiddir=/\n', FILE);
+    expect(() => checkControlDirs(ini)).toThrow('path / not valid');
+    const paths = agentPaths(configFromText(undefined, FILE).ini);
+    expect(paths).toMatchObject({
+      pidFile: '/var/run/ambari-agent/ambari-agent.pid',
+      outFile: '/var/log/ambari-agent/ambari-agent.out',
+      logFile: '/var/log/ambari-agent/ambari-agent.log',
+    });
+  });
+
+  it('keeps the control socket path short enough for a Unix socket', () => {
+    const deep = `/tmp/${'x'.repeat(120)}`;
+    const { ini } = configFromText(`[agent]\npiddir=${deep}\n`, FILE);
+    expect(Buffer.byteLength(agentPaths(ini).controlSocket)).toBeLessThan(104);
+  });
+});
+
+describe('init template', () => {
+  it('renders an ini that parses back with every path under the home', () => {
+    const text = renderIni({ home: '/h', servers: ['a', 'b'], urlPort: 1, pingPort: 5555, overrides: { 'server.connect_retry_delay': '2' } });
+    const { ini, warnings } = configFromText(text, '/h/x.ini', '/h');
+    expect(warnings).toEqual([]);
+    expect(ini.server).toMatchObject({ hostname: 'a,b', url_port: 1, connect_retry_delay: 2 });
+    expect(ini.agent.ping_port).toBe(5555);
+    for (const dir of [ini.agent.logdir, ini.agent.piddir, ini.agent.prefix, ini.agent.cache_dir, ini.security.keysdir]) {
+      expect(dir.startsWith('/h/')).toBe(true);
+    }
+  });
+});
+
+describe('ambari-env.sh', () => {
+  it('reads KEY=VALUE and export KEY=VALUE lines, quoted or not', () => {
+    expect(parseEnvText('# c\nexport AMBARI_PASSPHRASE="s3cret"\nA=1 # note\nB=\'x y\'\nnot a line\nif true; then\n')).toEqual({
+      AMBARI_PASSPHRASE: 's3cret', A: '1', B: 'x y',
+    });
+  });
+
+  it('resolves the passphrase: environment, then the file, then DEV', () => {
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: 'env' }, { AMBARI_PASSPHRASE: 'file' })).toBe('env');
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', {}, { AMBARI_PASSPHRASE: 'file' })).toBe('file');
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', {}, {})).toBe('DEV');
+  });
+});
+
+describe('reset: [server] hostname rewrite', () => {
+  it('replaces the value and keeps every other line', () => {
+    const before = '# keep me\n[server]\nhostname=old1,\n  old2\nurl_port=8440\n[agent]\nhostname_script=/x\n';
+    const { text, previous } = setServerHostname(before, 'new');
+    expect(previous).toBe('old1,old2');
+    expect(text).toBe('# keep me\n[server]\nhostname=new\nurl_port=8440\n[agent]\nhostname_script=/x\n');
+  });
+
+  it('adds the key or the section when missing', () => {
+    expect(setServerHostname('[server]\nurl_port=1\n', 'h').text).toBe('[server]\nhostname=h\nurl_port=1\n');
+    expect(setServerHostname('[agent]\n', 'h').text).toBe('[server]\nhostname=h\n\n[agent]\n');
+  });
+});

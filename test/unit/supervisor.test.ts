@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
+import { dataCleanerMachine } from '../../src/machines/dataCleaner.js';
+import { daemonizeMachine } from '../../src/machines/daemonize.js';
+import { discoveryMachine, type ProbeInput } from '../../src/machines/discovery.js';
+import { pingPortMachine, type ListenerEvent } from '../../src/machines/pingPort.js';
+import { preflightMachine, type PreflightCheck } from '../../src/machines/preflight.js';
+import { MAX_CHILD_RESTARTS, supervisorMachine, type SupervisorInput } from '../../src/machines/supervisor.js';
+
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  let fail!: (error: Error) => void;
+  const promise = new Promise<T>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  return { promise, open, fail };
+}
+
+const INPUT: SupervisorInput = {
+  pidFile: '/run/test/ambari-agent.pid',
+  pingPort: 8670,
+  servers: ['server-a'],
+  urlPort: 8440,
+  retryDelaySeconds: 10,
+  cleaner: { dir: '/prefix', intervalSeconds: 3600, maxAgeSeconds: 86400, maxSizeBytes: 1e8 },
+};
+
+/**
+ * The real supervisor and stage machines, with every leaf effect replaced by a fake that the
+ * test opens when it wants the stage to finish. Records what happened in `events`.
+ */
+function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: PreflightCheck; cleanerThrows?: boolean } = {}) {
+  const events: string[] = [];
+  const checksGate = gate();
+  const pidGate = gate<number>();
+  const listeners: Array<(event: ListenerEvent) => void> = [];
+  const probeUp = new Set<string>();
+  const clock = new SimulatedClock();
+  const log: string[] = [];
+  const logAction = ({ self }: { self: AnyActorRef }, params: { level: string; msg: string }) => log.push(`${params.level} [${self.id}] ${params.msg}`);
+
+  const machine = supervisorMachine.provide({
+    actions: { log: logAction },
+    actors: {
+      preflight: preflightMachine.provide({
+        actions: { log: logAction },
+        actors: {
+          runCheck: fromPromise<void, { check: PreflightCheck }>(async ({ input }) => {
+            await checksGate.promise;
+            events.push(`check:${input.check}`);
+            if (input.check === options.failingCheck) throw new Error(`${input.check} is wrong`);
+          }),
+        },
+      }),
+      dataCleaner: dataCleanerMachine.provide({
+        actors: {
+          cleanPass: fromPromise(async () => {
+            events.push('clean');
+            if (options.cleanerThrows) throw new Error('disk on fire');
+            return { deleted: 0, deletedBytes: 0, kept: 0, errors: 0 };
+          }),
+        },
+      }),
+      pingPort: pingPortMachine.provide({
+        actors: {
+          listener: fromCallback<ListenerEvent, { port: number }>(({ sendBack }) => {
+            events.push('port:open');
+            listeners.push(sendBack);
+            return () => events.push('port:closed');
+          }),
+        },
+      }),
+      daemonize: daemonizeMachine.provide({
+        actors: { writePidFile: fromPromise(() => pidGate.promise) },
+      }),
+      discovery: discoveryMachine.provide({
+        actions: { log: logAction },
+        actors: {
+          probe: fromPromise<void, ProbeInput>(async ({ input }) => {
+            events.push(`probe:${input.host}`);
+            if (!probeUp.has(input.host)) throw new Error('refused');
+          }),
+        },
+      }),
+      controlChannel: fromCallback(() => {
+        events.push('control:open');
+        return () => events.push('control:closed');
+      }),
+      shutdown: fromPromise(async () => {
+        events.push('shutdown');
+      }),
+    },
+  });
+  const actor = createActor(machine, { input: { ...INPUT, ...options.input }, clock });
+  const state = () => actor.getSnapshot().value;
+  const reach = (value: string) => waitFor(actor, (s) => s.value === value, { timeout: 2000 });
+
+  const driveTo = async (target: string) => {
+    actor.start();
+    await reach('preflight');
+    if (target === 'preflight') return;
+    checksGate.open();
+    await reach('lockingPort');
+    if (target === 'lockingPort') return;
+    listeners[0]!({ type: 'LISTENING', port: 8670 });
+    await reach('daemonizing');
+    if (target === 'daemonizing') return;
+    pidGate.open(4242);
+    await reach('discovering');
+    if (target === 'discovering') return;
+    probeUp.add('server-a');
+    clock.increment(10_000);
+    await reach('connected');
+  };
+
+  return { actor, events, log, clock, listeners, checksGate, pidGate, probeUp, state, reach, driveTo };
+}
+
+describe('supervisor machine', () => {
+  it('walks preflight -> lockingPort -> daemonizing -> discovering -> connected', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.context).toMatchObject({ boundPort: 8670, pid: 4242, activeServer: 'server-a', exitCode: 0 });
+    expect(h.events.filter((e) => e.startsWith('check:'))).toEqual([
+      'check:runtime', 'check:hostname', 'check:pidFile', 'check:prefixDir', 'check:writableDirs',
+    ]);
+    // main.py's order: checks, then cleaner and port lock, then pid file, then the server.
+    expect(h.events.indexOf('clean')).toBeGreaterThan(h.events.indexOf('check:writableDirs'));
+    expect(h.events.indexOf('control:open')).toBeGreaterThan(h.events.indexOf('port:open'));
+    expect(h.events.filter((e) => e === 'probe:server-a')).toHaveLength(2);
+    expect(Object.keys(snapshot.children).sort()).toEqual(['controlChannel', 'dataCleaner', 'pingPort']);
+    expect(h.log).toContain('info [discovery] Connected to Ambari server server-a');
+  });
+
+  for (const state of ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'connected']) {
+    it(`STOP in ${state} reaches stopped with exit code 0 and releases everything`, async () => {
+      const h = harness();
+      await h.driveTo(state);
+      h.actor.send({ type: 'STOP', reason: 'received SIGTERM' });
+      await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+      expect(h.state()).toBe('stopped');
+      expect(h.actor.getSnapshot().output).toEqual({ exitCode: 0, error: undefined });
+      expect(h.events).toContain('shutdown');
+      expect(h.events.filter((e) => e === 'port:open').length).toBe(h.events.filter((e) => e === 'port:closed').length);
+      expect(h.events.filter((e) => e === 'control:open').length).toBe(h.events.filter((e) => e === 'control:closed').length);
+      expect(Object.keys(h.actor.getSnapshot().children)).toEqual([]);
+      // A stop while discovering cancels the retry timer: no probe after the stop.
+      const probes = h.events.filter((e) => e.startsWith('probe:')).length;
+      h.clock.increment(60_000);
+      await new Promise((r) => setImmediate(r));
+      expect(h.events.filter((e) => e.startsWith('probe:')).length).toBe(probes);
+    });
+  }
+
+  it('a failed preflight check stops with exit code 1 and the check message, before any port is bound', async () => {
+    const h = harness({ failingCheck: 'prefixDir' });
+    h.actor.start();
+    h.checksGate.open();
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({ exitCode: 1, error: 'prefixDir is wrong' });
+    expect(h.events).not.toContain('check:writableDirs');
+    expect(h.events).not.toContain('port:open');
+    expect(h.events).toContain('shutdown');
+  });
+
+  it('a taken ping port stops with exit code 1 and the listener message', async () => {
+    const h = harness();
+    await h.driveTo('lockingPort');
+    h.listeners[0]!({ type: 'LISTEN_FAILED', error: 'Could not open port 8670 because port already used by another process:\n77 nc -l' });
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output?.exitCode).toBe(1);
+    expect(h.actor.getSnapshot().output?.error).toBe(
+      'Failed to start ping port listener of: Could not open port 8670 because port already used by another process:\n77 nc -l',
+    );
+    expect(h.events).toContain('port:closed');
+  });
+
+  it('a pid file that cannot be written stops with exit code 1 naming the file', async () => {
+    const h = harness();
+    await h.driveTo('daemonizing');
+    h.pidGate.fail(new Error('EACCES: permission denied'));
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({
+      exitCode: 1,
+      error: 'Cannot write pid file /run/test/ambari-agent.pid: EACCES: permission denied',
+    });
+  });
+
+  it('FATAL (an error that escaped every actor) stops cleanly with exit code 1', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    h.actor.send({ type: 'FATAL', error: 'boom' });
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({ exitCode: 1, error: 'Unexpected error: boom' });
+    expect(h.events).toContain('shutdown');
+  });
+
+  it('starts no data cleaner when data_cleanup_interval <= 0', async () => {
+    const h = harness({ input: { cleaner: undefined } });
+    await h.driveTo('connected');
+    expect(h.events).not.toContain('clean');
+    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['controlChannel', 'pingPort']);
+  });
+
+  it('restarts a control channel that fails, a bounded number of times, then stops with code 1', async () => {
+    const h = harness();
+    await h.driveTo('discovering');
+    for (let i = 0; i < MAX_CHILD_RESTARTS; i++) {
+      h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
+      expect(h.state()).toBe('discovering');
+    }
+    expect(h.actor.getSnapshot().context.restarts).toEqual({ controlChannel: MAX_CHILD_RESTARTS });
+    expect(h.events.filter((e) => e === 'control:open')).toHaveLength(1 + MAX_CHILD_RESTARTS);
+    h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({ exitCode: 1, error: 'socket gone' });
+  });
+
+  it('ignores a second STOP while stopping', async () => {
+    const h = harness();
+    await h.driveTo('discovering');
+    h.actor.send({ type: 'STOP', reason: 'first' });
+    h.actor.send({ type: 'STOP', reason: 'second' });
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().context.stopReason).toBe('first');
+    expect(h.events.filter((e) => e === 'shutdown')).toHaveLength(1);
+  });
+});
