@@ -21,13 +21,13 @@ export interface PreflightSettings {
 }
 
 export function createRunCheck(settings: PreflightSettings) {
-  const checks: Record<PreflightCheck, (actorId: string) => Promise<void> | void> = {
+  const checks: Record<PreflightCheck, (actorId: string, signal: AbortSignal) => Promise<void> | void> = {
     runtime: () => {
       const major = Number(process.versions.node.split('.')[0]);
       if (major < MIN_NODE_MAJOR) throw new Error(`Node.js ${process.versions.node} is too old; ${MIN_NODE_MAJOR} or newer is required`);
     },
-    hostname: async (actorId) => {
-      const { hostname, scriptProblem } = await agentHostname(settings.hostnameScript);
+    hostname: async (actorId, signal) => {
+      const { hostname, scriptProblem } = await agentHostname(settings.hostnameScript, signal);
       if (scriptProblem) settings.log(actorId, 'warn', scriptProblem);
       settings.log(actorId, 'info', `Agent hostname: ${hostname}`);
       if (settings.expectedHostname !== undefined && settings.expectedHostname.toLowerCase() !== hostname) {
@@ -60,7 +60,7 @@ export function createRunCheck(settings: PreflightSettings) {
       }
     },
   };
-  return fromPromise<void, { check: PreflightCheck }>(async ({ input, self }) => {
-    await checks[input.check](stageIdOf(self));
+  return fromPromise<void, { check: PreflightCheck }>(async ({ input, self, signal }) => {
+    await checks[input.check](stageIdOf(self), signal);
   });
 }

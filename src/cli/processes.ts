@@ -18,14 +18,22 @@ export function killTree(pid: number, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
 }
 
-/** The agent's parent when it is this project's wrapper (so `stop` can wait for it too). */
-export function wrapperOf(pid: number): number | undefined {
+export function parentPid(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 4 (ppid) follows the parenthesised command name, which may itself hold spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
-    return cmdline.includes('ambari-agent-wrapper') ? ppid : undefined;
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The agent's parent when it is this project's wrapper (so `stop` can wait for it too). */
+export function wrapperOf(pid: number): number | undefined {
+  const ppid = parentPid(pid);
+  if (ppid === undefined) return undefined;
+  try {
+    return readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('ambari-agent-wrapper') ? ppid : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,7 @@
 // Server discovery: HTTPS GET /ca on url_port of each [server] hostname, 10 tries per host.
-import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { dirname } from 'node:path';
 import getPort from 'get-port';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startCaServer } from '../support/caServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
@@ -17,8 +15,6 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
 
-// selfSignedCert() leaves its temp dir behind; remove it once this file is done.
-afterAll(() => rmSync(dirname(selfSignedCert().certFile), { recursive: true, force: true }));
 
 /** An HTTPS server like startCaServer's, bound to any loopback address. */
 async function caServerOn(host: string, port: number, caStatus = 200): Promise<{ requests: string[] }> {

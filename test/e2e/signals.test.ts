@@ -1,11 +1,19 @@
 // Signals sent straight to the agent pid (not through `stop`).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  alive, cleanup, cli, homeFiles, logText, newHome, parentPid, processesMentioning, readPidFile, startAgent, waitFor, waitForLog,
+  alive, cleanup, cli, homeFiles, logText, newHome, parentPid, processesMentioning, readPidFile, ROOT, startAgent, waitFor, waitForLog,
 } from './helpers.js';
 
-afterEach(cleanup);
+const foregroundClis: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const child of foregroundClis.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null && child.pid && alive(child.pid)) child.kill('SIGKILL');
+  }
+  await cleanup();
+});
 
 async function runningAgent(set: string[] = []) {
   const home = await newHome({ set: ['server.connect_retry_delay=1', ...set] });
@@ -114,5 +122,45 @@ describe('SIGUSR1 / SIGUSR2', () => {
     }, { timeoutMs: 10000, what: 'two more discovery retries' });
     expect(since).not.toMatch(/^DEBUG /m);
     expect(alive(pid)).toBe(true);
+  });
+});
+
+describe('start --foreground', () => {
+  /** `ambari-agent start --foreground` in its own process group (as a shell job would be). */
+  async function foregroundAgent() {
+    const home = await newHome({ set: ['server.connect_retry_delay=1'] });
+    const child = spawn(process.execPath, [`${ROOT}/bin/ambari-agent`, 'start', '--foreground', '--home', home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    foregroundClis.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const pid = await waitFor(() => readPidFile(home), { timeoutMs: 15000, what: 'the pid file' });
+    await waitFor(async () => (await cli(['status', '--home', home])).code === 0, { what: 'status 0' });
+    return { home, child, pid, exited, output: () => output };
+  }
+
+  it('logs to stdout; SIGTERM to the CLI stops agent and wrapper, exit 0', async () => {
+    const { home, child, pid, exited, output } = await foregroundAgent();
+    expect(parentPid(parentPid(pid)!)).toBe(child.pid); // CLI -> wrapper -> agent
+    await waitFor(() => output().includes('[supervisor] state daemonizing -> discovering'), { what: 'log lines on stdout' });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await waitFor(() => processesMentioning(home).length === 0, { what: 'nothing left for this home' });
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+    expect(output()).toContain('Ambari-agent received 15 signal, stopping...');
+  });
+
+  it('Ctrl-C (SIGINT to the whole process group) stops it cleanly, exit 0', async () => {
+    const { home, child, exited, output } = await foregroundAgent();
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    await waitFor(() => processesMentioning(home).length === 0, { what: 'nothing left for this home' });
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+    expect(output()).toContain('Ambari-agent received 2 signal, stopping...');
   });
 });

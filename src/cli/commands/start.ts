@@ -10,7 +10,7 @@ import { readEnvFile, resolvePassphrase } from '../../config/envFile.js';
 import { agentArgs } from '../args.js';
 import { askAgent, ping } from '../controlClient.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
-import { killTree, lastLines, sleep } from '../processes.js';
+import { killTree, lastLines, parentPid, sleep } from '../processes.js';
 
 /** The restart-on-77 wrapper (POSIX sh) and the agent process it runs. */
 export const WRAPPER = fileURLToPath(new URL('../../../bin/ambari-agent-wrapper', import.meta.url));
@@ -87,7 +87,10 @@ function agentEnvironment({ config }: CommandContext): NodeJS.ProcessEnv {
 
 type Outcome = { kind: 'up'; pid: number } | { kind: 'exited'; code: number | null } | { kind: 'timeout' };
 
-/** Up means: the pid file names a live agent that answers on its control channel and ping port. */
+/**
+ * Up means: the pid file names a live agent, started by the wrapper we launched (not a
+ * concurrent `start`'s), that answers on its control channel and its ping port.
+ */
 async function waitUntilUp({ paths }: CommandContext, wrapper: ChildProcess): Promise<Outcome> {
   let exited: Outcome | undefined;
   wrapper.on('exit', (code) => (exited = { kind: 'exited', code }));
@@ -95,7 +98,7 @@ async function waitUntilUp({ paths }: CommandContext, wrapper: ChildProcess): Pr
   while (Date.now() < deadline) {
     if (exited) return exited;
     const pid = readPid(paths.pidFile);
-    if (pid !== undefined && isAlive(pid)) {
+    if (pid !== undefined && isAlive(pid) && parentPid(pid) === wrapper.pid) {
       try {
         const reply = await askAgent<StatusReply>(paths.controlSocket, { cmd: 'status' }, 1000);
         if (reply.pid === pid && reply.pingPort !== undefined && (await ping(reply.pingPort)) === 'OK') return { kind: 'up', pid };
