@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { alive, parentPid } from '../test/support/cli.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/ambari-agent');
@@ -42,20 +43,7 @@ function askState(socketPath) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-};
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-const ppid = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-};
 
 async function startDevServer(dataDir) {
   const server = spawn(process.execPath, [join(ROOT, 'bin/ambari-dev-server'), '--url-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -78,7 +66,7 @@ async function oneRun(urlPort) {
 
     await sleep(IDLE_SETTLE_MS);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    const wrapper = ppid(pid);
+    const wrapper = parentPid(pid);
     const agentRss = rssKb(pid);
     const wrapperRss = rssKb(wrapper);
 

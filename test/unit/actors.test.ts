@@ -1,9 +1,9 @@
-import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import { createActor, createMachine, fromCallback, waitFor } from 'xstate';
 import { CLEANABLE_FILE, cleanPass } from '../../src/actors/dataCleaner.js';
 import { isAlive, readPid, removePidFileIfOwned, writePidFileAtomic } from '../../src/actors/pidFile.js';
@@ -15,7 +15,7 @@ import { formatRecord } from '../../src/logging/logger.js';
 import { RotatingFile } from '../../src/logging/rotatingFile.js';
 import type { ListenerEvent } from '../../src/machines/pingPort.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'aa-unit-'));
+afterAll(removeTempDirs);
 const DAY = 86400;
 
 function file(path: string, bytes: number, ageSeconds: number) {

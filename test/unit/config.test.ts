@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import { parseEnvText, resolvePassphrase } from '../../src/config/envFile.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseIniText } from '../../src/config/iniFile.js';
@@ -11,6 +11,8 @@ import { renderIni } from '../../src/config/template.js';
 import { setServerHostname } from '../../src/cli/commands/reset.js';
 
 const FILE = '/etc/ambari-agent/conf/ambari-agent.ini';
+
+afterAll(removeTempDirs);
 
 describe('ini parsing', () => {
   it('reads sections, both assignment forms, comments and continuation lines', () => {
@@ -89,7 +91,7 @@ describe('typed config', () => {
   });
 
   it('resolves relative paths against the home dir and finds the ini under it', () => {
-    const home = mkdtempSync(join(tmpdir(), 'aa-cfg-'));
+    const home = tempDir('aa-cfg-');
     mkdirSync(join(home, 'etc/ambari-agent/conf'), { recursive: true });
     writeFileSync(iniPathFor(home), '[agent]\nlogdir=logs\npiddir=/abs/run\n');
     const { ini, file } = loadConfig(home);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 
 const WRAPPER = new URL('../../bin/ambari-agent-wrapper', import.meta.url).pathname;
 
@@ -25,9 +25,11 @@ const until = async (predicate: () => boolean) => {
   }
 };
 
+afterAll(removeTempDirs);
+
 describe('wrapper restart loop (bin/ambari-agent-wrapper, real processes)', () => {
   it('restarts the agent on exit code 77, removing the pid file, and passes any other code on', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aa-wrap-'));
+    const dir = tempDir('aa-wrap-');
     const pidFile = join(dir, 'ambari-agent.pid');
     const runs = join(dir, 'runs');
     // Each run notes whether a pid file was left for it, writes its own, then exits 77 twice
@@ -52,7 +54,7 @@ describe('wrapper restart loop (bin/ambari-agent-wrapper, real processes)', () =
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`forwards ${signal} to the running agent and exits with the agent's code`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'aa-wrap-'));
+      const dir = tempDir('aa-wrap-');
       const script = join(dir, 'agent.mjs');
       writeFileSync(
         script,
@@ -69,7 +71,7 @@ describe('wrapper restart loop (bin/ambari-agent-wrapper, real processes)', () =
   }
 
   it('reports an agent killed by a signal as 128+N', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aa-wrap-'));
+    const dir = tempDir('aa-wrap-');
     const script = join(dir, 'agent.mjs');
     writeFileSync(script, `console.log(process.pid); setInterval(() => {}, 1000);`);
     const { exited, output } = runWrapper(join(dir, 'pid'), script);
@@ -79,7 +81,7 @@ describe('wrapper restart loop (bin/ambari-agent-wrapper, real processes)', () =
   });
 
   it('does not start a new agent when asked to stop while the agent is restarting', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aa-wrap-'));
+    const dir = tempDir('aa-wrap-');
     const script = join(dir, 'agent.mjs');
     // The agent takes SIGTERM as "stop" but answers it with exit 77, as a restart would.
     writeFileSync(script, `process.on('SIGTERM', () => process.exit(77)); console.log('run'); setInterval(() => {}, 1000);`);

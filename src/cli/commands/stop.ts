@@ -18,7 +18,12 @@ export async function stop({ paths }: CommandContext): Promise<number> {
   } else {
     say('Stopping ambari-agent');
     const wrapper = wrapperOf(pid);
-    process.kill(pid, 'SIGTERM');
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch (err) {
+      complain(`ERROR: cannot signal ambari-agent (pid ${pid}): ${(err as NodeJS.ErrnoException).code}; run stop as the agent's user or root`);
+      return EXIT.ERROR;
+    }
     if (!(await waitForExit(pid, GRACEFUL_TRIES, POLL_MS))) {
       say('Agent not going to die gracefully, going to execute kill -9');
       await killTree(pid, 'SIGKILL');
