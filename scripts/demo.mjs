@@ -11,7 +11,7 @@ const demo = join(root, '.demo');
 const home = join(demo, 'agent');
 
 rmSync(home, { recursive: true, force: true });
-const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--data-dir', join(demo, 'server')], {
+const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--data-dir', join(demo, 'server')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 server.on('exit', (code) => {
@@ -21,10 +21,10 @@ server.on('exit', (code) => {
   }
 });
 const ready = await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', (line) => resolve(JSON.parse(line))));
-console.log(`dev server: https://127.0.0.1:${ready.url_port} (data in ${join(demo, 'server')})`);
+console.log(`dev server: url_port ${ready.url_port}, secured_url_port ${ready.secured_url_port}, API http://127.0.0.1:${ready.api_port}/api/v1/hosts (data in ${join(demo, 'server')})`);
 
 const agentCli = join(root, 'bin/ambari-agent');
-const init = spawnSync(process.execPath, [agentCli, 'init', '--home', home, '--server', '127.0.0.1', '--url-port', String(ready.url_port), '--set', 'server.connect_retry_delay=2'], { stdio: 'inherit' });
+const init = spawnSync(process.execPath, [agentCli, 'init', '--home', home, '--server', '127.0.0.1', '--url-port', String(ready.url_port), '--secured-url-port', String(ready.secured_url_port), '--set', 'server.connect_retry_delay=2'], { stdio: 'inherit' });
 if (init.status !== 0) {
   server.kill('SIGTERM');
   process.exit(init.status ?? 1);

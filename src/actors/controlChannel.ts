@@ -4,7 +4,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
-import { describeActor, topLevelState } from '../introspection/actorTree.js';
+import { describeActor, findActor, topLevelState } from '../introspection/actorTree.js';
 
 export const SUPERVISOR_SYSTEM_ID = 'supervisor';
 const MAX_REQUEST_BYTES = 4096;
@@ -16,19 +16,23 @@ export interface StatusReply {
   state: string;
   pingPort?: number;
   activeServer?: string;
-  exitCode?: number;
+  /** The live responseId (the heartbeat machine's) while registered. */
+  responseId?: number;
 }
 
 export function answer(request: ControlRequest, root: AnyActorRef): unknown {
   const snapshot = root.getSnapshot() as { value: unknown; context: Record<string, unknown> };
   switch (request.cmd) {
-    case 'status':
+    case 'status': {
+      const heartbeat = findActor(describeActor(root), 'heartbeat');
       return {
         pid: process.pid,
         state: topLevelState(snapshot.value),
         pingPort: snapshot.context.boundPort as number | undefined,
         activeServer: snapshot.context.activeServer as string | undefined,
+        responseId: (heartbeat?.context?.responseId ?? snapshot.context.responseId) as number | undefined,
       } satisfies StatusReply;
+    }
     case 'tree':
       return describeActor(root);
     default:

@@ -18,6 +18,8 @@ export interface PreflightSettings {
   logDir: string;
   pidDir: string;
   log: LogFn;
+  /** Told the hostname the check settled on, so registration uses the same one. */
+  onHostname?: (hostname: string) => void;
 }
 
 export function createRunCheck(settings: PreflightSettings) {
@@ -30,6 +32,7 @@ export function createRunCheck(settings: PreflightSettings) {
       const { hostname, scriptProblem } = await agentHostname(settings.hostnameScript, signal);
       if (scriptProblem) settings.log(actorId, 'warn', scriptProblem);
       settings.log(actorId, 'info', `Agent hostname: ${hostname}`);
+      settings.onHostname?.(hostname);
       if (settings.expectedHostname !== undefined && settings.expectedHostname.toLowerCase() !== hostname) {
         settings.log(actorId, 'error', `Expected hostname ${settings.expectedHostname} but this agent's hostname is ${hostname}`);
         throw new Error('Determined hostname does not match expected. Please check agent log for details');

@@ -1,10 +1,10 @@
 // The discovery probe: HTTPS GET https://HOST:url_port/ca; HTTP 200 means the server is up.
 // The server certificate is not verified unless [security] ssl_verify_cert is set, in which
-// case it is checked against keysdir/server_crt when that file exists.
-import { existsSync, readFileSync } from 'node:fs';
+// case it is checked against keysdir/server_crt (fetched from the server when missing).
 import { lookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import { fromPromise } from 'xstate';
+import { ensureServerCa } from './serverCa.js';
 import { stageIdOf } from './stageId.js';
 import type { ProbeInput } from '../machines/discovery.js';
 import type { LogFn } from '../logging/logger.js';
@@ -17,8 +17,8 @@ export interface ProbeSettings {
   log: LogFn;
 }
 
-export function probeServer(host: string, port: number, settings: Pick<ProbeSettings, 'verifyCert' | 'caFile'>, signal?: AbortSignal): Promise<void> {
-  const ca = settings.verifyCert && settings.caFile && existsSync(settings.caFile) ? readFileSync(settings.caFile) : undefined;
+export async function probeServer(host: string, port: number, settings: Pick<ProbeSettings, 'verifyCert' | 'caFile'>, signal?: AbortSignal): Promise<void> {
+  const ca = settings.verifyCert && settings.caFile ? (await ensureServerCa(settings.caFile, host, port, signal)).ca : undefined;
   return new Promise((resolve, reject) => {
     const req = request(
       { host, port, path: '/ca', method: 'GET', rejectUnauthorized: settings.verifyCert, ca, timeout: PROBE_TIMEOUT_MS, signal, agent: false },

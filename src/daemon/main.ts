@@ -89,6 +89,9 @@ function main(): void {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      // Ctrl-C in the foreground reaches us twice (terminal and wrapper): say it once.
+      const snapshot = root.getSnapshot();
+      if (snapshot.status !== 'active' || snapshot.matches('stopping')) return;
       log('agent', 'info', `Ambari-agent received ${SIGNAL_NUMBERS[signal]} signal, stopping...`);
       root.send({ type: 'STOP', reason: `received ${signal}` });
     });

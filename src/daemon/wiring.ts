@@ -10,6 +10,16 @@ import { removePidFileIfOwned, writePidFileAtomic } from '../actors/pidFile.js';
 import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
+import { agentEnv, hardwareProfile } from '../actors/hostInfo.js';
+import { agentHostname } from '../actors/hostname.js';
+import { linkActors, type LinkSettings } from '../actors/serverLink.js';
+import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
+import { confDir } from '../config/loadConfig.js';
+import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
+import { AGENT_VERSION } from '../version.js';
+import { heartbeatMachine } from '../machines/heartbeat.js';
+import { registrationMachine } from '../machines/registration.js';
+import { sessionMachine } from '../machines/session.js';
 import type { LogFn } from '../logging/logger.js';
 import { dataCleanerMachine } from '../machines/dataCleaner.js';
 import { daemonizeMachine } from '../machines/daemonize.js';
@@ -39,6 +49,7 @@ export function supervisorInput({ config, paths }: DaemonOptions): SupervisorInp
     servers: serverList(server.hostname),
     urlPort: server.url_port,
     retryDelaySeconds: server.connect_retry_delay,
+    syncSteps: SYNC_ORDER.map((step) => step.cache),
     cleaner:
       agent.data_cleanup_interval > 0
         ? {
@@ -51,10 +62,51 @@ export function supervisorInput({ config, paths }: DaemonOptions): SupervisorInp
   };
 }
 
+/** What this agent knows about itself once preflight has run (the hostname is cached, as the original). */
+interface Identity {
+  hostname?: string;
+}
+
 export function daemonMachine(options: DaemonOptions) {
   const { config, paths, log } = options;
-  const { agent, security } = config.ini;
+  const { agent, security, server } = config.ini;
   const logActionImpl = logAction(log);
+  const identity: Identity = {};
+  const startedAt = Date.now();
+  const { caches, warnings } = AgentCaches.load(agent.cache_dir);
+  for (const warning of warnings) log('caches', 'warn', warning);
+  const passphraseVar = security.passphrase_env_var_name;
+
+  const link: LinkSettings = {
+    urlPort: server.url_port,
+    securedUrlPort: server.secured_url_port,
+    verifyCert: security.ssl_verify_cert !== 0,
+    keysdir: security.keysdir,
+    serverCrt: security.server_crt,
+    passphrase: resolvePassphrase(passphraseVar, process.env, readEnvFile(confDir(config))),
+    hostname: () => identity.hostname ?? 'localhost',
+    caches,
+    log,
+    registrationBody: async (system) => {
+      const hostname = identity.hostname ?? (await agentHostname(agent.hostname_script)).hostname;
+      const publicHostname = agent.public_hostname_script ? (await agentHostname(agent.public_hostname_script)).hostname : hostname;
+      const root = system.get('supervisor');
+      const boundPort = (root?.getSnapshot() as { context?: { boundPort?: number } } | undefined)?.context?.boundPort;
+      return {
+        id: -1,
+        timestamp: Date.now(),
+        hostname,
+        currentPingPort: boundPort ?? agent.ping_port,
+        publicHostname,
+        hardwareProfile: await hardwareProfile({ hostname, ignoreMountPoints: agent.ignore_mount_points }),
+        agentEnv: await agentEnv({ hostname }),
+        agentVersion: AGENT_VERSION,
+        prefix: agent.prefix,
+        agentStartTime: startedAt,
+      };
+    },
+  };
+  const protocol = linkActors(link);
   return supervisorMachine.provide({
     actions: { log: logActionImpl },
     actors: {
@@ -69,6 +121,7 @@ export function daemonMachine(options: DaemonOptions) {
             logDir: agent.logdir,
             pidDir: agent.piddir,
             log,
+            onHostname: (hostname) => (identity.hostname = hostname),
           }),
         },
       }),
@@ -86,6 +139,19 @@ export function daemonMachine(options: DaemonOptions) {
         actions: { log: logActionImpl },
         actors: {
           probe: createServerProbe({ verifyCert: security.ssl_verify_cert !== 0, caFile: join(security.keysdir, security.server_crt), log }),
+        },
+      }),
+      session: sessionMachine.provide({
+        actions: { log: logActionImpl },
+        actors: {
+          connect: protocol.connect,
+          listen: protocol.listen,
+          disconnect: protocol.disconnect,
+          registration: registrationMachine.provide({
+            actions: { log: logActionImpl },
+            actors: { subscribe: protocol.subscribe, register: protocol.register, sync: protocol.sync },
+          }),
+          heartbeat: heartbeatMachine.provide({ actions: { log: logActionImpl }, actors: { beat: protocol.beat } }),
         },
       }),
       controlChannel: createControlChannel(paths.controlSocket),

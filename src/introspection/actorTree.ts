@@ -37,14 +37,31 @@ function summarise(context: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context)) {
     if (HIDDEN_KEYS.has(key) || value === undefined || typeof value === 'function') continue;
-    if (isActorRef(value)) continue;
+    // Actor refs and live objects (connections, caches) are not state worth printing.
+    if (isActorRef(value) || isLiveObject(value)) continue;
     out[key] = Array.isArray(value) && value.length > MAX_ARRAY ? [...value.slice(0, MAX_ARRAY), `… ${value.length - MAX_ARRAY} more`] : value;
   }
   return out;
 }
 
+function isLiveObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype !== Object.prototype && prototype !== null;
+}
+
 function isActorRef(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'sessionId' in value && 'send' in value;
+}
+
+/** The first actor with this id, depth first. */
+export function findActor(node: ActorNode, id: string): ActorNode | undefined {
+  if (node.id === id) return node;
+  for (const child of node.children) {
+    const found = findActor(child, id);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Indented text, one actor per line: `id (machine): state {context}`. */

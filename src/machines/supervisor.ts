@@ -1,15 +1,18 @@
 // The root supervisor: main.py's start-up order as states, each stage its own child actor.
 //
-//   preflight -> lockingPort -> daemonizing -> discovering -> connected
+//   preflight -> lockingPort -> daemonizing -> discovering -> registering <-> connected
+//                                                   ^______ session ended _____|
 //   any of them --STOP / FATAL / a stage's failure--> stopping -> stopped (final)
+//   AGENT.RESTART (heartbeat out of sequence, RESTART_AGENT) -> stopping -> exit code 77
 //
-// Long-lived children (dataCleaner, pingPort, controlChannel) are spawned and live across
-// states; one-shot stages (preflight, daemonize, discovery) are invoked by their state and
-// cancelled by leaving it. The output of `stopped` carries the process exit code.
+// Long-lived children (dataCleaner, pingPort, controlChannel, session) are spawned and live
+// across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
+// and cancelled by leaving it. The output of `stopped` carries the process exit code.
 import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
 import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
 import { daemonizeMachine } from './daemonize.js';
 import { discoveryMachine } from './discovery.js';
+import { sessionMachine } from './session.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { pingPortMachine } from './pingPort.js';
 import { preflightMachine } from './preflight.js';
@@ -20,6 +23,10 @@ export interface SupervisorInput {
   servers: string[];
   urlPort: number;
   retryDelaySeconds: number;
+  /** Caches synced after registration, in order (see caches/). */
+  syncSteps: string[];
+  /** Seconds between a lost session and the next connection attempt (10 in the original). */
+  reconnectDelaySeconds?: number;
   /** Absent when data_cleanup_interval <= 0: no cleaner is started. */
   cleaner?: DataCleanerInput;
 }
@@ -43,12 +50,17 @@ export interface SupervisorContext extends SupervisorInput {
   boundPort?: number;
   pid?: number;
   activeServer?: string;
+  /** responseId of the current registration (the heartbeat machine carries the live one). */
+  responseId?: number;
   /** Restarts of long-lived children after unexpected errors, per child id. */
   restarts: Record<string, number>;
 }
 
 /** A child that keeps failing is not restarted for ever: past this, the agent stops with code 1. */
 export const MAX_CHILD_RESTARTS = 5;
+
+/** The wrapper restarts an agent that exits with this code (AGENT_AUTO_RESTART_EXIT_CODE). */
+export const RESTART_EXIT_CODE = 77;
 
 export const supervisorMachine = setup({
   types: {
@@ -64,6 +76,7 @@ export const supervisorMachine = setup({
     pingPort: pingPortMachine,
     daemonize: daemonizeMachine,
     discovery: discoveryMachine,
+    session: sessionMachine,
     controlChannel: fromCallback(() => {
       throw new Error('controlChannel must be provided');
     }),
@@ -85,6 +98,20 @@ export const supervisorMachine = setup({
     }),
     spawnPingPort: spawnChild('pingPort', { id: 'pingPort', input: ({ context }) => ({ port: context.pingPort }) }),
     spawnControlChannel: spawnChild('controlChannel', { id: 'controlChannel' }),
+    spawnSession: spawnChild('session', {
+      id: 'session',
+      input: ({ context }) => ({
+        server: context.activeServer!,
+        syncSteps: context.syncSteps,
+        reconnectDelaySeconds: context.reconnectDelaySeconds,
+      }),
+    }),
+    logRestart: enqueueActions(({ event, enqueue }) => {
+      enqueue({ type: 'log', params: { level: 'warn', msg: `Restarting the agent (exit ${RESTART_EXIT_CODE}): ${String(event.reason)}` } });
+    }),
+    logSessionEnded: enqueueActions(({ event, enqueue }) => {
+      enqueue({ type: 'log', params: { level: 'warn', msg: `Lost the server (${String(event.output?.reason ?? 'session ended')}); discovering again` } });
+    }),
     countRestart: assign({
       restarts: ({ context, event }) => ({ ...context.restarts, [childIdOf(event)]: (context.restarts[childIdOf(event)] ?? 0) + 1 }),
     }),
@@ -112,6 +139,16 @@ export const supervisorMachine = setup({
     ],
     'xstate.error.actor.controlChannel': [
       { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'spawnControlChannel'] },
+      { target: '.stopping', actions: ['fail', 'logFailure'] },
+    ],
+    'AGENT.RESTART': {
+      target: '.stopping',
+      actions: [assign({ exitCode: RESTART_EXIT_CODE, stopReason: ({ event }) => `restart: ${String(event.reason)}` }), 'logRestart'],
+    },
+    // A session that cannot reach its server any more ends: walk the server list again.
+    'xstate.done.actor.session': { target: '.discovering', actions: ['logSessionEnded', stopChild('session'), assign({ responseId: undefined })] },
+    'xstate.error.actor.session': [
+      { guard: 'mayRestart', target: '.discovering', actions: ['logFailure', 'countRestart', stopChild('session')] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
     // Without the ping port the agent holds no lock: it must not go on.
@@ -151,17 +188,22 @@ export const supervisorMachine = setup({
         id: 'discovery',
         src: 'discovery',
         input: ({ context }) => ({ servers: context.servers, urlPort: context.urlPort, retryDelaySeconds: context.retryDelaySeconds }),
-        onDone: { target: 'connected', actions: assign({ activeServer: ({ event }) => event.output.server }) },
+        onDone: { target: 'registering', actions: [assign({ activeServer: ({ event }) => event.output.server }), 'spawnSession'] },
         onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
       },
     },
-    // Reached the active server. The protocol threads (registration, heartbeat, command
-    // queue, reporters) will be this state's children.
-    connected: {},
+    // The session connects and registers; it says SESSION.REGISTERED once it has.
+    registering: {
+      on: { 'SESSION.REGISTERED': { target: 'connected', actions: assign({ responseId: ({ event }) => Number(event.responseId) }) } },
+    },
+    // Registered and heartbeating. A lost connection puts the session back to registering.
+    connected: {
+      on: { 'SESSION.LOST': { target: 'registering', actions: assign({ responseId: undefined }) } },
+    },
     stopping: {
-      on: { STOP: {}, FATAL: {} },
+      on: { STOP: {}, FATAL: {}, 'AGENT.RESTART': {}, 'xstate.done.actor.session': {}, 'xstate.error.actor.session': {} },
       // Reverse order of start; the control channel stays to answer `status` until the end.
-      entry: [stopChild('pingPort'), stopChild('dataCleaner')],
+      entry: [stopChild('session'), stopChild('pingPort'), stopChild('dataCleaner')],
       invoke: {
         id: 'shutdown',
         src: 'shutdown',

@@ -1,43 +1,163 @@
-// A small Ambari-compatible server for development and tests. For now it serves the url_port
-// side the agent's discovery needs (HTTPS GET /ca); the STOMP agent endpoint and the JSON API
-// come with the protocol work.
-import { createServer, type Server } from 'node:https';
+// A small Ambari-compatible server for development and tests, all on 127.0.0.1 by default:
+//  - url_port (HTTPS): GET /ca (discovery probe), GET /cert/ca/, POST /certs/HOST (two-way SSL
+//    certificate signing), GET /connection_info;
+//  - secured_url_port (WSS): the STOMP agent endpoint /agent/stomp/v1 (registration,
+//    heartbeats, post-registration sync, reports), client certificates required with two-way SSL;
+//  - api_port (HTTP): the JSON API (see apiServer.ts).
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadOrCreateIdentity } from './certificates.js';
+import { WebSocketServer } from 'ws';
+import { AgentConnection, type ServerLog } from './agentEndpoint.js';
+import { createApiServer } from './apiServer.js';
+import { ClusterData } from './clusterData.js';
+import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
+import { HostRegistry } from './hostRegistry.js';
+
+export const STOMP_PATH = '/agent/stomp/v1';
 
 export interface DevServerOptions {
   host: string;
   urlPort: number;
+  securedUrlPort: number;
+  apiPort: number;
   dataDir: string;
+  twoWaySsl: boolean;
+  /** What agents must send with their CSR (their AMBARI_PASSPHRASE). */
+  passphrase: string;
+  heartbeatIntervalMs?: number;
+  log?: ServerLog;
 }
 
 export interface DevServer {
   urlPort: number;
+  securedUrlPort: number;
+  apiPort: number;
+  hosts: HostRegistry;
   close(): Promise<void>;
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const log: ServerLog = options.log ?? (() => {});
   const identity = loadOrCreateIdentity(options.dataDir);
-  const server: Server = createServer({ key: identity.key, cert: identity.cert }, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && (path === '/ca' || path === '/ca/')) {
-      res.writeHead(200, { 'content-type': 'application/x-pem-file' });
-      res.end(identity.cert);
-      return;
+  const hosts = new HostRegistry(options.heartbeatIntervalMs ?? 10_000);
+  const cluster = new ClusterData(hosts);
+  const connections = new Map<string, AgentConnection>();
+
+  const urlServer = createHttpsServer({ key: identity.key, cert: identity.cert }, (req, res) => {
+    void serveUrlPort(req, res, identity, options).catch((err: Error) => {
+      log('warn', `url_port ${req.method} ${req.url}: ${err.message}`);
+      if (!res.headersSent) json(res, 500, { error: err.message });
+    });
+  });
+
+  const securedServer = createHttpsServer({
+    key: identity.key,
+    cert: identity.cert,
+    ca: identity.caCert,
+    requestCert: options.twoWaySsl,
+    rejectUnauthorized: options.twoWaySsl,
+  });
+  const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: 64 * 1024 * 1024 });
+  wss.on('connection', (ws, req) => {
+    const connection = new AgentConnection(ws, { hosts, cluster, log }, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+    connections.set(connection.id, connection);
+    ws.on('close', () => connections.delete(connection.id));
+  });
+
+  const apiServer = createApiServer({ hosts, connections });
+  const sweeper = setInterval(() => hosts.sweep(), 1000);
+
+  const servers: Array<HttpsServer | Server> = [];
+  try {
+    for (const [server, port] of [[urlServer, options.urlPort], [securedServer, options.securedUrlPort], [apiServer, options.apiPort]] as const) {
+      await listen(server, port, options.host);
+      servers.push(server);
     }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(`no such resource: ${req.method} ${path}\n`);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.urlPort, options.host, () => resolve());
-  });
+  } catch (err) {
+    clearInterval(sweeper);
+    for (const server of servers) server.close();
+    throw err;
+  }
+  const portOf = (server: HttpsServer | Server) => (server.address() as AddressInfo).port;
   return {
-    urlPort: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    urlPort: portOf(urlServer),
+    securedUrlPort: portOf(securedServer),
+    apiPort: portOf(apiServer),
+    hosts,
+    close: async () => {
+      clearInterval(sweeper);
+      for (const connection of connections.values()) connection.close('server shutting down');
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await Promise.all(
+        [urlServer, securedServer, apiServer].map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
+}
+
+function listen(server: HttpsServer | Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'port already in use' : err.message}`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function serveUrlPort(req: IncomingMessage, res: ServerResponse, identity: ServerIdentity, options: DevServerOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (req.method === 'GET' && (path === '/ca' || path === '/ca/' || path === '/cert/ca' || path === '/cert/ca/')) {
+    res.writeHead(200, { 'content-type': 'application/x-pem-file' });
+    res.end(identity.caCert);
+    return;
+  }
+  if (req.method === 'GET' && (path === '/connection_info' || path === '/connection_info/')) {
+    return json(res, 200, { 'security.server.two_way_ssl': String(options.twoWaySsl) });
+  }
+  const certs = /^\/certs\/([^/]+)\/?$/.exec(path);
+  if (req.method === 'POST' && certs) {
+    const hostName = decodeURIComponent(certs[1]!);
+    const body = (await readJson(req)) as { csr?: unknown; passphrase?: unknown } | undefined;
+    if (!body || typeof body.csr !== 'string') return json(res, 200, { result: 'FAIL', message: 'request needs a "csr" string' });
+    if (body.passphrase !== options.passphrase) return json(res, 200, { result: 'FAIL', message: 'Passphrase does not match' });
+    try {
+      return json(res, 200, { result: 'OK', signedCa: await identity.authority.signCsr(body.csr, hostName) });
+    } catch (err) {
+      return json(res, 200, { result: 'FAIL', message: (err as Error).message });
+    }
+  }
+  json(res, 404, { error: `no such resource: ${req.method} ${path}` });
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= 1024 * 1024) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
 }

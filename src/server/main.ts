@@ -1,8 +1,11 @@
-// `ambari-dev-server [--host H] [--url-port N] [--data-dir DIR]`: prints one JSON line with
-// its ports when ready, runs until SIGINT/SIGTERM.
+// `ambari-dev-server [--host H] [--url-port N] [--secured-url-port N] [--api-port N]
+//                    [--data-dir DIR] [--two-way-ssl] [-v]`
+// Prints one JSON line with its ports when ready; runs until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDevServer } from './devServer.js';
+
+const USAGE = 'Usage: ambari-dev-server [--host 127.0.0.1] [--url-port N] [--secured-url-port N] [--api-port N] [--data-dir DIR] [--two-way-ssl] [-v]';
 
 async function main(): Promise<void> {
   let values;
@@ -11,22 +14,41 @@ async function main(): Promise<void> {
       options: {
         host: { type: 'string', default: '127.0.0.1' },
         'url-port': { type: 'string', default: '8440' },
+        'secured-url-port': { type: 'string', default: '8441' },
+        'api-port': { type: 'string', default: '8080' },
         'data-dir': { type: 'string', default: '.ambari-dev-server' },
+        'two-way-ssl': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
       },
       strict: true,
     }));
   } catch (err) {
-    fail(`${(err as Error).message}\nUsage: ambari-dev-server [--host 127.0.0.1] [--url-port N] [--data-dir DIR]`);
+    fail(`${(err as Error).message}\n${USAGE}`);
   }
-  const urlPort = Number(values['url-port']);
-  if (!/^\d+$/.test(values['url-port']) || urlPort > 65535) fail(`--url-port '${values['url-port']}' is not a valid port number (0-65535)`);
+  const port = (flag: string) => {
+    const text = values[flag as 'url-port'];
+    if (!/^\d+$/.test(text) || Number(text) > 65535) fail(`--${flag} '${text}' is not a valid port number (0-65535)`);
+    return Number(text);
+  };
+  const verbose = values.verbose;
   let server;
   try {
-    server = await startDevServer({ host: values.host, urlPort, dataDir: resolve(values['data-dir']) });
+    server = await startDevServer({
+      host: values.host,
+      urlPort: port('url-port'),
+      securedUrlPort: port('secured-url-port'),
+      apiPort: port('api-port'),
+      dataDir: resolve(values['data-dir']),
+      twoWaySsl: values['two-way-ssl'],
+      passphrase: process.env.AMBARI_PASSPHRASE ?? 'DEV',
+      log: (level, msg) => {
+        if (level !== 'debug' || verbose) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
+      },
+    });
   } catch (err) {
     fail((err as Error).message);
   }
-  process.stdout.write(`${JSON.stringify({ url_port: server.urlPort })}\n`);
+  process.stdout.write(`${JSON.stringify({ url_port: server.urlPort, secured_url_port: server.securedUrlPort, api_port: server.apiPort })}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

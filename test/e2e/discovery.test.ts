@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
-import { startCaServer } from '../support/caServer.mjs';
+import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import { selfSignedCert } from '../support/tls.mjs';
 import { cleanup, cli, logText, newHome, readPidFile, startAgent, stateOf, waitForLog, waitForState } from './helpers.js';
@@ -37,20 +37,24 @@ async function caServerOn(host: string, port: number, caStatus = 200): Promise<{
 }
 
 describe('discovery', () => {
-  it('reaches `connected` when the server answers GET /ca', async () => {
-    const ca = await startCaServer();
-    closers.push(() => ca.close());
-    const home = await newHome({ servers: ['127.0.0.1'], urlPort: ca.port, set: ['server.connect_retry_delay=1'] });
+  it('reaches `connected` through discovery and registration with the dev server', async () => {
+    const server = await startDevServer();
+    closers.push(() => server.stop());
+    const home = await newHome({
+      servers: ['127.0.0.1'],
+      urlPort: server.urlPort,
+      set: ['server.connect_retry_delay=1', `server.secured_url_port=${server.securedUrlPort}`],
+    });
     const started = await startAgent(home);
     expect(started.code, started.output).toBe(0);
 
     const status = await waitForState(home, 'connected', 10000);
     expect(status.stdout).toContain(`Found ambari-agent PID: ${readPidFile(home)}`);
     expect(status.stdout).toMatch(/^Server: 127\.0\.0\.1$/m);
-    expect(ca.requests).toContain('/ca');
     const log = logText(home);
     expect(log).toMatch(/^INFO .*\[discovery\] Connected to Ambari server 127\.0\.0\.1$/m);
-    expect(log).toMatch(/\[supervisor\] state discovering -> connected/);
+    expect(log).toMatch(/\[supervisor\] state discovering -> registering/);
+    expect(log).toMatch(/\[supervisor\] state registering -> connected/);
   });
 
   it('stays in `discovering` and keeps retrying while no server answers', async () => {
@@ -86,15 +90,20 @@ describe('discovery', () => {
   it('fails over to the next host after 10 tries against the first', async () => {
     // Nothing listens on 127.0.0.3:port (connection refused); the server is on 127.0.0.2:port.
     const port = await getPort();
-    const server = await caServerOn('127.0.0.2', port);
-    const home = await newHome({ servers: ['127.0.0.3', '127.0.0.2'], urlPort: port, set: ['server.connect_retry_delay=1'] });
+    const securedPort = await getPort();
+    const server = await startDevServer({ host: '127.0.0.2', urlPort: port, securedUrlPort: securedPort });
+    closers.push(() => server.stop());
+    const home = await newHome({
+      servers: ['127.0.0.3', '127.0.0.2'],
+      urlPort: port,
+      set: ['server.connect_retry_delay=1', `server.secured_url_port=${securedPort}`],
+    });
     const started = await startAgent(home);
     expect(started.code, started.output).toBe(0);
     expect((await cli(['status', '--home', home])).stdout).toContain('State: discovering');
 
     const status = await waitForState(home, 'connected', 25000);
     expect(status.stdout).toMatch(/^Server: 127\.0\.0\.2$/m);
-    expect(server.requests).toContain('/ca');
 
     const lines = logText(home).split('\n');
     const tries = lines.filter((l) => l.includes(`Server at https://127.0.0.3:${port} is not reachable`));

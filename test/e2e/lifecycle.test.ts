@@ -6,7 +6,7 @@ import {
   startAgent, stateOf, waitFor,
 } from './helpers.js';
 
-const STATES = ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'connected', 'stopping', 'stopped'];
+const STATES = ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'registering', 'connected', 'stopping', 'stopped'];
 
 afterEach(cleanup);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, fromPromise, sendParent, setup, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
 import { dataCleanerMachine } from '../../src/machines/dataCleaner.js';
 import { daemonizeMachine } from '../../src/machines/daemonize.js';
 import { discoveryMachine, type ProbeInput } from '../../src/machines/discovery.js';
@@ -23,8 +23,27 @@ const INPUT: SupervisorInput = {
   servers: ['server-a'],
   urlPort: 8440,
   retryDelaySeconds: 10,
+  syncSteps: ['topologies'],
   cleaner: { dir: '/prefix', intervalSeconds: 3600, maxAgeSeconds: 86400, maxSizeBytes: 1e8 },
 };
+
+/** A stand-in session the test drives with REGISTER / LOSE / RESTART / END events. */
+const fakeSession = setup({}).createMachine({
+  id: 'fakeSession',
+  initial: 'active',
+  states: {
+    active: {
+      on: {
+        REGISTER: { actions: sendParent({ type: 'SESSION.REGISTERED', responseId: 7 }) },
+        LOSE: { actions: sendParent({ type: 'SESSION.LOST', reason: 'connection closed by server' }) },
+        RESTART: { actions: sendParent({ type: 'AGENT.RESTART', reason: 'Error in responseId sequence - restarting' }) },
+        END: 'ended',
+      },
+    },
+    ended: { type: 'final' },
+  },
+  output: { reason: 'cannot connect' },
+});
 
 /**
  * The real supervisor and stage machines, with every leaf effect replaced by a fake that the
@@ -83,6 +102,7 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
           }),
         },
       }),
+      session: fakeSession,
       controlChannel: fromCallback(() => {
         events.push('control:open');
         return () => events.push('control:closed');
@@ -111,18 +131,22 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
     if (target === 'discovering') return;
     probeUp.add('server-a');
     clock.increment(10_000);
+    await reach('registering');
+    if (target === 'registering') return;
+    session().send({ type: 'REGISTER' });
     await reach('connected');
   };
+  const session = () => actor.getSnapshot().children.session as AnyActorRef;
 
-  return { actor, events, log, clock, listeners, checksGate, pidGate, probeUp, state, reach, driveTo };
+  return { actor, events, log, clock, listeners, checksGate, pidGate, probeUp, state, reach, driveTo, session };
 }
 
 describe('supervisor machine', () => {
-  it('walks preflight -> lockingPort -> daemonizing -> discovering -> connected', async () => {
+  it('walks preflight -> lockingPort -> daemonizing -> discovering -> registering -> connected', async () => {
     const h = harness();
     await h.driveTo('connected');
     const snapshot = h.actor.getSnapshot();
-    expect(snapshot.context).toMatchObject({ boundPort: 8670, pid: 4242, activeServer: 'server-a', exitCode: 0 });
+    expect(snapshot.context).toMatchObject({ boundPort: 8670, pid: 4242, activeServer: 'server-a', responseId: 7, exitCode: 0 });
     expect(h.events.filter((e) => e.startsWith('check:'))).toEqual([
       'check:runtime', 'check:hostname', 'check:pidFile', 'check:prefixDir', 'check:writableDirs',
     ]);
@@ -130,11 +154,11 @@ describe('supervisor machine', () => {
     expect(h.events.indexOf('clean')).toBeGreaterThan(h.events.indexOf('check:writableDirs'));
     expect(h.events.indexOf('control:open')).toBeGreaterThan(h.events.indexOf('port:open'));
     expect(h.events.filter((e) => e === 'probe:server-a')).toHaveLength(2);
-    expect(Object.keys(snapshot.children).sort()).toEqual(['controlChannel', 'dataCleaner', 'pingPort']);
+    expect(Object.keys(snapshot.children).sort()).toEqual(['controlChannel', 'dataCleaner', 'pingPort', 'session']);
     expect(h.log).toContain('info [discovery] Connected to Ambari server server-a');
   });
 
-  for (const state of ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'connected']) {
+  for (const state of ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'registering', 'connected']) {
     it(`STOP in ${state} reaches stopped with exit code 0 and releases everything`, async () => {
       const h = harness();
       await h.driveTo(state);
@@ -201,7 +225,40 @@ describe('supervisor machine', () => {
     const h = harness({ input: { cleaner: undefined } });
     await h.driveTo('connected');
     expect(h.events).not.toContain('clean');
-    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['controlChannel', 'pingPort']);
+    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['controlChannel', 'pingPort', 'session']);
+  });
+
+  it('a lost session goes back to registering, and registers again', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    h.session().send({ type: 'LOSE' });
+    expect(h.state()).toBe('registering');
+    expect(h.actor.getSnapshot().context.responseId).toBeUndefined();
+    h.session().send({ type: 'REGISTER' });
+    expect(h.state()).toBe('connected');
+  });
+
+  it('a session that ends (server unreachable) sends the agent back to discovery', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    const ended = h.session();
+    ended.send({ type: 'END' });
+    // Synchronously after the session's end: discovering, without a session.
+    expect(h.state()).toBe('discovering');
+    expect(h.actor.getSnapshot().children.session).toBeUndefined();
+    await h.reach('registering');
+    expect(h.actor.getSnapshot().children.session).not.toBe(ended);
+    expect(h.actor.getSnapshot().children.session).toBeDefined();
+  });
+
+  it('AGENT.RESTART stops cleanly with exit code 77 for the wrapper', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    h.session().send({ type: 'RESTART' });
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({ exitCode: 77, error: undefined });
+    expect(h.actor.getSnapshot().context.stopReason).toBe('restart: Error in responseId sequence - restarting');
+    expect(h.events).toContain('shutdown');
   });
 
   it('restarts a control channel that fails, a bounded number of times, then stops with code 1', async () => {

@@ -22,6 +22,7 @@ export async function status({ paths }: CommandContext): Promise<number> {
     const reply = await askAgent<StatusReply>(paths.controlSocket, { cmd: 'status' });
     say(`State: ${reply.state}`);
     if (reply.activeServer) say(`Server: ${reply.activeServer}`);
+    if (reply.responseId !== undefined) say(`Response id: ${reply.responseId}`);
   } catch (err) {
     say(`State: unknown (${(err as Error).message})`);
   }

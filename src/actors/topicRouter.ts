@@ -1,0 +1,114 @@
+// Everything the server pushes on the agent's subscriptions goes through here: cache topics
+// update their cache (queued while that cache's sync request is in flight), agent actions are
+// acted on, and a MESSAGE with a `messageId` header is confirmed on /reports/responses.
+// Unknown or malformed messages are logged with their destination and dropped.
+import { AgentCaches, CacheMessageError, cacheForTopic, type CacheName } from '../caches/index.js';
+import type { LogFn } from '../logging/logger.js';
+import type { InboundMessage, StompClient } from '../protocol/stompClient.js';
+
+export const AGENT_ACTIONS_TOPIC = '/user/agent_actions';
+export const COMMANDS_TOPIC = '/user/commands';
+export const ENCRYPTION_KEY_TOPIC = '/events/encryption_key';
+export const RESPONSES_DESTINATION = '/reports/responses';
+
+export class TopicRouter {
+  private readonly syncing = new Map<CacheName, InboundMessage[]>();
+  /** Set by the session's listener: RESTART_AGENT asks the supervisor for a restart. */
+  onRestart: (reason: string) => void = () => {};
+  encryptionKey: string | undefined;
+
+  constructor(
+    private readonly client: StompClient,
+    private readonly caches: AgentCaches,
+    private readonly log: LogFn,
+    private readonly actor = 'session',
+  ) {
+    client.onMessage((message) => this.handle(message));
+  }
+
+  /** A sync request: subscribe its topic, ask with our hash, apply the answer, then what queued. */
+  async sync(cache: CacheName, request: string, topic: string): Promise<void> {
+    this.syncing.set(cache, []);
+    try {
+      if (!this.client.subscriptions.has(topic)) this.client.subscribe(topic);
+      const answer = await this.client.request(request, { hash: this.caches.hash(cache) });
+      this.caches.apply(cache, answer);
+      this.caches.persist(cache);
+      this.log(this.actor, 'debug', `Synced ${cache} (hash ${this.caches.hash(cache) ?? 'none'})`);
+    } finally {
+      const queued = this.syncing.get(cache) ?? [];
+      this.syncing.delete(cache);
+      for (const message of queued) this.handle(message);
+    }
+  }
+
+  private handle(message: InboundMessage): void {
+    const cache = cacheForTopic(message.destination);
+    if (cache && this.syncing.has(cache)) {
+      this.syncing.get(cache)!.push(message);
+      return;
+    }
+    let outcome: { ok: true } | { ok: false; reason: string };
+    try {
+      outcome = this.dispatch(message, cache);
+    } catch (err) {
+      outcome = { ok: false, reason: (err as Error).message };
+    }
+    if (!outcome.ok) this.log(this.actor, 'warn', `Dropped message on ${message.destination}: ${outcome.reason}`);
+    const messageId = message.headers.messageId;
+    if (messageId !== undefined) {
+      const confirmation = outcome.ok ? { messageId: numberOrText(messageId), status: 'OK' } : { messageId: numberOrText(messageId), status: 'ERROR', reason: outcome.reason };
+      try {
+        this.client.send(RESPONSES_DESTINATION, confirmation);
+      } catch {
+        // the connection went away; the server resends unconfirmed messages
+      }
+    }
+  }
+
+  private dispatch(message: InboundMessage, cache: CacheName | undefined): { ok: true } | { ok: false; reason: string } {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.body);
+    } catch {
+      return { ok: false, reason: 'body is not valid JSON' };
+    }
+    if (cache) {
+      try {
+        this.caches.apply(cache, body);
+        this.caches.persist(cache);
+      } catch (err) {
+        if (err instanceof CacheMessageError) return { ok: false, reason: err.message };
+        throw err;
+      }
+      this.log(this.actor, 'info', `Updated ${cache} from ${message.destination} (hash ${this.caches.hash(cache) ?? 'none'})`);
+      return { ok: true };
+    }
+    switch (message.destination) {
+      case AGENT_ACTIONS_TOPIC: {
+        const action = (body as { actionName?: unknown } | null)?.actionName;
+        if (action === 'RESTART_AGENT') {
+          this.log(this.actor, 'info', 'Server asked for RESTART_AGENT');
+          this.onRestart('RESTART_AGENT from the server');
+          return { ok: true };
+        }
+        return { ok: false, reason: `unknown agent action ${JSON.stringify(action)} ignored` };
+      }
+      case ENCRYPTION_KEY_TOPIC: {
+        const key = (body as { encryptionKey?: unknown } | null)?.encryptionKey;
+        if (typeof key !== 'string') return { ok: false, reason: 'no encryptionKey string' };
+        this.encryptionKey = key;
+        return { ok: true };
+      }
+      case COMMANDS_TOPIC:
+        // Command execution arrives with the action queue; until then commands are refused openly.
+        return { ok: false, reason: 'command execution is not available in this agent version' };
+      default:
+        return { ok: false, reason: 'unknown destination' };
+    }
+  }
+}
+
+function numberOrText(value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

@@ -1,0 +1,144 @@
+// The agent's five caches of what the server sends, with their hashes, and their files under
+// cache_dir so that a restarted agent sends the right hash in its post-registration sync
+// (reference section 8: `{"hash": <cache hash or null>}` to each /agents/* destination).
+//
+// The caches hold exactly what the server sent: snapshots handed out by get() are deep-frozen,
+// and apply() works on a copy that replaces the cache only when the whole message applied.
+import { CacheMessageError } from './errors.js';
+import { applyMessage, CACHE_NAMES, type ApplyOutcome, type CacheName, type CacheSnapshot } from './handlers.js';
+import { deepFreeze, isPlainObject } from './json.js';
+import { cacheFilePath, readJsonFile, removeStaleTempFiles, writeFileAtomic } from './persistence.js';
+
+/** The post-registration sync, in the reference's order: request destination and event topic. */
+export const SYNC_ORDER: ReadonlyArray<{ cache: CacheName; request: string; topic: string }> = [
+  { cache: 'topologies', request: '/agents/topologies', topic: '/events/topologies' },
+  { cache: 'metadata', request: '/agents/metadata', topic: '/events/metadata' },
+  { cache: 'configurations', request: '/agents/configs', topic: '/user/configs' },
+  { cache: 'host_level_params', request: '/agents/host_level_params', topic: '/user/host_level_params' },
+  { cache: 'alert_definitions', request: '/agents/alert_definitions', topic: '/user/alert_definitions' },
+];
+
+/** The cache whose events travel on `destination` (a MESSAGE's destination header). */
+export function cacheForTopic(destination: string): CacheName | undefined {
+  return SYNC_ORDER.find((entry) => entry.topic === destination)?.cache;
+}
+
+/** The cache a sync request destination (`/agents/...`) asks about. */
+export function cacheForRequest(destination: string): CacheName | undefined {
+  return SYNC_ORDER.find((entry) => entry.request === destination)?.cache;
+}
+
+export function isCacheName(value: unknown): value is CacheName {
+  return typeof value === 'string' && (CACHE_NAMES as readonly string[]).includes(value);
+}
+
+function emptySnapshot(): CacheSnapshot {
+  return deepFreeze({ hash: null, clusters: {} });
+}
+
+export class AgentCaches {
+  private readonly state = new Map<CacheName, CacheSnapshot>();
+
+  /** Empty caches (hash null) that persist under `cacheDir`. */
+  constructor(readonly cacheDir: string) {
+    for (const name of CACHE_NAMES) this.state.set(name, emptySnapshot());
+  }
+
+  /**
+   * The caches as persisted under `cacheDir`. A missing file is an empty cache; an unreadable,
+   * corrupt or ill-shaped one is an empty cache too, plus a warning for the caller to log.
+   * Temp files left by a writer that crashed are removed.
+   */
+  static load(cacheDir: string): { caches: AgentCaches; warnings: string[] } {
+    const caches = new AgentCaches(cacheDir);
+    const warnings: string[] = [];
+    for (const name of CACHE_NAMES) {
+      const file = cacheFilePath(cacheDir, name);
+      removeStaleTempFiles(file);
+      const read = readJsonFile(file);
+      if (read.kind === 'missing') continue;
+      const problem = (reason: string): string => `Cannot load the ${name} cache from ${file}: ${reason}; starting with an empty ${name} cache (hash null)`;
+      if (read.kind === 'error') {
+        warnings.push(problem(read.reason));
+        continue;
+      }
+      const stored = read.value;
+      if (!isPlainObject(stored) || !isPlainObject(stored.clusters)) {
+        warnings.push(problem('it is not an object with "clusters"'));
+        continue;
+      }
+      if (stored.hash !== undefined && stored.hash !== null && typeof stored.hash !== 'string') {
+        warnings.push(problem('its "hash" is not a string'));
+        continue;
+      }
+      const message: Record<string, unknown> = { hash: stored.hash ?? null, clusters: stored.clusters };
+      if (name === 'topologies' || name === 'alert_definitions') message.eventType = 'CREATE';
+      if (name === 'configurations' && stored.timestamp !== undefined) message.timestamp = stored.timestamp;
+      try {
+        const { next } = applyMessage(name, caches.snapshot(name), message);
+        caches.state.set(name, deepFreeze(next));
+      } catch (err) {
+        if (!(err instanceof CacheMessageError)) throw err;
+        warnings.push(problem(err.message));
+      }
+    }
+    return { caches, warnings };
+  }
+
+  private snapshot(name: CacheName): CacheSnapshot {
+    if (!isCacheName(name)) throw new TypeError(`unknown cache ${JSON.stringify(name)}`);
+    return this.state.get(name)!;
+  }
+
+  /** The hash to send in this cache's sync request (null: "send me everything"). */
+  hash(name: CacheName): string | null {
+    return this.snapshot(name).hash;
+  }
+
+  /** The body of this cache's sync request. */
+  syncRequestBody(name: CacheName): { hash: string | null } {
+    return { hash: this.hash(name) };
+  }
+
+  /** The cache's content. Deep-frozen: copy it (structuredClone) to change it. */
+  get(name: CacheName): CacheSnapshot {
+    return this.snapshot(name);
+  }
+
+  /**
+   * Applies a sync response or an event to the cache. Throws CacheMessageError for a message of
+   * the wrong shape, leaving the cache untouched. Does not write the file: call persist().
+   */
+  apply(name: CacheName, message: unknown): ApplyOutcome {
+    const current = this.snapshot(name);
+    const { next, kind, warnings } = applyMessage(name, current, message);
+    const changed = next.clusters !== current.clusters || next.hash !== current.hash || next.timestamp !== current.timestamp;
+    if (changed) this.state.set(name, deepFreeze(next));
+    return { cache: name, kind, hash: this.snapshot(name).hash, changed, warnings };
+  }
+
+  /** Writes the cache (content and hash) to cacheDir/<name>.json atomically. */
+  persist(name: CacheName): void {
+    const { hash, clusters, timestamp } = this.snapshot(name);
+    const stored: CacheSnapshot = timestamp === undefined ? { hash, clusters } : { hash, clusters, timestamp };
+    writeFileAtomic(this.fileOf(name), `${JSON.stringify(stored, null, 2)}\n`);
+  }
+
+  persistAll(): void {
+    for (const name of CACHE_NAMES) this.persist(name);
+  }
+
+  fileOf(name: CacheName): string {
+    this.snapshot(name);
+    return cacheFilePath(this.cacheDir, name);
+  }
+
+  summary(): Record<CacheName, { hash: string | null; clusters: number }> {
+    const result = {} as Record<CacheName, { hash: string | null; clusters: number }>;
+    for (const name of CACHE_NAMES) {
+      const { hash, clusters } = this.snapshot(name);
+      result[name] = { hash, clusters: Object.keys(clusters).length };
+    }
+    return result;
+  }
+}

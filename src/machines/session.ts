@@ -1,0 +1,176 @@
+// One server session: connect (STOMP over WSS), register, then heartbeat while listening to
+// the server's topics. A lost connection or failed heartbeat unregisters, waits, and connects
+// again; a connection that cannot be made ends the session (the supervisor rediscovers); a
+// heartbeat out of sequence or RESTART_AGENT asks the supervisor to restart the agent.
+import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { heartbeatMachine, type HeartbeatOutput } from './heartbeat.js';
+import { logNowhere, type LogParams } from './logParams.js';
+import { registrationMachine, type RegistrationOutput } from './registration.js';
+
+/** The original waits one heartbeat interval before registering again. */
+export const RECONNECT_DELAY_SECONDS = 10;
+/** Consecutive failed connection attempts (reconnectDelay apart) before the session gives up. */
+export const MAX_CONNECT_FAILURES = 3;
+
+export interface SessionInput {
+  server: string;
+  syncSteps: string[];
+  reconnectDelaySeconds?: number;
+  heartbeatIntervalSeconds?: number;
+}
+
+export type LinkEvent = { type: 'LINK.LOST'; reason: string } | { type: 'AGENT.RESTART'; reason: string };
+
+/** What the supervisor hears from its session. */
+export type SessionParentEvent =
+  | { type: 'SESSION.REGISTERED'; responseId: number }
+  | { type: 'SESSION.LOST'; reason: string }
+  | { type: 'AGENT.RESTART'; reason: string };
+
+export interface SessionOutput {
+  reason: string;
+}
+
+interface SessionContext {
+  server: string;
+  syncSteps: string[];
+  reconnectDelaySeconds: number;
+  heartbeatIntervalSeconds: number;
+  /** The live connection (opaque here; see actors/serverLink.ts). */
+  link?: unknown;
+  responseId?: number;
+  registrations: number;
+  connectFailures: number;
+  lastError?: string;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const sessionMachine = setup({
+  types: { input: {} as SessionInput, context: {} as SessionContext, events: {} as LinkEvent, output: {} as SessionOutput },
+  actors: {
+    connect: fromPromise<unknown, { server: string }>(async () => {
+      throw new Error('connect must be provided');
+    }),
+    /** Watches the link: LINK.LOST when it closes; routes topic messages; AGENT.RESTART on request. */
+    listen: fromCallback<LinkEvent, { link: unknown }>(() => {
+      throw new Error('listen must be provided');
+    }),
+    disconnect: fromPromise<void, { link: unknown; reason: string }>(async () => {
+      throw new Error('disconnect must be provided');
+    }),
+    registration: registrationMachine,
+    heartbeat: heartbeatMachine,
+  },
+  actions: { log: logNowhere as (args: unknown, params: LogParams) => void },
+  guards: {
+    registrationAccepted: ({ event }) => Boolean((event as unknown as { output: RegistrationOutput }).output.ok),
+    lastConnectAttempt: ({ context }) => context.connectFailures + 1 >= MAX_CONNECT_FAILURES,
+    outOfSequence: ({ event }) => (event as unknown as { output: HeartbeatOutput }).output.reason === 'sequence',
+  },
+  delays: { reconnectDelay: ({ context }) => context.reconnectDelaySeconds * 1000 },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    server: input.server,
+    syncSteps: input.syncSteps,
+    reconnectDelaySeconds: input.reconnectDelaySeconds ?? RECONNECT_DELAY_SECONDS,
+    heartbeatIntervalSeconds: input.heartbeatIntervalSeconds ?? 10,
+    registrations: 0,
+    connectFailures: 0,
+  }),
+  initial: 'connecting',
+  on: {
+    'AGENT.RESTART': { target: '.restarting', actions: assign({ lastError: ({ event }) => event.reason }) },
+  },
+  states: {
+    connecting: {
+      invoke: {
+        src: 'connect',
+        input: ({ context }) => ({ server: context.server }),
+        onDone: { target: 'online', actions: assign({ link: ({ event }) => event.output }) },
+        // Never straight back to the server: wait, and give up (rediscover) after a few tries.
+        onError: [
+          {
+            guard: 'lastConnectAttempt',
+            target: 'ended',
+            actions: [
+              assign(({ context, event }) => ({ lastError: message(event.error), connectFailures: context.connectFailures + 1 })),
+              { type: 'log', params: ({ context }) => ({ level: 'warn', msg: `Cannot connect to ${context.server}: ${context.lastError}; giving up after ${context.connectFailures} tries` }) },
+            ],
+          },
+          {
+            target: 'waiting',
+            actions: [
+              assign(({ context, event }) => ({ lastError: message(event.error), connectFailures: context.connectFailures + 1 })),
+              {
+                type: 'log',
+                params: ({ context }) => ({ level: 'warn', msg: `Cannot connect to ${context.server}: ${context.lastError}; trying again in ${context.reconnectDelaySeconds} s` }),
+              },
+            ],
+          },
+        ],
+      },
+    },
+    // Connected: the listener lives as long as the link, across registering and registered.
+    online: {
+      invoke: { id: 'listener', src: 'listen', input: ({ context }) => ({ link: context.link }) },
+      on: { 'LINK.LOST': { target: 'unregistering', actions: assign({ lastError: ({ event }) => event.reason }) } },
+      initial: 'registering',
+      states: {
+        registering: {
+          invoke: {
+            id: 'registration',
+            src: 'registration',
+            input: ({ context }) => ({ link: context.link, syncSteps: context.syncSteps }),
+            onDone: [
+              {
+                guard: 'registrationAccepted',
+                target: 'registered',
+                actions: [
+                  assign(({ context, event }) => ({ responseId: event.output.responseId, registrations: context.registrations + 1, connectFailures: 0, lastError: undefined })),
+                  sendParent(({ context }): SessionParentEvent => ({ type: 'SESSION.REGISTERED', responseId: context.responseId ?? 0 })),
+                  { type: 'log', params: ({ context }) => ({ level: 'info', msg: `Registered with ${context.server} (responseId ${context.responseId})` }) },
+                ],
+              },
+              { target: '#session.unregistering', actions: assign({ lastError: ({ event }) => event.output.error }) },
+            ],
+          },
+        },
+        registered: {
+          invoke: {
+            id: 'heartbeat',
+            src: 'heartbeat',
+            input: ({ context }) => ({ link: context.link, responseId: context.responseId ?? 0, intervalSeconds: context.heartbeatIntervalSeconds }),
+            onDone: [
+              { guard: 'outOfSequence', target: '#session.restarting', actions: assign({ lastError: ({ event }) => event.output.error }) },
+              { target: '#session.unregistering', actions: assign({ lastError: ({ event }) => event.output.error }) },
+            ],
+          },
+        },
+      },
+    },
+    unregistering: {
+      entry: [
+        sendParent(({ context }): SessionParentEvent => ({ type: 'SESSION.LOST', reason: context.lastError ?? 'connection lost' })),
+        {
+          type: 'log',
+          params: ({ context }) => ({ level: 'warn', msg: `Unregistering from ${context.server} (${context.lastError}); connecting again in ${context.reconnectDelaySeconds} s` }),
+        },
+      ],
+      invoke: {
+        src: 'disconnect',
+        input: ({ context }) => ({ link: context.link, reason: context.lastError ?? 'unregistering' }),
+        onDone: { target: 'waiting', actions: assign({ link: undefined, responseId: undefined }) },
+        onError: { target: 'waiting', actions: assign({ link: undefined, responseId: undefined }) },
+      },
+    },
+    waiting: { after: { reconnectDelay: 'connecting' } },
+    restarting: {
+      type: 'final',
+      entry: sendParent(({ context }): SessionParentEvent => ({ type: 'AGENT.RESTART', reason: context.lastError ?? 'restart requested' })),
+    },
+    ended: { type: 'final' },
+  },
+  output: ({ context }) => ({ reason: context.lastError ?? 'session ended' }),
+});

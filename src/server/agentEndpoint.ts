@@ -1,0 +1,219 @@
+// The server half of the agent protocol on one WebSocket: STOMP CONNECT/SUBSCRIBE/SEND, and
+// for every SEND with a correlationId a MESSAGE on the connection's `/user/` subscription.
+// A misbehaving client (bad frame, bad JSON, unknown destination) gets an ERROR frame and is
+// disconnected; other connections are untouched.
+import type WebSocket from 'ws';
+import { CLIENT_COMMANDS, encodeFrame, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
+import { SYNC_DESTINATIONS, type ClusterData } from './clusterData.js';
+import type { HostRegistry } from './hostRegistry.js';
+
+export const USER_DESTINATION = '/user/';
+const SERVER_HEARTBEAT = '10000,10000';
+
+export interface ServerLog {
+  (level: 'info' | 'warn' | 'debug', msg: string): void;
+}
+
+export interface EndpointContext {
+  hosts: HostRegistry;
+  cluster: ClusterData;
+  log: ServerLog;
+  /** Reports the agents sent, by destination (kept for the JSON API and later issues). */
+  onReport?: (hostName: string | undefined, destination: string, body: unknown) => void;
+}
+
+let connectionCounter = 0;
+
+export class AgentConnection {
+  readonly id = `conn-${++connectionCounter}`;
+  hostName: string | undefined;
+  private connected = false;
+  private readonly decoder = new FrameDecoder(CLIENT_COMMANDS);
+  /** destination -> subscription id */
+  private readonly subscriptions = new Map<string, string>();
+  private messageCounter = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private lastReceived = Date.now();
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly context: EndpointContext,
+    readonly remote: string,
+  ) {
+    ws.on('message', (data: Buffer) => this.receive(data));
+    ws.on('close', () => this.cleanUp());
+    ws.on('error', () => this.cleanUp());
+  }
+
+  /** Pushes a MESSAGE to this agent's subscription of `destination`; false if not subscribed. */
+  push(destination: string, body: unknown, headers: Record<string, string> = {}): boolean {
+    return this.pushText(destination, JSON.stringify(body), headers);
+  }
+
+  /** Like push, with the body sent exactly as given (it need not be JSON). */
+  pushText(destination: string, body: string, headers: Record<string, string> = {}): boolean {
+    const subscription = this.subscriptions.get(destination);
+    if (subscription === undefined || this.closed) return false;
+    this.write({
+      command: 'MESSAGE',
+      headers: { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8', ...headers },
+      body,
+    });
+    return true;
+  }
+
+  /** Writes text as it is: for tests of agents against broken frames. */
+  pushRaw(text: string): void {
+    if (!this.closed) this.ws.send(text);
+  }
+
+  /** Destinations this connection subscribed to. */
+  subscribed(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.context.log('info', `closing ${this.describe()}: ${reason}`);
+    this.ws.close(1000, reason.slice(0, 120));
+    this.cleanUp();
+  }
+
+  private describe(): string {
+    return `${this.id} (${this.hostName ?? 'unregistered'} from ${this.remote})`;
+  }
+
+  private receive(data: Buffer): void {
+    this.lastReceived = Date.now();
+    let frames;
+    try {
+      frames = this.decoder.push(data);
+    } catch (err) {
+      return this.protocolError(err instanceof StompProtocolError ? err.message : String(err));
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      if (frame.command === 'HEARTBEAT') continue;
+      this.handle(frame as StompFrame);
+    }
+  }
+
+  private handle(frame: StompFrame): void {
+    if (!this.connected && frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+      return this.protocolError(`${frame.command} before CONNECT`);
+    }
+    switch (frame.command) {
+      case 'CONNECT':
+      case 'STOMP':
+        return this.onConnect(frame);
+      case 'SUBSCRIBE': {
+        const { destination, id } = frame.headers;
+        if (!destination || id === undefined) return this.protocolError('SUBSCRIBE needs destination and id headers');
+        this.subscriptions.set(destination, id);
+        return;
+      }
+      case 'UNSUBSCRIBE':
+        for (const [destination, id] of this.subscriptions) if (id === frame.headers.id) this.subscriptions.delete(destination);
+        return;
+      case 'SEND':
+        return this.onSend(frame);
+      case 'DISCONNECT':
+        if (frame.headers.receipt) this.write({ command: 'RECEIPT', headers: { 'receipt-id': frame.headers.receipt }, body: '' });
+        return this.close('client disconnected');
+      default:
+        // ACK, NACK, transactions: accepted and ignored (the agent confirms through /reports/responses).
+        return;
+    }
+  }
+
+  private onConnect(frame: StompFrame): void {
+    if (this.connected) return this.protocolError('second CONNECT');
+    const accepted = (frame.headers['accept-version'] ?? '1.0').split(',');
+    if (!accepted.includes('1.2')) return this.protocolError(`unsupported STOMP version(s) ${accepted.join(',')}; this server speaks 1.2`);
+    this.connected = true;
+    const { sendEvery, expectEvery } = negotiateHeartbeat(SERVER_HEARTBEAT, frame.headers['heart-beat']);
+    this.write({ command: 'CONNECTED', headers: { version: '1.2', 'heart-beat': SERVER_HEARTBEAT, server: 'ambari-dev-server' }, body: '' });
+    if (sendEvery > 0) this.timers.push(setInterval(() => this.ws.send('\n'), sendEvery));
+    if (expectEvery > 0) {
+      this.timers.push(
+        setInterval(() => {
+          if (Date.now() - this.lastReceived > expectEvery * 2) this.close(`client silent for more than ${(expectEvery * 2) / 1000} s`);
+        }, 1000),
+      );
+    }
+  }
+
+  private onSend(frame: StompFrame): void {
+    const destination = frame.headers.destination;
+    if (!destination) return this.protocolError('SEND without destination');
+    let body: unknown;
+    try {
+      body = frame.body === '' ? {} : JSON.parse(frame.body);
+    } catch {
+      return this.protocolError(`invalid JSON body sent to ${destination}`);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return this.protocolError(`body sent to ${destination} is not a JSON object`);
+    const answer = this.route(destination, body as Record<string, unknown>);
+    if (answer === undefined) return;
+    const correlationId = frame.headers.correlationId;
+    if (correlationId !== undefined) this.push(USER_DESTINATION, answer, { correlationId });
+  }
+
+  /** The answer to a SEND, or undefined when the connection was closed for a protocol error. */
+  private route(destination: string, body: Record<string, unknown>): unknown {
+    const { hosts, cluster, log } = this.context;
+    if (destination === '/register') {
+      const hostName = typeof body.hostname === 'string' ? body.hostname.trim().toLowerCase() : '';
+      if (!hostName) return { id: -1, exitstatus: 1, log: 'registration without a hostname', errorMessage: 'registration without a hostname', clustersList: [] };
+      this.hostName = hostName;
+      hosts.register(hostName, body, this.id);
+      log('info', `registered ${hostName} (agent ${String(body.agentVersion ?? '?')}, ${this.id})`);
+      return { id: 0, exitstatus: 0, errorMessage: '', clustersList: ['0'] };
+    }
+    if (!this.hostName) {
+      this.protocolError(`${destination} before /register`);
+      return undefined;
+    }
+    if (destination === '/heartbeat') {
+      const answer = hosts.heartbeat(this.hostName);
+      if (!answer) {
+        this.protocolError(`heartbeat from unknown host ${this.hostName}`);
+        return undefined;
+      }
+      log('debug', `heartbeat from ${this.hostName}: id ${String(body.id)} -> ${answer.id}`);
+      return answer;
+    }
+    const sync = SYNC_DESTINATIONS[destination];
+    if (sync) return cluster.sync(sync, this.hostName, body.hash);
+    if (destination.startsWith('/reports/')) {
+      this.context.onReport?.(this.hostName, destination, body);
+      return { status: 'OK' };
+    }
+    this.protocolError(`unknown destination ${destination}`);
+    return undefined;
+  }
+
+  private protocolError(message: string): void {
+    if (this.closed) return;
+    this.context.log('warn', `protocol error from ${this.describe()}: ${message}`);
+    try {
+      this.write({ command: 'ERROR', headers: { message: message.slice(0, 200) }, body: message });
+    } catch {
+      // the socket may already be gone
+    }
+    this.close('protocol error');
+  }
+
+  private write(frame: StompFrame): void {
+    this.ws.send(encodeFrame(frame));
+  }
+
+  private cleanUp(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.context.hosts.connectionClosed(this.id);
+  }
+}

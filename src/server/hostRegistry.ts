@@ -1,0 +1,102 @@
+// Every agent host the dev server has seen: registered, heartbeating, or lost (no heartbeat
+// for LOST_AFTER_INTERVALS heartbeat intervals), with timestamps and the responseId sequence.
+export type HostState = 'registered' | 'heartbeating' | 'lost';
+
+export interface HostRecord {
+  host_name: string;
+  state: HostState;
+  registered_at: number;
+  last_heartbeat: number | null;
+  response_id: number;
+  agent_version: string | null;
+  heartbeats: number;
+  /** The full registration body the agent sent. */
+  registration: Record<string, unknown>;
+  connectionId: string | null;
+  /** Test hook: answer the next heartbeat with a wrong id (the agent must restart). */
+  wrongHeartbeatIdOnce: boolean;
+}
+
+export const LOST_AFTER_INTERVALS = 3;
+
+export class HostRegistry {
+  private readonly hosts = new Map<string, HostRecord>();
+
+  constructor(
+    private readonly heartbeatIntervalMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A (re-)registration starts a new responseId sequence at 0. */
+  register(hostName: string, registration: Record<string, unknown>, connectionId: string): HostRecord {
+    const previous = this.hosts.get(hostName);
+    const record: HostRecord = {
+      host_name: hostName,
+      state: 'registered',
+      registered_at: this.now(),
+      last_heartbeat: null,
+      response_id: 0,
+      agent_version: typeof registration.agentVersion === 'string' ? registration.agentVersion : null,
+      heartbeats: previous?.heartbeats ?? 0,
+      registration,
+      connectionId,
+      wrongHeartbeatIdOnce: previous?.wrongHeartbeatIdOnce ?? false,
+    };
+    this.hosts.set(hostName, record);
+    return record;
+  }
+
+  /** The heartbeat answer: `{id: responseId + 1}` (or a wrong one when that fault is set). */
+  heartbeat(hostName: string): { id: number } | undefined {
+    const record = this.hosts.get(hostName);
+    if (!record) return undefined;
+    record.response_id += 1;
+    record.last_heartbeat = this.now();
+    record.heartbeats += 1;
+    record.state = 'heartbeating';
+    if (record.wrongHeartbeatIdOnce) {
+      record.wrongHeartbeatIdOnce = false;
+      return { id: record.response_id + 41 };
+    }
+    return { id: record.response_id };
+  }
+
+  connectionClosed(connectionId: string): void {
+    for (const record of this.hosts.values()) if (record.connectionId === connectionId) record.connectionId = null;
+  }
+
+  /** Marks hosts lost whose last sign of life is older than LOST_AFTER_INTERVALS intervals. */
+  sweep(): void {
+    const limit = this.heartbeatIntervalMs * LOST_AFTER_INTERVALS;
+    for (const record of this.hosts.values()) {
+      if (record.state !== 'lost' && this.now() - (record.last_heartbeat ?? record.registered_at) > limit) record.state = 'lost';
+    }
+  }
+
+  get(hostName: string): HostRecord | undefined {
+    return this.hosts.get(hostName);
+  }
+
+  list(): HostRecord[] {
+    return [...this.hosts.values()].sort((a, b) => a.host_name.localeCompare(b.host_name));
+  }
+
+  /** Position of a host in the cluster topology (its hostId). */
+  hostId(hostName: string): number {
+    return this.list().findIndex((record) => record.host_name === hostName);
+  }
+}
+
+/** What the JSON API shows of a host in lists. */
+export function hostSummary(record: HostRecord) {
+  return {
+    host_name: record.host_name,
+    state: record.state,
+    last_heartbeat: record.last_heartbeat,
+    response_id: record.response_id,
+    registered_at: record.registered_at,
+    agent_version: record.agent_version,
+    heartbeats: record.heartbeats,
+    connected: record.connectionId !== null,
+  };
+}
