@@ -1,18 +1,21 @@
-// `npm run bench`: start-up, connect, stop and memory figures of the real agent, measured
-// through the real CLI against the dev server on 127.0.0.1. Prints one table.
+// `npm run bench`: figures of the real agent, measured through the real CLI against the real
+// dev server on 127.0.0.1. Prints one table. BENCH_RUNS (default 5) start/stop runs;
+// BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { alive, parentPid } from '../test/support/cli.mjs';
+import { startDevServer } from '../test/support/devServer.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/ambari-agent');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const IDLE_SETTLE_MS = 3000;
+const CLK_TCK = 100;
 
 function run(args) {
   return new Promise((resolve, reject) => {
@@ -25,16 +28,16 @@ function run(args) {
   });
 }
 
-function askState(socketPath) {
+function ask(socketPath, cmd) {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     let data = '';
-    socket.on('connect', () => socket.write('{"cmd":"status"}\n'));
+    socket.on('connect', () => socket.write(`${JSON.stringify({ cmd })}\n`));
     socket.on('data', (d) => (data += d));
     socket.on('error', () => resolve(undefined));
     socket.on('close', () => {
       try {
-        resolve(JSON.parse(data).state);
+        resolve(JSON.parse(data));
       } catch {
         resolve(undefined);
       }
@@ -44,49 +47,124 @@ function askState(socketPath) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+const cpuTicks = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+const findNode = (node, id) => (node?.id === id ? node : node?.children?.map((c) => findNode(c, id)).find(Boolean));
 
-async function startDevServer(dataDir) {
-  const server = spawn(process.execPath, [join(ROOT, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve));
-  return { server, urlPort: JSON.parse(line).url_port };
+/** A home for one agent named `name`, pointing at `server`. */
+async function makeHome(server, name) {
+  const home = mkdtempSync(join(tmpdir(), 'aa-bench-'));
+  const script = join(home, 'hostname.sh');
+  writeFileSync(script, `#!/bin/sh\necho ${name}\n`);
+  chmodSync(script, 0o755);
+  await run(['init', '--home', home, '--server', '127.0.0.1', '--url-port', String(server.urlPort), '--secured-url-port', String(server.securedUrlPort),
+    '--set', 'server.connect_retry_delay=1', '--set', `agent.hostname_script=${script}`]);
+  return { home, socket: join(home, 'var/run/ambari-agent/ambari-agent.sock'), pidFile: join(home, 'var/run/ambari-agent/ambari-agent.pid') };
 }
 
-async function oneRun(urlPort) {
-  const home = mkdtempSync(join(tmpdir(), 'aa-bench-'));
+async function waitState(socket, state) {
+  while ((await ask(socket, 'status'))?.state !== state) await sleep(2);
+}
+
+async function startStopRun(server, i) {
+  const agent = await makeHome(server, `bench-${i}.test`);
   try {
-    await run(['init', '--home', home, '--server', '127.0.0.1', '--url-port', String(urlPort), '--set', 'server.connect_retry_delay=1']);
-    const socket = join(home, 'var/run/ambari-agent/ambari-agent.sock');
-    const pidFile = join(home, 'var/run/ambari-agent/ambari-agent.pid');
-
     const t0 = performance.now();
-    await run(['start', '--home', home]);
+    await run(['start', '--home', agent.home]);
     const startReturned = performance.now() - t0;
-    while ((await askState(socket)) !== 'connected') await sleep(2);
-    const connected = performance.now() - t0;
-
+    await waitState(agent.socket, 'connected');
+    const registered = performance.now() - t0;
     await sleep(IDLE_SETTLE_MS);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const wrapper = parentPid(pid);
-    const agentRss = rssKb(pid);
-    const wrapperRss = rssKb(wrapper);
+    const pid = Number(readFileSync(agent.pidFile, 'utf8'));
+    const wrapperRss = rssKb(parentPid(pid));
 
     const t1 = performance.now();
-    await run(['stop', '--home', home]);
+    await run(['stop', '--home', agent.home]);
     const stopCli = performance.now() - t1;
 
-    // Agent-side stop latency: SIGTERM straight to a fresh agent, until its process is gone.
-    await run(['start', '--home', home]);
-    while ((await askState(socket)) !== 'connected') await sleep(2);
-    const pid2 = Number(readFileSync(pidFile, 'utf8'));
+    await run(['start', '--home', agent.home]);
+    await waitState(agent.socket, 'connected');
+    const pid2 = Number(readFileSync(agent.pidFile, 'utf8'));
     const t2 = performance.now();
     process.kill(pid2, 'SIGTERM');
     while (alive(pid2)) await sleep(1);
     const sigtermToExit = performance.now() - t2;
-    await run(['stop', '--home', home]);
-
-    return { startReturned, connected, stopCli, sigtermToExit, agentRss, wrapperRss };
+    await run(['stop', '--home', agent.home]);
+    return { startReturned, registered, stopCli, sigtermToExit, wrapperRss };
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    rmSync(agent.home, { recursive: true, force: true });
+  }
+}
+
+/** One agent for 35 s: heartbeat round trips (the heartbeat actor's lastRoundTripMs) and RSS. */
+async function steadyRun(server) {
+  const agent = await makeHome(server, 'bench-steady.test');
+  try {
+    await run(['start', '--home', agent.home]);
+    await waitState(agent.socket, 'connected');
+    const pid = Number(readFileSync(agent.pidFile, 'utf8'));
+    const roundTrips = [];
+    let lastBeats = 0;
+    const ticks0 = cpuTicks(pid);
+    const deadline = Date.now() + 35_000;
+    while (Date.now() < deadline) {
+      const heartbeat = findNode(await ask(agent.socket, 'tree'), 'heartbeat');
+      const beats = heartbeat?.context?.beats ?? 0;
+      if (beats > lastBeats) {
+        roundTrips.push(heartbeat.context.lastRoundTripMs);
+        lastBeats = beats;
+      }
+      await sleep(200);
+    }
+    const cpuPercent = ((cpuTicks(pid) - ticks0) / CLK_TCK / 35) * 100;
+    const rss = rssKb(pid);
+    await run(['stop', '--home', agent.home]);
+    return { roundTrips, rss, cpuPercent };
+  } finally {
+    rmSync(agent.home, { recursive: true, force: true });
+  }
+}
+
+/** N agents as separate processes on one dev server: how many stay registered, and its CPU. */
+async function capacityRun(n) {
+  const server = await startDevServer();
+  const agents = [];
+  try {
+    const t0 = performance.now();
+    const queue = Array.from({ length: n }, (_, i) => i);
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const agent = await makeHome(server, `cap-${i}.test`);
+        agents.push(agent);
+        await run(['start', '--home', agent.home]);
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    const hosts = async () => (await server.api('/api/v1/hosts')).body.items;
+    while ((await hosts()).filter((h) => h.state !== 'lost').length < n && performance.now() - t0 < 600_000) await sleep(500);
+    const allUp = performance.now() - t0;
+    // Three heartbeat intervals of steady state.
+    const ticks0 = cpuTicks(server.pid);
+    const responseBefore = Object.fromEntries((await hosts()).map((h) => [h.host_name, h.response_id]));
+    await sleep(30_000);
+    const serverCpu = ((cpuTicks(server.pid) - ticks0) / CLK_TCK / 30) * 100;
+    const after = await hosts();
+    const heartbeating = after.filter((h) => h.state === 'heartbeating' && h.response_id >= (responseBefore[h.host_name] ?? 0) + 2).length;
+    const serverRss = rssKb(server.pid);
+    return { n, allUp, heartbeating, serverCpu, serverRss };
+  } finally {
+    const stopQueue = [...agents];
+    const stopper = async () => {
+      for (let a = stopQueue.shift(); a; a = stopQueue.shift()) {
+        await run(['stop', '--home', a.home]).catch(() => {});
+        rmSync(a.home, { recursive: true, force: true });
+      }
+    };
+    await Promise.all([stopper(), stopper(), stopper()]);
+    await server.stop();
   }
 }
 
@@ -95,28 +173,39 @@ const stats = (values) => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'aa-bench-server-'));
-const { server, urlPort } = await startDevServer(dataDir);
+const server = await startDevServer();
 const results = [];
+let steady;
 try {
-  for (let i = 0; i < RUNS; i++) results.push(await oneRun(urlPort));
+  for (let i = 0; i < RUNS; i++) results.push(await startStopRun(server, i));
+  steady = await steadyRun(server);
 } finally {
-  server.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.stop();
 }
+const capacity = AGENTS > 0 ? await capacityRun(AGENTS) : undefined;
 
 const rows = [
   ['`ambari-agent start` wall time (until it returns)', 'ms', results.map((r) => r.startReturned)],
-  ['start -> `connected` (local /ca server)', 'ms', results.map((r) => r.connected)],
+  ['start -> registered (`connected`) with the dev server', 'ms', results.map((r) => r.registered)],
   ['`ambari-agent stop` wall time', 'ms', results.map((r) => r.stopCli)],
   ['SIGTERM -> agent process gone', 'ms', results.map((r) => r.sigtermToExit)],
-  ['idle agent RSS (connected, +3 s)', 'MiB', results.map((r) => r.agentRss / 1024)],
-  ['idle wrapper RSS', 'MiB', results.map((r) => r.wrapperRss / 1024)],
+  ['heartbeat round trip (agent-measured)', 'ms', steady.roundTrips],
+  ['agent RSS, registered, after 35 s', 'MiB', [steady.rss / 1024]],
+  ['agent CPU, registered, idle (35 s)', '%', [steady.cpuPercent]],
+  ['wrapper RSS', 'MiB', results.map((r) => r.wrapperRss / 1024)],
 ];
-console.log(`\nambari-agent benchmark: ${RUNS} runs, node ${process.versions.node}, ${new Date().toISOString()}\n`);
-console.log('| metric | unit | median | min | max |');
-console.log('|---|---|---:|---:|---:|');
+console.log(`\nambari-agent benchmark: node ${process.versions.node}, ${RUNS} start/stop runs, ${new Date().toISOString()}\n`);
+console.log('| metric | unit | median | min | max | samples |');
+console.log('|---|---|---:|---:|---:|---:|');
 for (const [name, unit, values] of rows) {
   const { median, min, max } = stats(values);
-  console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} |`);
+  console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} | ${values.length} |`);
+}
+if (capacity) {
+  console.log(`\n| capacity: ${capacity.n} agent processes, one dev server, 10 s heartbeat | value |`);
+  console.log('|---|---:|');
+  console.log(`| agents registered and heartbeating (response id +2 over 30 s) | ${capacity.heartbeating} / ${capacity.n} |`);
+  console.log(`| time until all registered (3 starts at a time) | ${(capacity.allUp / 1000).toFixed(1)} s |`);
+  console.log(`| dev server CPU, steady state (30 s) | ${capacity.serverCpu.toFixed(2)} % of one core |`);
+  console.log(`| dev server RSS | ${(capacity.serverRss / 1024).toFixed(1)} MiB |`);
 }

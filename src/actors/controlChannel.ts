@@ -66,13 +66,13 @@ function serve(socket: Socket, root: () => AnyActorRef | undefined): void {
     if (buffer.length > MAX_REQUEST_BYTES) return void socket.end(`${JSON.stringify({ error: 'request too large' })}\n`);
     const newline = buffer.indexOf('\n');
     if (newline < 0) return;
-    let reply: unknown;
+    let reply: string;
     try {
       const ref = root();
-      reply = ref ? answer(JSON.parse(buffer.slice(0, newline)) as ControlRequest, ref) : { error: 'agent is not running' };
+      reply = JSON.stringify(ref ? answer(JSON.parse(buffer.slice(0, newline)) as ControlRequest, ref) : { error: 'agent is not running' });
     } catch (err) {
-      reply = { error: (err as Error).message };
+      reply = JSON.stringify({ error: (err as Error).message });
     }
-    socket.end(`${JSON.stringify(reply)}\n`);
+    socket.end(`${reply}\n`);
   });
 }

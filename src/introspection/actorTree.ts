@@ -33,21 +33,54 @@ export function describeActor(ref: AnyActorRef): ActorNode {
   return node;
 }
 
+const MAX_DEPTH = 4;
+
 function summarise(context: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context)) {
-    if (HIDDEN_KEYS.has(key) || value === undefined || typeof value === 'function') continue;
-    // Actor refs and live objects (connections, caches) are not state worth printing.
-    if (isActorRef(value) || isLiveObject(value)) continue;
-    out[key] = Array.isArray(value) && value.length > MAX_ARRAY ? [...value.slice(0, MAX_ARRAY), `… ${value.length - MAX_ARRAY} more`] : value;
+    if (HIDDEN_KEYS.has(key)) continue;
+    const plain = toPlain(value, MAX_DEPTH, new Set());
+    if (plain !== undefined) out[key] = plain;
   }
   return out;
 }
 
-function isLiveObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+/**
+ * A JSON-safe copy of context data: primitives, arrays and plain objects, at most `depth`
+ * levels deep, cycles cut. Live objects (actor refs, sockets, timers, class instances,
+ * anything holding them) are left out: a dump must never fail on what it finds.
+ */
+function toPlain(value: unknown, depth: number, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value !== 'object' || seen.has(value) || isActorRef(value)) return undefined;
+  if (Array.isArray(value)) {
+    if (depth === 0) return `[${value.length} items]`;
+    seen.add(value);
+    const items = value.slice(0, MAX_ARRAY).map((item) => toPlain(item, depth - 1, seen) ?? null);
+    seen.delete(value);
+    return value.length > MAX_ARRAY ? [...items, `… ${value.length - MAX_ARRAY} more`] : items;
+  }
   const prototype = Object.getPrototypeOf(value);
-  return prototype !== Object.prototype && prototype !== null;
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  if (holdsLiveObject(value as Record<string, unknown>)) return undefined;
+  if (depth === 0) return '{…}';
+  seen.add(value);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const plain = toPlain(item, depth - 1, seen);
+    if (plain !== undefined) out[key] = plain;
+  }
+  seen.delete(value);
+  return out;
+}
+
+/** A plain object whose own values include live objects (a connection bundle, say). */
+function holdsLiveObject(value: Record<string, unknown>): boolean {
+  return Object.values(value).some((item) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+    const prototype = Object.getPrototypeOf(item);
+    return prototype !== Object.prototype && prototype !== null;
+  });
 }
 
 function isActorRef(value: unknown): boolean {

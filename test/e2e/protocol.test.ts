@@ -79,6 +79,12 @@ describe('registration and heartbeat', () => {
     expect(later.state).toBe('heartbeating');
     const status = await cli(['status', '--home', home]);
     expect(status.stdout).toMatch(/^Response id: [2-9]\d*$/m);
+    // SIGUSR1 and the control channel's tree work on a registered agent (live sockets inside).
+    process.kill(readPidFile(home)!, 'SIGUSR1');
+    const dump = await waitForLog(home, '*** ACTOR TREE - END ***', 5000);
+    expect(dump).toMatch(/^ {4}heartbeat \(heartbeat\): (waiting|beating) \{.*"responseId":\d+/m);
+    expect(dump).toMatch(/^ {2}session \(session\): \{"online":"registered"\}/m);
+    expect((await cli(['status', '--home', home])).stdout).toContain('State: connected');
     // The caches were synced and persisted for the next start.
     for (const name of ['topologies', 'metadata', 'configurations', 'host_level_params', 'alert_definitions']) {
       const cache = JSON.parse(readFileSync(join(home, 'var/lib/ambari-agent/cache', `${name}.json`), 'utf8'));

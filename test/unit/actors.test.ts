@@ -198,6 +198,29 @@ describe('actor tree', () => {
   });
 });
 
+describe('actor tree of live contexts', () => {
+  it('never fails on circular data or objects holding sockets and timers, and stays JSON-safe', () => {
+    class Connection {
+      timer = setTimeout(() => {}, 1000);
+    }
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const connection = new Connection();
+    const root = createActor(
+      createMachine({
+        id: 'live',
+        context: { link: { server: 'h', client: connection }, circular, deep: { a: { b: { c: { d: { e: 1 } } } } }, ok: 3 },
+      }),
+    ).start();
+    const tree = describeActor(root);
+    clearTimeout(connection.timer);
+    expect(() => JSON.stringify(tree)).not.toThrow();
+    expect(tree.context).toEqual({ circular: { name: 'loop' }, deep: { a: { b: { c: { d: '{…}' } } } }, ok: 3 });
+    expect(() => formatActorTree(tree)).not.toThrow();
+    root.stop();
+  });
+});
+
 describe('hostname script', () => {
   it('uses the script output, lower-cased', async () => {
     const { agentHostname } = await import('../../src/actors/hostname.js');
