@@ -11,7 +11,7 @@ const demo = join(root, '.demo');
 const home = join(demo, 'agent');
 
 rmSync(home, { recursive: true, force: true });
-const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--data-dir', join(demo, 'server')], {
+const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--data-dir', join(demo, 'server'), '-v'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 server.on('exit', (code) => {

@@ -2,7 +2,7 @@
 // to by raw WebSocket clients (good ones and misbehaving ones), the JSON API, lost-host
 // detection, many concurrent agents, and the url_port HTTPS resources.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { encodeFrame } from '../../src/protocol/stompFrame.js';
 import { startDevServer, type DevServer } from '../../src/server/devServer.js';
 import { closeAllClients, TestStompClient } from '../support/stompTestClient.js';
 // The black-box launcher of the built server (dist/), used only for the crash proofs below.
-// @ts-expect-error -- a plain .mjs support module without type declarations
 import { startDevServer as spawnDevServer } from '../support/devServer.mjs';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -269,9 +268,9 @@ describe('dev server, in-process', () => {
       expect(bad.decodeError).toBeUndefined();
 
       expect(good.isOpen).toBe(true);
-      const next = await heartbeat(good, goodId);
-      expect(next).toBe(goodId + 1);
-      goodId = next;
+      const expected = goodId + 1;
+      goodId = await heartbeat(good, goodId); // before asserting, so one failure does not cascade
+      expect(goodId).toBe(expected);
     });
 
     it('the server lets go of a host whose connection was closed for a protocol error', async () => {
@@ -573,6 +572,26 @@ describe('dev server crashes (known bugs)', () => {
     await client.register(name);
     return client;
   }
+
+  // The control: the same harness and the same requests with well-formed values work, so the
+  // it.fails tests below fail for the crash and not for a broken harness.
+  it('(control) the spawned server answers the well-formed versions of those requests', async () => {
+    const child = await spawned();
+    expect((await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/%41`, { signal: AbortSignal.timeout(3_000) })).status).toBe(404);
+    const client = await registeredAgent(child, 'victim.test');
+    const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/victim.test/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ destination: '/user/', body: {}, headers: { priority: '1' } }),
+      signal: AbortSignal.timeout(3_000),
+    });
+    expect(answer.status).toBe(200);
+    expect((await client.waitFor((f) => f.headers.priority === '1', 'the pushed MESSAGE')).body).toBe('{}');
+    expect((await client.request('/heartbeat', { id: { to: 'string' } })).body).toEqual({ id: 1 });
+    const other = await TestStompClient.open(child.securedUrlPort);
+    onTestFinished(() => other.close());
+    expect(await other.register('fine.test', { agentVersion: { major: 9 } })).toMatchObject({ id: 0, exitstatus: 0 });
+    await alive(child);
+  });
 
   // src/server/apiServer.ts:29 (also :40, :56): decodeURIComponent throws URIError on a
   // malformed escape; respond() is called as `void respond(...)` (line 75), so the rejection
