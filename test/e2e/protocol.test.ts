@@ -11,6 +11,7 @@ import { startDevServer } from '../support/devServer.mjs';
 import { alive, cleanup, cli, homeFiles, logText, newHome, readPidFile, startAgent, waitFor, waitForLog, waitForState } from './helpers.js';
 
 interface DevServer {
+  pid: number;
   urlPort: number;
   securedUrlPort: number;
   dataDir: string;
@@ -117,6 +118,21 @@ describe('registration and heartbeat', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('a server that goes silent (socket open, nothing answered) is detected, and the agent registers again once it answers', async () => {
+    const server = await devServer();
+    const home = await agentHome(server, 'agent-silent.test');
+    const pid = await startRegistered(home);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      // The next heartbeat's 10 s request timeout, or two silent heart-beat periods (20 s).
+      await waitForLog(home, /Unregistering from 127\.0\.0\.1 \((Heartbeat failed: 10 seconds timeout expired|server silent)/, 32000);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    await waitForState(home, 'connected', 40000);
+    expect(readPidFile(home)).toBe(pid);
   });
 
   it('a heartbeat answer out of sequence restarts the agent through the wrapper, which registers again', async () => {
