@@ -12,7 +12,8 @@ export const ENCRYPTION_KEY_TOPIC = '/events/encryption_key';
 export const RESPONSES_DESTINATION = '/reports/responses';
 
 export class TopicRouter {
-  private readonly syncing = new Map<CacheName, InboundMessage[]>();
+  /** Caches with a sync request in flight: their topic's messages wait here, in order. */
+  private readonly syncing = new Map<CacheName, { pending: number; queue: InboundMessage[] }>();
   /** Set by the session's listener: RESTART_AGENT asks the supervisor for a restart. */
   onRestart: (reason: string) => void = () => {};
   encryptionKey: string | undefined;
@@ -28,7 +29,10 @@ export class TopicRouter {
 
   /** A sync request: subscribe its topic, ask with our hash, apply the answer, then what queued. */
   async sync(cache: CacheName, request: string, topic: string): Promise<void> {
-    this.syncing.set(cache, []);
+    // Overlapping syncs of one cache share the queue; it is applied when the last one ends.
+    const entry = this.syncing.get(cache) ?? { pending: 0, queue: [] };
+    entry.pending++;
+    this.syncing.set(cache, entry);
     try {
       if (!this.client.subscriptions.has(topic)) this.client.subscribe(topic);
       const answer = await this.client.request(request, { hash: this.caches.hash(cache) });
@@ -36,16 +40,19 @@ export class TopicRouter {
       this.caches.persist(cache);
       this.log(this.actor, 'debug', `Synced ${cache} (hash ${this.caches.hash(cache) ?? 'none'})`);
     } finally {
-      const queued = this.syncing.get(cache) ?? [];
-      this.syncing.delete(cache);
-      for (const message of queued) this.handle(message);
+      entry.pending--;
+      if (entry.pending === 0) {
+        this.syncing.delete(cache);
+        for (const message of entry.queue) this.handle(message);
+      }
     }
   }
 
   private handle(message: InboundMessage): void {
     const cache = cacheForTopic(message.destination);
-    if (cache && this.syncing.has(cache)) {
-      this.syncing.get(cache)!.push(message);
+    const inFlight = cache ? this.syncing.get(cache) : undefined;
+    if (inFlight) {
+      inFlight.queue.push(message);
       return;
     }
     let outcome: { ok: true } | { ok: false; reason: string };

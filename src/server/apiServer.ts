@@ -1,6 +1,7 @@
 // The dev server's JSON API (plain HTTP on 127.0.0.1): what the server knows of its agents.
 // Routes are a table, so later features (commands, tasks) add rows, not branches.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readJson, sendJson as send } from './httpJson.js';
 import type { AgentConnection } from './agentEndpoint.js';
 import { hostSummary, type HostRegistry } from './hostRegistry.js';
 
@@ -17,8 +18,6 @@ export interface Route {
   path: RegExp;
   handler: Handler;
 }
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/api\/v1\/hosts\/?$/, handler: ({ hosts }) => ({ status: 200, body: { items: hosts.list().map(hostSummary) } }) },
@@ -94,32 +93,4 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: ApiCo
   const params = route.path.exec(path)!.slice(1);
   const result = route.handler(context, params, body);
   send(res, result.status, result.body);
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text === '' ? {} : JSON.parse(text));
-      } catch {
-        reject(new Error('request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }

@@ -13,6 +13,7 @@ import { createApiServer } from './apiServer.js';
 import { ClusterData } from './clusterData.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
+import { readJson, sendJson as json } from './httpJson.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
 
@@ -127,7 +128,7 @@ async function serveUrlPort(req: IncomingMessage, res: ServerResponse, identity:
   const certs = /^\/certs\/([^/]+)\/?$/.exec(path);
   if (req.method === 'POST' && certs) {
     const hostName = decodeURIComponent(certs[1]!);
-    const body = (await readJson(req)) as { csr?: unknown; passphrase?: unknown } | undefined;
+    const body = (await readJson(req).catch(() => undefined)) as { csr?: unknown; passphrase?: unknown } | undefined;
     if (!body || typeof body.csr !== 'string') return json(res, 200, { result: 'FAIL', message: 'request needs a "csr" string' });
     if (body.passphrase !== options.passphrase) return json(res, 200, { result: 'FAIL', message: 'Passphrase does not match' });
     try {
@@ -137,27 +138,4 @@ async function serveUrlPort(req: IncomingMessage, res: ServerResponse, identity:
     }
   }
   json(res, 404, { error: `no such resource: ${req.method} ${path}` });
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 1024 * 1024) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        resolve(undefined);
-      }
-    });
-  });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }

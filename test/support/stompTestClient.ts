@@ -132,7 +132,7 @@ export class TestStompClient {
         what,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new Error(`no ${what} within ${timeoutMs} ms; got ${this.describeFrames()}`));
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${this.describeFrames()}`));
         }, timeoutMs),
       };
       this.waiters.push(waiter);

@@ -298,6 +298,11 @@ describe('dev server, in-process', () => {
       await agent?.close();
     });
 
+    /** The server's current response_id for h1.test, so one failing test does not cascade. */
+    async function currentId(): Promise<number> {
+      return (await api(server, '/api/v1/hosts/h1.test')).body.response_id as number;
+    }
+
     it('GET /api/v1/hosts lists h1.test with its summary', async () => {
       const { status, contentType, body } = await api(server, '/api/v1/hosts');
       expect(status).toBe(200);
@@ -341,6 +346,7 @@ describe('dev server, in-process', () => {
     });
 
     it('fault injection: the next heartbeat answer is out of sequence, the one after is back in it', async () => {
+      lastId = await currentId();
       const injected = await api(server, '/api/v1/hosts/h1.test/faults', { body: { wrong_heartbeat_id: true } });
       expect(injected.status).toBe(200);
       expect(injected.body).toEqual({ host_name: 'h1.test', wrong_heartbeat_id: true });
@@ -365,6 +371,7 @@ describe('dev server, in-process', () => {
     });
 
     it('rejects bad fault bodies with 400 and faults for unknown hosts with 404', async () => {
+      lastId = await currentId();
       for (const body of [{ wrong_heartbeat_id: 'yes' }, {}, [true], null]) {
         const answer = await api(server, '/api/v1/hosts/h1.test/faults', { body });
         expect(answer.status, JSON.stringify(body)).toBe(400);
@@ -379,6 +386,7 @@ describe('dev server, in-process', () => {
     });
 
     it('messages: 409 until the agent subscribes the destination, then delivered', async () => {
+      lastId = await currentId();
       const message = { destination: '/user/agent_actions', body: { actionName: 'RESTART_AGENT' } };
       const refused = await api(server, '/api/v1/hosts/h1.test/messages', { body: message });
       expect(refused.status).toBe(409);
@@ -406,6 +414,7 @@ describe('dev server, in-process', () => {
     });
 
     it('messages: {raw} arrives verbatim', async () => {
+      lastId = await currentId();
       const raw = encodeFrame({ command: 'MESSAGE', headers: { destination: '/user/', subscription: 'sub-0', 'message-id': 'raw-1', correlationId: 'raw' }, body: '{"raw":"yes, \\u0000 and all"}' });
       const seen = agent.raw.length;
       const sent = await api(server, '/api/v1/hosts/h1.test/messages', { body: { raw } });
