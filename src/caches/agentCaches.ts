@@ -6,7 +6,7 @@
 // and apply() works on a copy that replaces the cache only when the whole message applied.
 import { CacheMessageError } from './errors.js';
 import { applyMessage, CACHE_NAMES, type ApplyOutcome, type CacheName, type CacheSnapshot } from './handlers.js';
-import { deepFreeze, isPlainObject } from './json.js';
+import { deepFreeze, getOwn, isPlainObject } from './json.js';
 import { cacheFilePath, readJsonFile, removeStaleTempFiles, writeFileAtomic } from './persistence.js';
 
 /** The post-registration sync, in the reference's order: request destination and event topic. */
@@ -62,18 +62,23 @@ export class AgentCaches {
         warnings.push(problem(read.reason));
         continue;
       }
+      // The file is JSON.parse output: cluster ids such as `__proto__` are own keys there, and
+      // only own properties are read (see json.ts for the rule on such keys).
       const stored = read.value;
-      if (!isPlainObject(stored) || !isPlainObject(stored.clusters)) {
+      const clusters = isPlainObject(stored) ? getOwn(stored, 'clusters') : undefined;
+      if (!isPlainObject(stored) || !isPlainObject(clusters)) {
         warnings.push(problem('it is not an object with "clusters"'));
         continue;
       }
-      if (stored.hash !== undefined && stored.hash !== null && typeof stored.hash !== 'string') {
+      const hash = getOwn(stored, 'hash');
+      if (hash !== undefined && hash !== null && typeof hash !== 'string') {
         warnings.push(problem('its "hash" is not a string'));
         continue;
       }
-      const message: Record<string, unknown> = { hash: stored.hash ?? null, clusters: stored.clusters };
+      const timestamp = getOwn(stored, 'timestamp');
+      const message: Record<string, unknown> = { hash: hash ?? null, clusters };
       if (name === 'topologies' || name === 'alert_definitions') message.eventType = 'CREATE';
-      if (name === 'configurations' && stored.timestamp !== undefined) message.timestamp = stored.timestamp;
+      if (name === 'configurations' && timestamp !== undefined) message.timestamp = timestamp;
       try {
         const { next } = applyMessage(name, caches.snapshot(name), message);
         caches.state.set(name, deepFreeze(next));

@@ -21,8 +21,14 @@
 // Hash: a message carrying a string `hash` sets the cache's hash to it. A full replacement
 // without one leaves the hash null (the content matches no server hash, so the next sync asks
 // for everything); a partial update without one keeps the hash it had.
+//
+// Keys named like Object.prototype members (`__proto__`, `constructor`, `prototype`, ...) are
+// server data like any other key: as cluster ids or nested keys they are stored as ordinary own
+// keys and never reach Object.prototype or Object. Everything here reads message-derived keys
+// with getOwn/hasOwn and writes them with setOwn/assignOwn/mergeNested (json.ts), never with
+// `obj[key]`, `obj[key] = value` or Object.assign.
 import { CacheMessageError } from './errors.js';
-import { deepCopy, isPlainObject, mergeNested, type JsonObject } from './json.js';
+import { assignOwn, deepCopy, getOwn, hasOwn, isPlainObject, mergeNested, setOwn, type JsonObject } from './json.js';
 
 export type CacheName = 'topologies' | 'metadata' | 'configurations' | 'host_level_params' | 'alert_definitions';
 
@@ -90,7 +96,10 @@ function parseClusters(cache: CacheName, clusters: JsonObject, where: string): R
 
 function parseEnvelope(cache: CacheName, message: unknown): Envelope {
   if (!isPlainObject(message)) fail(cache, `message is not a JSON object (${describe(message)})`);
-  const { hash, eventType, clusters, timestamp } = message;
+  const hash = getOwn(message, 'hash');
+  const eventType = getOwn(message, 'eventType');
+  const clusters = getOwn(message, 'clusters');
+  const timestamp = getOwn(message, 'timestamp');
 
   if (hash !== undefined && hash !== null && typeof hash !== 'string') fail(cache, `hash is not a string (${describe(hash)})`);
 
@@ -116,7 +125,8 @@ function parseEnvelope(cache: CacheName, message: unknown): Envelope {
       if (eventType !== undefined && eventType !== null && eventType !== 'UPDATE') {
         fail(cache, `a per-cluster metadata map can only be merged, not ${String(eventType)}`);
       }
-      parsed = parseClusters(cache, Object.fromEntries(clusterKeys.map((key) => [key, message[key]])), 'message');
+      // Object.fromEntries defines own properties, so a `__proto__` key stays a key.
+      parsed = parseClusters(cache, Object.fromEntries(clusterKeys.map((key) => [key, getOwn(message, key)])), 'message');
       bare = true;
     }
   }
@@ -148,7 +158,7 @@ function isId(value: unknown): value is string | number {
 }
 
 function optionalArray(cache: CacheName, owner: JsonObject, key: string, where: string): unknown[] | undefined {
-  const value = owner[key];
+  const value = getOwn(owner, key);
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) fail(cache, `${where}.${key} is not an array`);
   return value;
@@ -158,15 +168,15 @@ function checkTopologyCluster(clusterId: string, cluster: JsonObject): void {
   const where = `clusters[${JSON.stringify(clusterId)}]`;
   const hosts = optionalArray('topologies', cluster, 'hosts', where) ?? [];
   hosts.forEach((host, index) => {
-    if (!isPlainObject(host) || !isId(host.hostId)) fail('topologies', `${where}.hosts[${index}] has no hostId`);
+    if (!isPlainObject(host) || !isId(getOwn(host, 'hostId'))) fail('topologies', `${where}.hosts[${index}] has no hostId`);
   });
   const components = optionalArray('topologies', cluster, 'components', where) ?? [];
   components.forEach((component, index) => {
     const at = `${where}.components[${index}]`;
-    if (!isPlainObject(component) || typeof component.componentName !== 'string' || typeof component.serviceName !== 'string') {
+    if (!isPlainObject(component) || typeof getOwn(component, 'componentName') !== 'string' || typeof getOwn(component, 'serviceName') !== 'string') {
       fail('topologies', `${at} has no componentName/serviceName`);
     }
-    const hostIds = component.hostIds;
+    const hostIds = getOwn(component, 'hostIds');
     if (hostIds !== undefined && (!Array.isArray(hostIds) || !hostIds.every(isId))) {
       fail('topologies', `${at}.hostIds is not a list of host ids`);
     }
@@ -177,7 +187,7 @@ function checkAlertCluster(clusterId: string, cluster: JsonObject): void {
   const where = `clusters[${JSON.stringify(clusterId)}]`;
   const definitions = optionalArray('alert_definitions', cluster, 'alertDefinitions', where) ?? [];
   definitions.forEach((definition, index) => {
-    if (!isPlainObject(definition) || !isId(definition.definitionId)) {
+    if (!isPlainObject(definition) || !isId(getOwn(definition, 'definitionId'))) {
       fail('alert_definitions', `${where}.alertDefinitions[${index}] has no definitionId`);
     }
   });
@@ -263,43 +273,54 @@ function unionIds(a: unknown[], b: unknown[]): Array<string | number> {
 }
 
 function sameComponent(a: JsonObject, b: JsonObject): boolean {
-  return a.serviceName === b.serviceName && a.componentName === b.componentName;
+  return getOwn(a, 'serviceName') === getOwn(b, 'serviceName') && getOwn(a, 'componentName') === getOwn(b, 'componentName');
+}
+
+/** The own array `owner[key]`, or undefined. */
+function ownArray(owner: JsonObject, key: string): unknown[] | undefined {
+  const value = getOwn(owner, key);
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** The cluster `clusterId` of the cache if it has one (an own entry: `constructor` is not inherited). */
+function ownCluster(working: Record<string, JsonObject>, clusterId: string): JsonObject | undefined {
+  return getOwn(working, clusterId) as JsonObject | undefined;
 }
 
 function topologyUpdate(working: Record<string, JsonObject>, update: Record<string, JsonObject>): void {
   for (const [clusterId, clusterUpdate] of Object.entries(update)) {
     checkTopologyCluster(clusterId, clusterUpdate);
-    const cluster = working[clusterId];
+    const cluster = ownCluster(working, clusterId);
     if (cluster === undefined) {
       // a new cluster arriving with an UPDATE
-      working[clusterId] = clusterUpdate;
+      setOwn(working, clusterId, clusterUpdate);
       continue;
     }
 
-    if (Array.isArray(clusterUpdate.hosts)) {
-      const hosts = Array.isArray(cluster.hosts) ? (cluster.hosts as JsonObject[]) : [];
-      cluster.hosts = hosts;
-      for (const hostUpdate of clusterUpdate.hosts as JsonObject[]) {
-        const host = hosts.find((candidate) => candidate.hostId === hostUpdate.hostId);
-        if (host !== undefined) Object.assign(host, hostUpdate);
+    const hostUpdates = ownArray(clusterUpdate, 'hosts') as JsonObject[] | undefined;
+    if (hostUpdates !== undefined) {
+      const hosts = setOwn(cluster, 'hosts', (ownArray(cluster, 'hosts') ?? []) as JsonObject[]);
+      for (const hostUpdate of hostUpdates) {
+        const host = hosts.find((candidate) => getOwn(candidate, 'hostId') === getOwn(hostUpdate, 'hostId'));
+        if (host !== undefined) assignOwn(host, hostUpdate);
         else hosts.push(hostUpdate);
       }
     }
 
-    if (Array.isArray(clusterUpdate.components)) {
-      const components = Array.isArray(cluster.components) ? (cluster.components as JsonObject[]) : [];
-      cluster.components = components;
-      for (const componentUpdate of clusterUpdate.components as JsonObject[]) {
+    const componentUpdates = ownArray(clusterUpdate, 'components') as JsonObject[] | undefined;
+    if (componentUpdates !== undefined) {
+      const components = setOwn(cluster, 'components', (ownArray(cluster, 'components') ?? []) as JsonObject[]);
+      for (const componentUpdate of componentUpdates) {
         const component = components.find((candidate) => sameComponent(candidate, componentUpdate));
         if (component === undefined) {
           components.push(componentUpdate);
           continue;
         }
+        // spread defines own properties, so a `__proto__` key is copied as a key
         const merged: JsonObject = { ...componentUpdate };
-        if (Array.isArray(componentUpdate.hostIds)) {
-          merged.hostIds = unionIds(componentUpdate.hostIds, Array.isArray(component.hostIds) ? component.hostIds : []);
-        }
-        Object.assign(component, merged);
+        const hostIds = ownArray(componentUpdate, 'hostIds');
+        if (hostIds !== undefined) setOwn(merged, 'hostIds', unionIds(hostIds, ownArray(component, 'hostIds') ?? []));
+        assignOwn(component, merged);
       }
     }
   }
@@ -309,47 +330,54 @@ function topologyDelete(working: Record<string, JsonObject>, update: Record<stri
   const clustersToDelete: string[] = [];
   for (const [clusterId, clusterUpdate] of Object.entries(update)) {
     checkTopologyCluster(clusterId, clusterUpdate);
-    const cluster = working[clusterId];
+    const cluster = ownCluster(working, clusterId);
     if (cluster === undefined) {
       warnings.push(`Cannot do topology delete for cluster_id=${clusterId}, because do not have information about the cluster`);
       continue;
     }
 
-    if (Array.isArray(clusterUpdate.hosts)) {
-      for (const hostUpdate of clusterUpdate.hosts as JsonObject[]) {
-        const hosts = Array.isArray(cluster.hosts) ? (cluster.hosts as JsonObject[]) : [];
-        if (!hosts.some((host) => host.hostId === hostUpdate.hostId)) {
-          warnings.push(`Cannot do topology delete for cluster_id=${clusterId}, host_id=${String(hostUpdate.hostId)}, because cannot find the host in cache`);
+    const hostUpdates = ownArray(clusterUpdate, 'hosts') as JsonObject[] | undefined;
+    if (hostUpdates !== undefined) {
+      for (const hostUpdate of hostUpdates) {
+        const hostId = getOwn(hostUpdate, 'hostId');
+        const hosts = (ownArray(cluster, 'hosts') ?? []) as JsonObject[];
+        if (!hosts.some((host) => getOwn(host, 'hostId') === hostId)) {
+          warnings.push(`Cannot do topology delete for cluster_id=${clusterId}, host_id=${String(hostId)}, because cannot find the host in cache`);
           continue;
         }
-        cluster.hosts = hosts.filter((host) => host.hostId !== hostUpdate.hostId);
+        setOwn(cluster, 'hosts', hosts.filter((host) => getOwn(host, 'hostId') !== hostId));
       }
     }
 
-    if (Array.isArray(clusterUpdate.components)) {
-      for (const componentUpdate of clusterUpdate.components as JsonObject[]) {
-        const components = Array.isArray(cluster.components) ? (cluster.components as JsonObject[]) : [];
+    const componentUpdates = ownArray(clusterUpdate, 'components') as JsonObject[] | undefined;
+    if (componentUpdates !== undefined) {
+      for (const componentUpdate of componentUpdates) {
+        const components = (ownArray(cluster, 'components') ?? []) as JsonObject[];
         const component = components.find((candidate) => sameComponent(candidate, componentUpdate));
         if (component === undefined) {
           warnings.push(
-            `Cannot do component delete for cluster_id=${clusterId}, serviceName=${String(componentUpdate.serviceName)}, ` +
-              `componentName=${String(componentUpdate.componentName)}, because cannot find the component in cache`,
+            `Cannot do component delete for cluster_id=${clusterId}, serviceName=${String(getOwn(componentUpdate, 'serviceName'))}, ` +
+              `componentName=${String(getOwn(componentUpdate, 'componentName'))}, because cannot find the component in cache`,
           );
           continue;
         }
         // Without hostIds in the event the whole component goes.
-        if (Array.isArray(component.hostIds) && Array.isArray(componentUpdate.hostIds)) {
-          const exclude = new Set(componentUpdate.hostIds as unknown[]);
-          component.hostIds = (component.hostIds as unknown[]).filter((hostId) => !exclude.has(hostId));
+        const excluded = ownArray(componentUpdate, 'hostIds');
+        const current = ownArray(component, 'hostIds');
+        if (current !== undefined && excluded !== undefined) {
+          const exclude = new Set(excluded);
+          setOwn(component, 'hostIds', current.filter((hostId) => !exclude.has(hostId)));
         }
-        if (!Array.isArray(component.hostIds) || component.hostIds.length === 0 || !Array.isArray(componentUpdate.hostIds)) {
-          cluster.components = components.filter((candidate) => candidate !== component);
+        const remaining = ownArray(component, 'hostIds');
+        if (remaining === undefined || remaining.length === 0 || excluded === undefined) {
+          setOwn(cluster, 'components', components.filter((candidate) => candidate !== component));
         }
       }
     }
 
     if (Object.keys(clusterUpdate).length === 0) clustersToDelete.push(clusterId);
   }
+  // `delete` only ever removes an own property (for `__proto__` too), never an inherited one.
   for (const clusterId of clustersToDelete) delete working[clusterId];
 }
 
@@ -359,22 +387,24 @@ function topologyDelete(working: Record<string, JsonObject>, update: Record<stri
 function alertDefinitionsUpdate(working: Record<string, JsonObject>, update: Record<string, JsonObject>): void {
   for (const [clusterId, clusterUpdate] of Object.entries(update)) {
     checkAlertCluster(clusterId, clusterUpdate);
-    const cluster = working[clusterId];
+    const cluster = ownCluster(working, clusterId);
     if (cluster === undefined) {
-      working[clusterId] = clusterUpdate;
+      setOwn(working, clusterId, clusterUpdate);
       continue;
     }
-    if (Array.isArray(clusterUpdate.alertDefinitions)) {
-      const definitions = Array.isArray(cluster.alertDefinitions) ? (cluster.alertDefinitions as JsonObject[]) : [];
-      for (const definition of clusterUpdate.alertDefinitions as JsonObject[]) {
-        const index = definitions.findIndex((candidate) => candidate.definitionId === definition.definitionId);
+    const definitionUpdates = ownArray(clusterUpdate, 'alertDefinitions') as JsonObject[] | undefined;
+    if (definitionUpdates !== undefined) {
+      const definitions = (ownArray(cluster, 'alertDefinitions') ?? []) as JsonObject[];
+      for (const definition of definitionUpdates) {
+        const id = getOwn(definition, 'definitionId');
+        const index = definitions.findIndex((candidate) => getOwn(candidate, 'definitionId') === id);
         if (index === -1) definitions.push(definition);
         else definitions[index] = definition;
       }
-      cluster.alertDefinitions = definitions;
+      setOwn(cluster, 'alertDefinitions', definitions);
     }
     for (const [key, value] of Object.entries(clusterUpdate)) {
-      if (key !== 'alertDefinitions') cluster[key] = value;
+      if (key !== 'alertDefinitions') setOwn(cluster, key, value);
     }
   }
 }
@@ -383,7 +413,7 @@ function alertDefinitionsDelete(working: Record<string, JsonObject>, update: Rec
   const clustersToDelete: string[] = [];
   for (const [clusterId, clusterUpdate] of Object.entries(update)) {
     checkAlertCluster(clusterId, clusterUpdate);
-    const cluster = working[clusterId];
+    const cluster = ownCluster(working, clusterId);
     if (cluster === undefined) {
       warnings.push(`Cannot do alert_definitions delete for cluster cluster_id=${clusterId}, because do not have information about the cluster`);
       continue;
@@ -392,10 +422,11 @@ function alertDefinitionsDelete(working: Record<string, JsonObject>, update: Rec
       clustersToDelete.push(clusterId);
       continue;
     }
-    const definitions = Array.isArray(cluster.alertDefinitions) ? (cluster.alertDefinitions as JsonObject[]) : [];
-    for (const definition of (clusterUpdate.alertDefinitions ?? []) as JsonObject[]) {
-      const index = definitions.findIndex((candidate) => candidate.definitionId === definition.definitionId);
-      if (index === -1) fail('alert_definitions', `cannot delete an alert with id=${String(definition.definitionId)} in cluster ${clusterId}: not in the cache`);
+    const definitions = (ownArray(cluster, 'alertDefinitions') ?? []) as JsonObject[];
+    for (const definition of (ownArray(clusterUpdate, 'alertDefinitions') ?? []) as JsonObject[]) {
+      const id = getOwn(definition, 'definitionId');
+      const index = definitions.findIndex((candidate) => getOwn(candidate, 'definitionId') === id);
+      if (index === -1) fail('alert_definitions', `cannot delete an alert with id=${String(id)} in cluster ${clusterId}: not in the cache`);
       definitions.splice(index, 1);
     }
   }
@@ -410,7 +441,7 @@ function metadataDelete(working: Record<string, JsonObject>, update: Record<stri
     if (Object.keys(clusterUpdate).length > 0) fail('metadata', `deleting values inside cluster ${clusterId} is not supported (only whole clusters)`);
   }
   for (const clusterId of Object.keys(update)) {
-    if (working[clusterId] === undefined) warnings.push(`Cannot do metadata delete for cluster_id=${clusterId}, because do not have information about the cluster`);
+    if (!hasOwn(working, clusterId)) warnings.push(`Cannot do metadata delete for cluster_id=${clusterId}, because do not have information about the cluster`);
     delete working[clusterId];
   }
 }

@@ -95,7 +95,12 @@ export class AgentConnection {
     for (const frame of frames) {
       if (this.closed) return;
       if (frame.command === 'HEARTBEAT') continue;
-      this.handle(frame as StompFrame);
+      try {
+        this.handle(frame as StompFrame);
+      } catch (err) {
+        // Whatever a client sends, only its own connection may suffer for it.
+        return this.protocolError(`cannot handle ${frame.command}: ${(err as Error).message}`);
+      }
     }
   }
 
@@ -168,7 +173,7 @@ export class AgentConnection {
       if (!hostName) return { id: -1, exitstatus: 1, log: 'registration without a hostname', errorMessage: 'registration without a hostname', clustersList: [] };
       this.hostName = hostName;
       hosts.register(hostName, body, this.id);
-      log('info', `registered ${hostName} (agent ${String(body.agentVersion ?? '?')}, ${this.id})`);
+      log('info', `registered ${hostName} (agent ${JSON.stringify(body.agentVersion ?? null)}, ${this.id})`);
       return { id: 0, exitstatus: 0, errorMessage: '', clustersList: ['0'] };
     }
     if (!this.hostName) {
@@ -181,7 +186,7 @@ export class AgentConnection {
         this.protocolError(`heartbeat from unknown host ${this.hostName}`);
         return undefined;
       }
-      log('debug', `heartbeat from ${this.hostName}: id ${String(body.id)} -> ${answer.id}`);
+      log('debug', `heartbeat from ${this.hostName}: id ${JSON.stringify(body.id ?? null)} -> ${answer.id}`);
       return answer;
     }
     const sync = SYNC_DESTINATIONS[destination];

@@ -25,7 +25,7 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: /^\/api\/v1\/hosts\/([^/]+)\/?$/,
     handler: ({ hosts }, [name]) => {
-      const record = hosts.get(decodeURIComponent(name!).toLowerCase());
+      const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
       return { status: 200, body: { ...hostSummary(record), registration: record.registration } };
     },
@@ -36,7 +36,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: /^\/api\/v1\/hosts\/([^/]+)\/faults\/?$/,
     handler: ({ hosts }, [name], body) => {
-      const record = hosts.get(decodeURIComponent(name!).toLowerCase());
+      const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
       if (!body || typeof body !== 'object' || typeof (body as Record<string, unknown>).wrong_heartbeat_id !== 'boolean') {
         return { status: 400, body: { error: 'expected {"wrong_heartbeat_id": true|false}' } };
@@ -52,7 +52,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: /^\/api\/v1\/hosts\/([^/]+)\/messages\/?$/,
     handler: ({ hosts, connections }, [name], body) => {
-      const record = hosts.get(decodeURIComponent(name!).toLowerCase());
+      const record = hosts.get(param(name).toLowerCase());
       const connection = record?.connectionId ? connections.get(record.connectionId) : undefined;
       if (!record || !connection) return { status: 404, body: { error: `no connected host ${name}` } };
       const message = (body ?? {}) as { destination?: unknown; body?: unknown; raw?: unknown; headers?: unknown };
@@ -61,18 +61,41 @@ export const ROUTES: Route[] = [
         return { status: 200, body: { sent: 'raw', bytes: Buffer.byteLength(message.raw) } };
       }
       if (typeof message.destination !== 'string') return { status: 400, body: { error: 'expected {"destination", "body"} or {"raw"}' } };
-      const headers = message.headers && typeof message.headers === 'object' ? (message.headers as Record<string, string>) : {};
-      const sent = typeof message.body === 'string' ? connection.pushText(message.destination, message.body, headers) : connection.push(message.destination, message.body ?? {}, headers);
+      const headers = message.headers ?? {};
+      if (typeof headers !== 'object' || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+        return { status: 400, body: { error: '"headers" must be an object of strings' } };
+      }
+      const stringHeaders = headers as Record<string, string>;
+      const sent =
+        typeof message.body === 'string'
+          ? connection.pushText(message.destination, message.body, stringHeaders)
+          : connection.push(message.destination, message.body ?? {}, stringHeaders);
       if (!sent) return { status: 409, body: { error: `${record.host_name} is not subscribed to ${message.destination}`, subscribed: connection.subscribed() } };
       return { status: 200, body: { sent: message.destination } };
     },
   },
 ];
 
+/** A request the API refuses (400): thrown by handlers, answered as {"error": message}. */
+export class BadRequest extends Error {}
+
 export function createApiServer(context: ApiContext, routes: Route[] = ROUTES): Server {
   return createServer((req, res) => {
-    void respond(req, res, context, routes);
+    respond(req, res, context, routes).catch((err: unknown) => {
+      // No request may take the server down: unexpected errors are a 500 for that request.
+      if (!res.headersSent) send(res, err instanceof BadRequest ? 400 : 500, { error: (err as Error)?.message ?? String(err) });
+      else res.destroy();
+    });
   });
+}
+
+/** A path parameter, percent-decoded; a malformed escape is the client's mistake (400). */
+function param(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? '');
+  } catch {
+    throw new BadRequest(`malformed percent-encoding in ${JSON.stringify(value)}`);
+  }
 }
 
 async function respond(req: IncomingMessage, res: ServerResponse, context: ApiContext, routes: Route[]): Promise<void> {

@@ -548,12 +548,10 @@ describe('many connections', () => {
   }, 20_000);
 });
 
-// Proofs of product bugs: each of these requests, sent by any client, makes the dev server
-// process die (an exception thrown out of a request/message handler). They run against a
-// spawned server (dist/, built by `tsc -p .`), since the crash would take the test worker
-// down with it in-process. Each test expects the server to survive, so it fails today;
-// `it.fails` passes as long as the bug is there and turns red once it is fixed.
-describe('dev server crashes (known bugs)', () => {
+// Requests that once made the dev server process die (an exception thrown out of a request or
+// message handler). They run against a spawned server (dist/, built by `tsc -p .`), so that a
+// crash would not take the test worker down with it. The server must survive each.
+describe('dev server survives hostile requests', () => {
   interface Spawned {
     apiPort: number;
     securedUrlPort: number;
@@ -566,6 +564,15 @@ describe('dev server crashes (known bugs)', () => {
     const child = (await spawnDevServer({ dataDir: join(dataDir, 'spawned') })) as Spawned;
     onTestFinished(() => child.stop());
     return child;
+  }
+
+  /** Runs the steps; a failure carries the server's stderr (where the crash's stack is). */
+  async function withLog(child: Spawned, steps: () => Promise<void>): Promise<void> {
+    try {
+      await steps();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- dev server stderr ---\n${child.log().slice(-2_000)}`);
+    }
   }
 
   async function alive(child: Spawned): Promise<void> {
@@ -583,7 +590,7 @@ describe('dev server crashes (known bugs)', () => {
   }
 
   // The control: the same harness and the same requests with well-formed values work, so the
-  // it.fails tests below fail for the crash and not for a broken harness.
+  // tests below are about the hostile values and not a broken harness.
   it('(control) the spawned server answers the well-formed versions of those requests', async () => {
     const child = await spawned();
     expect((await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/%41`, { signal: AbortSignal.timeout(3_000) })).status).toBe(404);
@@ -602,51 +609,62 @@ describe('dev server crashes (known bugs)', () => {
     await alive(child);
   });
 
-  // src/server/apiServer.ts:29 (also :40, :56): decodeURIComponent throws URIError on a
-  // malformed escape; respond() is called as `void respond(...)` (line 75), so the rejection
-  // is unhandled and Node 20 exits. Expected: 400/404.
-  it.fails('GET /api/v1/hosts/%E0 (malformed percent-escape) kills the server', async () => {
+  // src/server/apiServer.ts, the host routes' `decodeURIComponent(name!)`: URIError on a
+  // malformed escape; createApiServer calls `void respond(...)`, so the rejection is unhandled
+  // and Node 20 exits. Expected: a 400/404 answer.
+  it('GET /api/v1/hosts/%E0 (malformed percent-escape) is a 400, not a crash', async () => {
     const child = await spawned();
-    const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/%E0`, { signal: AbortSignal.timeout(3_000) });
-    expect([400, 404]).toContain(answer.status);
-    await alive(child);
-  });
-
-  // src/server/apiServer.ts:65 takes `headers` as Record<string, string> unchecked;
-  // encodeFrame's escapeHeader calls value.replace on the number -> TypeError, unhandled as above.
-  it.fails('POST /messages with a non-string header value kills the server', async () => {
-    const child = await spawned();
-    await registeredAgent(child, 'victim.test');
-    const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/victim.test/messages`, {
-      method: 'POST',
-      body: JSON.stringify({ destination: '/user/', body: {}, headers: { priority: 1 } }),
-      signal: AbortSignal.timeout(3_000),
+    await withLog(child, async () => {
+      const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/%E0`, { signal: AbortSignal.timeout(3_000) });
+      expect(answer.status).toBe(400);
+      await alive(child);
     });
-    expect(answer.status).toBeLessThan(500);
-    await alive(child);
   });
 
-  // src/server/agentEndpoint.ts:171: String(body.agentVersion ?? '?') throws
-  // "Cannot convert object to primitive value" for {"toString": 1}, inside the WebSocket
-  // 'message' listener: an uncaught exception, the process exits.
-  it.fails('/register with agentVersion {"toString": 1} kills the server', async () => {
+  // src/server/apiServer.ts, the /messages route casts `message.headers` to
+  // Record<string, string> unchecked; encodeFrame's escapeHeader calls value.replace on the
+  // number -> TypeError, unhandled as above. Expected: a 400 answer.
+  it('POST /messages with a non-string header value is a 400, not a crash', async () => {
     const child = await spawned();
-    const client = await TestStompClient.open(child.securedUrlPort);
-    onTestFinished(() => client.close());
-    await client.connect();
-    client.subscribe('/user/', 'sub-0');
-    client.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body: '{"hostname":"evil.test","agentVersion":{"toString":1}}' });
-    await client.waitFor((f) => f.command === 'MESSAGE' || f.command === 'ERROR', 'an answer to /register');
-    await alive(child);
+    await withLog(child, async () => {
+      await registeredAgent(child, 'victim.test');
+      const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/victim.test/messages`, {
+        method: 'POST',
+        body: JSON.stringify({ destination: '/user/', body: {}, headers: { priority: 1 } }),
+        signal: AbortSignal.timeout(3_000),
+      });
+      expect(answer.status).toBe(400);
+      await alive(child);
+    });
   });
 
-  // src/server/agentEndpoint.ts:184: String(body.id) in the heartbeat debug log, same failure.
-  it.fails('/heartbeat with id {"toString": 1} kills the server', async () => {
+  // src/server/agentEndpoint.ts, route() '/register': the log line's
+  // String(body.agentVersion ?? '?') throws "Cannot convert object to primitive value" for
+  // {"toString": 1}, inside the WebSocket 'message' listener: an uncaught exception, the
+  // process exits. Expected: an answer (or an ERROR frame for this connection only).
+  it('/register with agentVersion {"toString": 1} is answered, not a crash', async () => {
     const child = await spawned();
-    const client = await registeredAgent(child, 'evil.test');
-    client.send({ command: 'SEND', headers: { destination: '/heartbeat', correlationId: '1' }, body: '{"id":{"toString":1}}' });
-    await client.waitFor((f) => f.headers.correlationId === '1' || f.command === 'ERROR', 'an answer to /heartbeat');
-    await alive(child);
+    await withLog(child, async () => {
+      const client = await TestStompClient.open(child.securedUrlPort);
+      onTestFinished(() => client.close());
+      await client.connect();
+      client.subscribe('/user/', 'sub-0');
+      client.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body: '{"hostname":"evil.test","agentVersion":{"toString":1}}' });
+      await client.waitFor((f) => f.command === 'MESSAGE' || f.command === 'ERROR', 'an answer to /register');
+      await alive(child);
+    });
+  });
+
+  // src/server/agentEndpoint.ts, route() '/heartbeat': String(body.id) in the debug log line,
+  // the same failure.
+  it('/heartbeat with id {"toString": 1} is answered, not a crash', async () => {
+    const child = await spawned();
+    await withLog(child, async () => {
+      const client = await registeredAgent(child, 'evil.test');
+      client.send({ command: 'SEND', headers: { destination: '/heartbeat', correlationId: '1' }, body: '{"id":{"toString":1}}' });
+      await client.waitFor((f) => f.headers.correlationId === '1' || f.command === 'ERROR', 'an answer to /heartbeat');
+      await alive(child);
+    });
   });
 });
 
