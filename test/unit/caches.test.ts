@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import {
   AgentCaches,
@@ -454,5 +454,249 @@ describe('persistence', () => {
     expect(warnings).toHaveLength(1);
     expect(caches.hash('configurations')).toBeNull();
     expect(existsSync(join(dir, 'configurations.json'))).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Keys named like Object.prototype members. The rule (src/caches/json.ts): they are server data,
+// stored as ordinary own keys of the cache, read and written as own properties only, so they
+// never reach Object.prototype or Object, and they survive persist/load.
+
+describe('keys named like Object.prototype members are stored as data', () => {
+  const SPECIAL = ['__proto__', 'constructor', 'prototype'] as const;
+  const POLLUTION = ['x', 'y', 'hosts', 'components', 'alertDefinitions', 'hostName', 'configurations', 'metadataClusterLevelParams'];
+  const PROTO_KEYS = Reflect.ownKeys(Object.prototype);
+  const OBJECT_KEYS = Reflect.ownKeys(Object);
+  const FUNCTION_PROTO_KEYS = Reflect.ownKeys(Function.prototype);
+
+  afterEach(() => {
+    // undo any pollution so that one failing test does not take the others down with it
+    for (const key of POLLUTION) {
+      delete (Object.prototype as Record<string, unknown>)[key];
+      delete (Object as unknown as Record<string, unknown>)[key];
+    }
+  });
+
+  /** A server message: JSON.parse, so `"__proto__"` in the text is an own key (as off the wire). */
+  const msg = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+  const q = JSON.stringify;
+
+  function expectClean(): void {
+    const blank = {} as Record<string, unknown>;
+    expect(blank.x).toBeUndefined();
+    expect(blank.y).toBeUndefined();
+    expect(blank.hosts).toBeUndefined();
+    expect(blank.components).toBeUndefined();
+    expect(blank.alertDefinitions).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>).hosts).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>).x).toBeUndefined();
+    expect(Reflect.ownKeys(Object.prototype)).toEqual(PROTO_KEYS);
+    expect(Reflect.ownKeys(Object)).toEqual(OBJECT_KEYS);
+    expect(Reflect.ownKeys(Function.prototype)).toEqual(FUNCTION_PROTO_KEYS);
+    expect(Object.getPrototypeOf(blank)).toBe(Object.prototype);
+  }
+
+  /** obj's own `key` (undefined if only inherited); obj itself must still be an ordinary object. */
+  function own(obj: unknown, key: string): unknown {
+    expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+    expect(Object.hasOwn(obj as object, key)).toBe(true);
+    return Object.getOwnPropertyDescriptor(obj, key)!.value as unknown;
+  }
+
+  describe.each(SPECIAL)('key %j', (key) => {
+    const k = q(key);
+
+    it('topologies CREATE: a cluster id and nested host/component keys', () => {
+      const caches = new AgentCaches(tempDir());
+      caches.apply(
+        'topologies',
+        msg(`{"eventType":"CREATE","hash":"t1","clusters":{${k}:{"hosts":[{"hostId":1,${k}:{"x":"yes"}}],` +
+          `"components":[{"serviceName":"S","componentName":"C","hostIds":[1],${k}:{"hosts":[9]}}],${k}:{"y":"yes"}}}}`),
+      );
+      expectClean();
+      const { clusters } = caches.get('topologies');
+      expect(Object.keys(clusters)).toEqual([key]);
+      const cluster = own(clusters, key) as Record<string, unknown>;
+      expect(own(cluster, key)).toEqual({ y: 'yes' });
+      expect(own((cluster.hosts as unknown[])[0], key)).toEqual({ x: 'yes' });
+      expect(own((cluster.components as unknown[])[0], key)).toEqual({ hosts: [9] });
+      expect(caches.hash('topologies')).toBe('t1');
+    });
+
+    it('topologies UPDATE: a new and an existing cluster with that id, and hosts/components carrying the key', () => {
+      const caches = new AgentCaches(tempDir());
+      caches.apply('topologies', msg('{"eventType":"CREATE","hash":"t1","clusters":{"0":{"hosts":[{"hostId":1,"hostName":"a"}],"components":[{"serviceName":"S","componentName":"C","hostIds":[1]}]}}}'));
+      caches.apply(
+        'topologies',
+        msg(`{"eventType":"UPDATE","hash":"t2","clusters":{${k}:{"hosts":[{"hostId":7}],"components":[{"serviceName":"S","componentName":"C","hostIds":[7]}]},` +
+          `"0":{"hosts":[{"hostId":1,"hostName":"b",${k}:{"x":"yes"}}],"components":[{"serviceName":"S","componentName":"C","hostIds":[2],${k}:{"hosts":[9]}}]}}}`),
+      );
+      expectClean();
+      // the same id again: now an existing cluster, merged
+      caches.apply('topologies', msg(`{"eventType":"UPDATE","hash":"t3","clusters":{${k}:{"hosts":[{"hostId":7,"hostName":"seven"},{"hostId":8}],"components":[{"serviceName":"S","componentName":"C","hostIds":[8]}]}}}`));
+      expectClean();
+
+      const { clusters } = caches.get('topologies');
+      expect(Object.keys(clusters).sort()).toEqual(['0', key].sort());
+      const special = own(clusters, key) as Record<string, unknown>;
+      expect(special.hosts).toEqual([{ hostId: 7, hostName: 'seven' }, { hostId: 8 }]);
+      expect(special.components).toEqual([{ serviceName: 'S', componentName: 'C', hostIds: [7, 8] }]);
+      const zero = own(clusters, '0') as Record<string, unknown>;
+      const host = (zero.hosts as unknown[])[0] as Record<string, unknown>;
+      expect(host.hostName).toBe('b');
+      expect(own(host, key)).toEqual({ x: 'yes' });
+      const component = (zero.components as unknown[])[0] as Record<string, unknown>;
+      expect(component.hostIds).toEqual([1, 2]);
+      expect(own(component, key)).toEqual({ hosts: [9] });
+      expect(caches.hash('topologies')).toBe('t3');
+    });
+
+    it('topologies DELETE: hosts and the whole cluster with that id; an unknown one is a warning', () => {
+      const caches = new AgentCaches(tempDir());
+      const unknown = caches.apply('topologies', msg(`{"eventType":"DELETE","hash":"d0","clusters":{${k}:{"hosts":[{"hostId":1}],"components":[{"serviceName":"S","componentName":"C"}]}}}`));
+      expectClean();
+      expect(unknown.warnings).toHaveLength(1);
+      expect(unknown.warnings[0]).toContain('do not have information about the cluster');
+      expect(caches.get('topologies').clusters).toEqual({});
+
+      caches.apply(
+        'topologies',
+        msg(`{"eventType":"CREATE","hash":"t1","clusters":{"0":{"hosts":[]},${k}:{"hosts":[{"hostId":1},{"hostId":2}],"components":[{"serviceName":"S","componentName":"C","hostIds":[1,2]}]}}}`),
+      );
+      const outcome = caches.apply('topologies', msg(`{"eventType":"DELETE","hash":"d1","clusters":{${k}:{"hosts":[{"hostId":1}],"components":[{"serviceName":"S","componentName":"C","hostIds":[1]}]}}}`));
+      expectClean();
+      expect(outcome.warnings).toEqual([]);
+      expect(own(caches.get('topologies').clusters, key)).toEqual({ hosts: [{ hostId: 2 }], components: [{ serviceName: 'S', componentName: 'C', hostIds: [2] }] });
+
+      caches.apply('topologies', msg(`{"eventType":"DELETE","hash":"d2","clusters":{${k}:{}}}`));
+      expectClean();
+      expect(Object.hasOwn(caches.get('topologies').clusters, key)).toBe(false);
+      expect(Object.keys(caches.get('topologies').clusters)).toEqual(['0']);
+    });
+
+    it('alert definitions UPDATE: a new and an existing cluster with that id, and definitions/cluster keys named so', () => {
+      const caches = new AgentCaches(tempDir());
+      caches.apply('alert_definitions', msg('{"eventType":"CREATE","hash":"a1","clusters":{"0":{"alertDefinitions":[{"definitionId":1}],"hostName":"h"}}}'));
+      caches.apply('alert_definitions', msg(`{"eventType":"UPDATE","hash":"a2","clusters":{${k}:{"x":1,"alertDefinitions":[{"definitionId":1,${k}:{"x":"yes"}}]},"0":{${k}:{"x":"yes"}}}}`));
+      expectClean();
+      caches.apply('alert_definitions', msg(`{"eventType":"UPDATE","hash":"a3","clusters":{${k}:{${k}:{"y":"yes"},"alertDefinitions":[{"definitionId":2}],"hostName":"z"}}}`));
+      expectClean();
+
+      const { clusters } = caches.get('alert_definitions');
+      expect(Object.keys(clusters).sort()).toEqual(['0', key].sort());
+      const special = own(clusters, key) as Record<string, unknown>;
+      expect(special.x).toBe(1);
+      expect(special.hostName).toBe('z');
+      expect(own(special, key)).toEqual({ y: 'yes' });
+      const definitions = special.alertDefinitions as Array<Record<string, unknown>>;
+      expect(definitions.map((definition) => definition.definitionId)).toEqual([1, 2]);
+      expect(own(definitions[0], key)).toEqual({ x: 'yes' });
+      const zero = own(clusters, '0') as Record<string, unknown>;
+      expect(own(zero, key)).toEqual({ x: 'yes' });
+      expect(zero.alertDefinitions).toEqual([{ definitionId: 1 }]);
+    });
+
+    it('alert definitions DELETE: definitions and the whole cluster with that id; an unknown one is a warning', () => {
+      const caches = new AgentCaches(tempDir());
+      const unknown = caches.apply('alert_definitions', msg(`{"eventType":"DELETE","hash":"d0","clusters":{${k}:{"alertDefinitions":[{"definitionId":1}]}}}`));
+      expectClean();
+      expect(unknown.warnings).toHaveLength(1);
+      expect(caches.get('alert_definitions').clusters).toEqual({});
+
+      caches.apply('alert_definitions', msg(`{"eventType":"CREATE","hash":"a1","clusters":{"0":{},${k}:{"alertDefinitions":[{"definitionId":1},{"definitionId":2}]}}}`));
+      caches.apply('alert_definitions', msg(`{"eventType":"DELETE","hash":"d1","clusters":{${k}:{"alertDefinitions":[{"definitionId":1}]}}}`));
+      expectClean();
+      expect(own(caches.get('alert_definitions').clusters, key)).toEqual({ alertDefinitions: [{ definitionId: 2 }] });
+      expect(() => caches.apply('alert_definitions', msg(`{"eventType":"DELETE","clusters":{${k}:{"alertDefinitions":[{"definitionId":1}]}}}`))).toThrow(CacheMessageError);
+
+      caches.apply('alert_definitions', msg(`{"eventType":"DELETE","hash":"d2","clusters":{${k}:{}}}`));
+      expectClean();
+      expect(Object.keys(caches.get('alert_definitions').clusters)).toEqual(['0']);
+      expect(Object.hasOwn(caches.get('alert_definitions').clusters, key)).toBe(false);
+    });
+
+    it('metadata: merges (bare map and UPDATE) with that id as cluster and nested keys, DELETE removes it', () => {
+      const caches = new AgentCaches(tempDir());
+      caches.apply('metadata', msg('{"hash":"m1","clusters":{"0":{"clusterLevelParams":{"a":"1"}}}}'));
+      caches.apply('metadata', msg(`{"0":{${k}:{"x":"yes"},"clusterLevelParams":{${k}:{"x":"yes"}}},${k}:{"y":"yes"}}`));
+      expectClean();
+      caches.apply('metadata', msg(`{"eventType":"UPDATE","hash":"m2","clusters":{"0":{${k}:{"y":"yes"}},${k}:{${k}:{"x":"yes"},"y":"no"}}}`));
+      expectClean();
+
+      const { clusters } = caches.get('metadata');
+      expect(Object.keys(clusters).sort()).toEqual(['0', key].sort());
+      const zero = own(clusters, '0') as Record<string, unknown>;
+      expect(own(zero, key)).toEqual({ x: 'yes', y: 'yes' });
+      expect(zero.clusterLevelParams).toEqual(msg(`{"a":"1",${k}:{"x":"yes"}}`));
+      expect(own(zero.clusterLevelParams, key)).toEqual({ x: 'yes' });
+      const special = own(clusters, key) as Record<string, unknown>;
+      expect(special.y).toBe('no');
+      expect(own(special, key)).toEqual({ x: 'yes' });
+      expect(caches.hash('metadata')).toBe('m2');
+
+      const outcome = caches.apply('metadata', msg(`{"eventType":"DELETE","hash":"m3","clusters":{${k}:{}}}`));
+      expectClean();
+      expect(outcome.warnings).toEqual([]);
+      expect(Object.keys(caches.get('metadata').clusters)).toEqual(['0']);
+      const again = caches.apply('metadata', msg(`{"eventType":"DELETE","clusters":{${k}:{}}}`));
+      expect(again.warnings).toHaveLength(1);
+      expectClean();
+    });
+
+    it.each(['configurations', 'host_level_params'] as const)('%s: a replacement with that id as cluster and nested keys', (name) => {
+      const caches = new AgentCaches(tempDir());
+      caches.apply(name, msg(`{"hash":"r1","timestamp":5,"clusters":{${k}:{"configurations":{${k}:{"x":"yes"}},${k}:{"hosts":[1]}},"0":{${k}:{"y":"yes"}}}}`));
+      expectClean();
+      const { clusters, hash } = caches.get(name);
+      expect(hash).toBe('r1');
+      expect(Object.keys(clusters).sort()).toEqual(['0', key].sort());
+      const special = own(clusters, key) as Record<string, unknown>;
+      expect(own(special.configurations, key)).toEqual({ x: 'yes' });
+      expect(own(special, key)).toEqual({ hosts: [1] });
+      expect(own(own(clusters, '0'), key)).toEqual({ y: 'yes' });
+    });
+
+    it('persists such keys and loads them back as own keys of every cache', () => {
+      const dir = tempDir();
+      const caches = new AgentCaches(dir);
+      caches.apply('topologies', msg(`{"eventType":"CREATE","hash":"t","clusters":{${k}:{"hosts":[{"hostId":1,${k}:{"x":"yes"}}]}}}`));
+      caches.apply('metadata', msg(`{"hash":"m","clusters":{${k}:{${k}:{"x":"yes"}}}}`));
+      caches.apply('configurations', msg(`{"hash":"c","timestamp":3,"clusters":{${k}:{"configurations":{${k}:{"x":"yes"}}}}}`));
+      caches.apply('host_level_params', msg(`{"hash":"h","clusters":{${k}:{${k}:{"x":"yes"}}}}`));
+      caches.apply('alert_definitions', msg(`{"eventType":"CREATE","hash":"a","clusters":{${k}:{"alertDefinitions":[{"definitionId":1,${k}:{"x":"yes"}}]}}}`));
+      caches.persistAll();
+      for (const name of CACHE_NAMES) expect(readFileSync(join(dir, `${name}.json`), 'utf8')).toContain(`${k}: {`);
+
+      const { caches: loaded, warnings } = AgentCaches.load(dir);
+      expectClean();
+      expect(warnings).toEqual([]);
+      for (const name of CACHE_NAMES) {
+        expect(loaded.get(name)).toEqual(caches.get(name));
+        expect(loaded.hash(name)).toBe(caches.hash(name));
+        expect(Object.keys(loaded.get(name).clusters)).toEqual([key]);
+      }
+      const topology = own(loaded.get('topologies').clusters, key) as Record<string, unknown>;
+      expect(own((topology.hosts as unknown[])[0], key)).toEqual({ x: 'yes' });
+      expect(own(own(loaded.get('metadata').clusters, key), key)).toEqual({ x: 'yes' });
+      expect(own((own(loaded.get('configurations').clusters, key) as Record<string, unknown>).configurations, key)).toEqual({ x: 'yes' });
+      expect(loaded.get('configurations').timestamp).toBe(3);
+      expect(own(own(loaded.get('host_level_params').clusters, key), key)).toEqual({ x: 'yes' });
+      const alerts = own(loaded.get('alert_definitions').clusters, key) as Record<string, unknown>;
+      expect(own((alerts.alertDefinitions as unknown[])[0], key)).toEqual({ x: 'yes' });
+    });
+  });
+
+  it('the reported messages: metadata {"0":{"__proto__":{"x":"yes"}}}, topology UPDATE for "__proto__" and for "constructor"', () => {
+    const caches = new AgentCaches(tempDir());
+    caches.apply('metadata', fixture('metadata_after_registration.json'));
+    caches.apply('metadata', msg('{"0":{"__proto__":{"x":"yes"}}}'));
+    caches.apply('topologies', msg('{"eventType":"UPDATE","clusters":{"__proto__":{"hosts":[{"hostId":7}]}}}'));
+    caches.apply('topologies', msg('{"eventType":"UPDATE","hash":"c","clusters":{"constructor":{"hosts":[{"hostId":1}]}}}'));
+    expectClean();
+    expect(Object.hasOwn(Object, 'hosts')).toBe(false);
+    expect(own(own(caches.get('metadata').clusters, '0'), '__proto__')).toEqual({ x: 'yes' });
+    expect(Object.keys(caches.get('topologies').clusters)).toEqual(['__proto__', 'constructor']);
+    expect(own(caches.get('topologies').clusters, 'constructor')).toEqual({ hosts: [{ hostId: 1 }] });
+    expect(own(caches.get('topologies').clusters, '__proto__')).toEqual({ hosts: [{ hostId: 7 }] });
   });
 });
