@@ -198,6 +198,7 @@ console.log(`\nambari-agent benchmark: node ${process.versions.node}, ${RUNS} st
 console.log('| metric | unit | median | min | max | samples |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const [name, unit, values] of rows) {
+  if (values.length === 0) continue;
   const { median, min, max } = stats(values);
   console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} | ${values.length} |`);
 }

@@ -10,7 +10,7 @@ import { removePidFileIfOwned, writePidFileAtomic } from '../actors/pidFile.js';
 import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
-import { agentEnv, hardwareProfile } from '../actors/hostInfo.js';
+import { agentEnv, hardwareProfile } from '../actors/hostInfo/index.js';
 import { agentHostname } from '../actors/hostname.js';
 import { linkActors, type LinkSettings } from '../actors/serverLink.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';

@@ -27,7 +27,7 @@ import {
   posixTzAbbreviation,
   tzifFooter,
   uptimeFields,
-} from '../../src/actors/hostInfo.js';
+} from '../../src/actors/hostInfo/index.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../../shared/reference/fixtures/registration_request.json', import.meta.url), 'utf8'),
@@ -207,7 +207,7 @@ describe('without /proc, /sys and /etc (a bare sandbox)', () => {
     };
     vi.resetModules();
     vi.doMock('node:fs/promises', () => ({ readFile: missing, readdir: missing, stat: missing, statfs: missing }));
-    const bare = await import('../../src/actors/hostInfo.js');
+    const bare = await import('../../src/actors/hostInfo/index.js');
     const profile = await bare.hardwareProfile({ hostname: 'bare.example.com' });
     expectSameShape(profile, fixture.hardwareProfile, 'hardwareProfile');
     expect(profile.mounts).toEqual([]);
