@@ -1,3 +1,4 @@
+import { fixture } from '../support/fixtures.js';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -13,10 +14,6 @@ import {
 } from '../../src/caches/index.js';
 
 afterAll(removeTempDirs);
-
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
 
 /** The order TestAgentStompResponses.test_topology_update_and_delete sends the events in. */
 const TOPOLOGY_EVENTS = [

@@ -1,3 +1,4 @@
+import { fixtureText } from '../support/fixtures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +31,7 @@ import {
 } from '../../src/actors/hostInfo/index.js';
 
 const fixture = JSON.parse(
-  readFileSync(new URL('../../../shared/reference/fixtures/registration_request.json', import.meta.url), 'utf8'),
+  fixtureText('registration_request.json'),
 ) as { hardwareProfile: Record<string, unknown>; agentEnv: Record<string, unknown> };
 
 function jsonType(value: unknown): string {

@@ -3,6 +3,7 @@
 // /reports/responses, the sync request with its queue of events that arrive meanwhile, and a
 // seeded fuzz run whose every message is checked against a model (a shadow AgentCaches fed the
 // same bodies directly).
+import { fixtureText } from '../support/fixtures.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ const FIXTURE_NAMES = [
 type FixtureName = (typeof FIXTURE_NAMES)[number];
 
 const FIXTURE_TEXT = Object.fromEntries(
-  FIXTURE_NAMES.map((name) => [name, readFileSync(new URL(`../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8')]),
+  FIXTURE_NAMES.map((name) => [name, fixtureText(name)]),
 ) as Record<FixtureName, string>;
 
 function fixture(name: FixtureName): Record<string, unknown> {
@@ -922,8 +923,8 @@ describe('overlapping syncs of one cache', () => {
         request: () => new Promise((resolve) => answers.push(resolve)),
       };
       const router = new TopicRouter(client as never, caches, () => {});
-      const create = JSON.parse(readFileSync(new URL('../../../shared/reference/fixtures/topology_create.json', import.meta.url), 'utf8'));
-      const addHost = readFileSync(new URL('../../../shared/reference/fixtures/topology_add_host.json', import.meta.url), 'utf8');
+      const create = fixture('topology_create.json');
+      const addHost = fixtureText('topology_add_host.json');
       const first = router.sync('topologies', '/agents/topologies', '/events/topologies');
       deliver({ destination: '/events/topologies', headers: { messageId: '1' }, body: addHost });
       const second = router.sync('topologies', '/agents/topologies', '/events/topologies');

@@ -1,0 +1,21 @@
+// The real protocol messages of the reference (shared/reference/fixtures, beside this repo in
+// every checkout and in CI). AMBARI_REFERENCE_DIR points elsewhere when needed.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REFERENCE_DIR = process.env.AMBARI_REFERENCE_DIR ?? resolve(fileURLToPath(new URL('../../../shared/reference', import.meta.url)));
+const FIXTURES = join(REFERENCE_DIR, 'fixtures');
+
+/** The raw text of a fixture file. */
+export function fixtureText(name: string): string {
+  const file = join(FIXTURES, name);
+  if (!existsSync(file)) {
+    throw new Error(`protocol fixture ${file} not found: the tests need shared/reference beside the repo (or AMBARI_REFERENCE_DIR)`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(fixtureText(name)) as T;
+}
