@@ -29,7 +29,11 @@ export const homeFiles: (home: string) => HomeFiles = support.homeFiles;
 export const readPidFile: (home: string) => number | undefined = support.readPidFile;
 export const alive: (pid: number) => boolean = support.alive;
 export const parentPid: (pid: number) => number | undefined = support.parentPid;
-export const waitFor: <T>(predicate: () => T | Promise<T>, options?: { timeoutMs?: number; intervalMs?: number; what?: string }) => Promise<T> =
+/** Polls until the predicate gives a value (not undefined/false/null) and returns it. */
+export const waitFor: <T>(
+  predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  options?: { timeoutMs?: number; intervalMs?: number; what?: string },
+) => Promise<T> =
   support.waitFor;
 
 const myHomes = new Set<string>();

@@ -37,7 +37,7 @@ describe('stop escalation', () => {
     let out = '';
     stubborn.stdout.on('data', (d) => (out += d));
     const childPid = await waitFor(() => (out.includes('\n') ? Number(out.trim()) : undefined), { what: 'the stand-in agent child' });
-    started.push(childPid);
+    started.push(childPid!);
     writeFileSync(homeFiles(home).pidFile, `${stubborn.pid}\n`);
 
     const result = await cli(['stop', '--home', home]);
@@ -46,7 +46,7 @@ describe('stop escalation', () => {
     expect(result.stdout).toContain('Agent not going to die gracefully, going to execute kill -9');
     expect(result.stdout).toContain('ambari-agent successfully stopped');
     expect(alive(stubborn.pid!)).toBe(false);
-    expect(alive(childPid)).toBe(false);
+    expect(alive(childPid!)).toBe(false);
     expect(existsSync(homeFiles(home).pidFile)).toBe(false);
   });
 });

@@ -24,7 +24,10 @@ export function cli(args, options = {}) {
   });
 }
 
-/** A fresh home made by `ambari-agent init`; extra `--set section.key=value` settings allowed. */
+/**
+ * A fresh home made by `ambari-agent init`; extra `--set section.key=value` settings allowed.
+ * @param {{ servers?: string[]; urlPort?: number; set?: string[] }} [options]
+ */
 export async function makeHome({ servers = ['127.0.0.1'], urlPort, set = [] } = {}) {
   const home = mkdtempSync(join(tmpdir(), 'aa-home-'));
   homes.add(home);

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './cli.mjs';
 
+/**
+ * @param {{ host?: string; urlPort?: number; securedUrlPort?: number; apiPort?: number; dataDir?: string; twoWaySsl?: boolean; env?: Record<string, string> }} [options]
+ */
 export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedUrlPort = 0, apiPort = 0, dataDir, twoWaySsl = false, env = {} } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'aa-devsrv-'));
   const args = [join(ROOT, 'bin/ambari-dev-server'), '--host', host, '--url-port', String(urlPort), '--secured-url-port', String(securedUrlPort), '--api-port', String(apiPort), '--data-dir', dir, '-v'];

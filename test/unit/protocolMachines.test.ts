@@ -123,13 +123,13 @@ describe('session machine', () => {
             connectFailures--;
             throw new Error('ECONNREFUSED');
           }
-          return { name: 'link' };
+          return { name: 'link' } as unknown;
         }),
         listen: fromCallback<LinkEvent, { link: unknown }>(({ sendBack }) => {
           listeners.push(sendBack);
           return () => calls.push('listen:stopped');
         }),
-        disconnect: fromPromise(async () => void calls.push('disconnect')),
+        disconnect: fromPromise<void, { link: unknown; reason: string }>(async () => void calls.push('disconnect')),
         registration: fromPromise(async () => ({ ok: options.registrationOk ?? true, responseId: 3, error: options.registrationOk === false ? 'Registration failed due to: no' : undefined })) as never,
         heartbeat: fromPromise(async () => {
           if ((options.heartbeat ?? 'forever') === 'forever') return new Promise<never>(() => {});

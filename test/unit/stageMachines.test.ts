@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
-import { dataCleanerMachine, type CleanPassResult } from '../../src/machines/dataCleaner.js';
+import { dataCleanerMachine, type CleanerSettings, type CleanPassResult } from '../../src/machines/dataCleaner.js';
 import { daemonizeMachine } from '../../src/machines/daemonize.js';
 import { preflightMachine, type PreflightCheck } from '../../src/machines/preflight.js';
 
@@ -48,7 +48,7 @@ describe('dataCleaner machine', () => {
     const actor = createActor(
       dataCleanerMachine.provide({
         actors: {
-          cleanPass: fromPromise<CleanPassResult>(async () => {
+          cleanPass: fromPromise<CleanPassResult, CleanerSettings>(async () => {
             passes.push(clock.now());
             if (passes.length === 2) throw new Error('EACCES');
             return { deleted: passes.length, deletedBytes: 0, kept: 0, errors: 0 };

@@ -102,7 +102,8 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
           }),
         },
       }),
-      session: fakeSession,
+      // A stand-in with the session's interface as the supervisor sees it (events and output).
+      session: fakeSession as never,
       controlChannel: fromCallback(() => {
         events.push('control:open');
         return () => events.push('control:closed');
