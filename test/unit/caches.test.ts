@@ -1,4 +1,4 @@
-import { fixture } from '../support/fixtures.js';
+import { ALERT_EVENTS, TOPOLOGY_EVENTS, fixture } from '../support/fixtures.js';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,19 +15,8 @@ import {
 
 afterAll(removeTempDirs);
 
-/** The order TestAgentStompResponses.test_topology_update_and_delete sends the events in. */
-const TOPOLOGY_EVENTS = [
-  'topology_add_component.json',
-  'topology_add_component_host.json',
-  'topology_add_host.json',
-  'topology_delete_host.json',
-  'topology_delete_component.json',
-  'topology_delete_component_host.json',
-  'topology_delete_cluster.json',
-];
 
 /** TestAgentStompResponses.test_alert_definitions_update_and_delete: small as the sync answer, then these. */
-const ALERT_EVENTS = ['alert_definitions_add.json', 'alert_definitions_edit.json', 'alert_definitions_delete.json'];
 
 /** Caches filled from every sync fixture plus the event sequences. */
 function filledCaches(cacheDir: string): AgentCaches {

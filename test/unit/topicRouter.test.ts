@@ -3,7 +3,7 @@
 // /reports/responses, the sync request with its queue of events that arrive meanwhile, and a
 // seeded fuzz run whose every message is checked against a model (a shadow AgentCaches fed the
 // same bodies directly).
-import { fixtureText } from '../support/fixtures.js';
+import { ALERT_EVENTS, TOPOLOGY_EVENTS, fixtureText } from '../support/fixtures.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,17 +52,6 @@ function fixture(name: FixtureName): Record<string, unknown> {
 
 const TOPOLOGY_CREATE_HASH = '1a49a0f19639c5c2528220bfc5ad0778';
 
-/** The order TestAgentStompResponses sends the topology events in. */
-const TOPOLOGY_EVENTS: FixtureName[] = [
-  'topology_add_component.json',
-  'topology_add_component_host.json',
-  'topology_add_host.json',
-  'topology_delete_host.json',
-  'topology_delete_component.json',
-  'topology_delete_component_host.json',
-  'topology_delete_cluster.json',
-];
-const ALERT_EVENTS: FixtureName[] = ['alert_definitions_add.json', 'alert_definitions_edit.json', 'alert_definitions_delete.json'];
 
 const TOPIC: Record<CacheName, string> = Object.fromEntries(SYNC_ORDER.map((entry) => [entry.cache, entry.topic])) as Record<CacheName, string>;
 const REQUEST: Record<CacheName, string> = Object.fromEntries(SYNC_ORDER.map((entry) => [entry.cache, entry.request])) as Record<CacheName, string>;
