@@ -10,13 +10,11 @@ import { removePidFileIfOwned, writePidFileAtomic } from '../actors/pidFile.js';
 import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
-import { agentEnv, hardwareProfile } from '../actors/hostInfo/index.js';
-import { agentHostname } from '../actors/hostname.js';
+import { createRegistrationBody } from '../actors/registrationBody.js';
 import { linkActors, type LinkSettings } from '../actors/serverLink.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { confDir } from '../config/loadConfig.js';
 import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
-import { AGENT_VERSION } from '../version.js';
 import { heartbeatMachine } from '../machines/heartbeat.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
@@ -87,24 +85,7 @@ export function daemonMachine(options: DaemonOptions) {
     hostname: () => identity.hostname ?? 'localhost',
     caches,
     log,
-    registrationBody: async (system) => {
-      const hostname = identity.hostname ?? (await agentHostname(agent.hostname_script)).hostname;
-      const publicHostname = agent.public_hostname_script ? (await agentHostname(agent.public_hostname_script)).hostname : hostname;
-      const root = system.get('supervisor');
-      const boundPort = (root?.getSnapshot() as { context?: { boundPort?: number } } | undefined)?.context?.boundPort;
-      return {
-        id: -1,
-        timestamp: Date.now(),
-        hostname,
-        currentPingPort: boundPort ?? agent.ping_port,
-        publicHostname,
-        hardwareProfile: await hardwareProfile({ hostname, ignoreMountPoints: agent.ignore_mount_points }),
-        agentEnv: await agentEnv({ hostname }),
-        agentVersion: AGENT_VERSION,
-        prefix: agent.prefix,
-        agentStartTime: startedAt,
-      };
-    },
+    registrationBody: createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt }),
   };
   const protocol = linkActors(link);
   return supervisorMachine.provide({
