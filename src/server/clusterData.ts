@@ -36,6 +36,8 @@ export class ClusterData {
   sync(name: SyncName, hostName: string, knownHash: unknown): Record<string, unknown> {
     const { extra, clusters } = this.content(name, hostName);
     const hash = contentHash({ extra, clusters });
+    const record = this.hosts.get(hostName);
+    if (record) record.lastSync[name] = knownHash === hash ? 'unchanged' : 'sent';
     if (knownHash === hash) return { hash };
     return { hash, ...extra, clusters };
   }

@@ -13,6 +13,8 @@ export interface HostRecord {
   /** The full registration body the agent sent. */
   registration: Record<string, unknown>;
   connectionId: string | null;
+  /** Per sync request, what the last answer was: the full content, or `unchanged` (hash current). */
+  lastSync: Record<string, 'sent' | 'unchanged'>;
   /** Test hook: answer the next heartbeat with a wrong id (the agent must restart). */
   wrongHeartbeatIdOnce: boolean;
 }
@@ -40,6 +42,7 @@ export class HostRegistry {
       heartbeats: previous?.heartbeats ?? 0,
       registration,
       connectionId,
+      lastSync: {},
       wrongHeartbeatIdOnce: previous?.wrongHeartbeatIdOnce ?? false,
     };
     this.hosts.set(hostName, record);
@@ -98,5 +101,6 @@ export function hostSummary(record: HostRecord) {
     agent_version: record.agent_version,
     heartbeats: record.heartbeats,
     connected: record.connectionId !== null,
+    last_sync: record.lastSync,
   };
 }

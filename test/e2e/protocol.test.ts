@@ -93,6 +93,18 @@ describe('registration and heartbeat', () => {
     }
   });
 
+  it('a restarted agent syncs with its persisted hashes: the server has nothing new to send', async () => {
+    const server = await devServer();
+    const home = await agentHome(server, 'agent-hashes.test');
+    await startRegistered(home);
+    const all = { topologies: 'sent', metadata: 'sent', configs: 'sent', host_level_params: 'sent', alert_definitions: 'sent' };
+    expect((await server.host('agent-hashes.test')).last_sync).toEqual(all);
+    expect((await cli(['stop', '--home', home])).code).toBe(0);
+    await startRegistered(home);
+    const unchanged = Object.fromEntries(Object.keys(all).map((name) => [name, 'unchanged']));
+    expect((await server.host('agent-hashes.test')).last_sync).toEqual(unchanged);
+  });
+
   it('a killed server is noticed, and the agent registers again when it is back, without restarting', async () => {
     const urlPort = await getPort({ host: '127.0.0.1' });
     const securedUrlPort = await getPort({ host: '127.0.0.1' });
