@@ -20,6 +20,10 @@ export interface EndpointContext {
   log: ServerLog;
   /** Reports the agents sent, by destination (kept for the JSON API and later issues). */
   onReport?: (hostName: string | undefined, destination: string, body: unknown) => void;
+  /** After a successful /register was answered (connection.hostName is set). */
+  onRegistered?: (connection: AgentConnection) => void;
+  /** After a SUBSCRIBE (e.g. /user/commands, which the agent subscribes after registration). */
+  onSubscribed?: (connection: AgentConnection, destination: string) => void;
 }
 
 let connectionCounter = 0;
@@ -116,6 +120,7 @@ export class AgentConnection {
         const { destination, id } = frame.headers;
         if (!destination || id === undefined) return this.protocolError('SUBSCRIBE needs destination and id headers');
         this.subscriptions.set(destination, id);
+        this.context.onSubscribed?.(this, destination);
         return;
       }
       case 'UNSUBSCRIBE':
@@ -163,6 +168,8 @@ export class AgentConnection {
     if (answer === undefined) return;
     const correlationId = frame.headers.correlationId;
     if (correlationId !== undefined) this.push(USER_DESTINATION, answer, { correlationId });
+    // Commands waiting for the host go out after the registration answer.
+    if (destination === '/register' && this.hostName && (answer as { exitstatus?: unknown }).exitstatus === 0) this.context.onRegistered?.(this);
   }
 
   /** The answer to a SEND, or undefined when the connection was closed for a protocol error. */

@@ -3,15 +3,29 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readJson, sendJson as send } from './httpJson.js';
 import type { AgentConnection } from './agentEndpoint.js';
-import { hostSummary, type HostRegistry } from './hostRegistry.js';
+import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
+import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type TaskDispatcher } from './taskStore.js';
 
 export interface ApiContext {
   hosts: HostRegistry;
   /** Open agent connections by id (HostRecord.connectionId). */
   connections: Map<string, AgentConnection>;
+  tasks: TaskDispatcher;
 }
 
-type Handler = (context: ApiContext, params: string[], body: unknown) => { status: number; body: unknown };
+type Handler = (context: ApiContext, params: string[], body: unknown, query: URLSearchParams) => { status: number; body: unknown };
+
+/** Agent actions the API can send on /user/agent_actions. */
+const AGENT_ACTIONS = ['RESTART_AGENT'];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A task id path parameter: a positive integer, else 400. */
+function taskId(value: string | undefined): number {
+  const text = param(value);
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw new BadRequest(`task id must be a positive integer, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -27,7 +41,78 @@ export const ROUTES: Route[] = [
     handler: ({ hosts }, [name]) => {
       const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
-      return { status: 200, body: { ...hostSummary(record), registration: record.registration } };
+      return { status: 200, body: { ...hostSummary(record), registration: record.registration, ...hostReports(record) } };
+    },
+  },
+  {
+    // A new task: an execution command for the host's agent, pushed at once when the agent is
+    // connected and subscribed to /user/commands, else when it is back (status PENDING until then).
+    method: 'POST',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/commands\/?$/,
+    handler: ({ hosts, tasks }, [name], body) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      const parsed = parseCommandRequest(body);
+      if ('error' in parsed) throw new BadRequest(parsed.error);
+      const task = tasks.submit(record.host_name, parsed.request);
+      return { status: 201, body: { task_id: task.task_id, request_id: task.request_id, status: task.status } };
+    },
+  },
+  {
+    // {"action": "RESTART_AGENT"}: a MESSAGE {actionName} on the agent's /user/agent_actions.
+    method: 'POST',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/actions\/?$/,
+    handler: ({ hosts, tasks }, [name], body) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      if (!isObject(body) || typeof body.action !== 'string') throw new BadRequest(`expected {"action": ${AGENT_ACTIONS.map((a) => JSON.stringify(a)).join(' | ')}}`);
+      const unknown = Object.keys(body).filter((key) => key !== 'action');
+      if (unknown.length > 0) throw new BadRequest(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected {"action"}`);
+      if (!AGENT_ACTIONS.includes(body.action)) throw new BadRequest(`unknown action ${JSON.stringify(body.action)}; known: ${AGENT_ACTIONS.join(', ')}`);
+      const connection = tasks.connectionOf(record.host_name);
+      if (!connection) return { status: 409, body: { error: `${record.host_name} is not connected` } };
+      if (!connection.push(AGENT_ACTIONS_DESTINATION, { actionName: body.action })) {
+        return { status: 409, body: { error: `${record.host_name} is not subscribed to ${AGENT_ACTIONS_DESTINATION}`, subscribed: connection.subscribed() } };
+      }
+      return { status: 200, body: { host_name: record.host_name, action: body.action, sent: AGENT_ACTIONS_DESTINATION } };
+    },
+  },
+  {
+    // All tasks, or ?host=NAME's, by id.
+    method: 'GET',
+    path: /^\/api\/v1\/tasks\/?$/,
+    handler: ({ hosts, tasks }, _params, _body, query) => {
+      const host = query.get('host');
+      if (host === null) return { status: 200, body: { items: tasks.store.list() } };
+      const record = hosts.get(host.toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${host}` } };
+      return { status: 200, body: { items: tasks.store.list(record.host_name) } };
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/v1\/tasks\/([^/]+)\/?$/,
+    handler: ({ tasks }, [id]) => {
+      const task = tasks.store.get(taskId(id));
+      if (!task) return { status: 404, body: { error: `no task ${id}` } };
+      return { status: 200, body: task };
+    },
+  },
+  {
+    // {"reason"?: TEXT}: ABORTED; an agent that has the command gets a cancel command on
+    // /user/commands (now, or when it is back). 409 when the task already finished.
+    method: 'POST',
+    path: /^\/api\/v1\/tasks\/([^/]+)\/abort\/?$/,
+    handler: ({ tasks }, [id], body) => {
+      const taskIdValue = taskId(id);
+      if (!isObject(body) || Object.keys(body).some((key) => key !== 'reason') || (body.reason !== undefined && typeof body.reason !== 'string')) {
+        throw new BadRequest('expected {} or {"reason": TEXT}');
+      }
+      const result = tasks.abort(taskIdValue, (body.reason as string | undefined) ?? DEFAULT_ABORT_REASON);
+      if (result.outcome === 'unknown') return { status: 404, body: { error: `no task ${id}` } };
+      if (result.outcome === 'finished') return { status: 409, body: { error: `task ${taskIdValue} already finished (${result.task.status})`, task_status: result.task.status } };
+      const cancel = !result.cancel ? 'not needed' : result.cancelSent ? 'sent' : 'pending';
+      return { status: 200, body: { task_id: taskIdValue, status: result.task.status, cancel } };
     },
   },
   {
@@ -99,7 +184,7 @@ function param(value: string | undefined): string {
 }
 
 async function respond(req: IncomingMessage, res: ServerResponse, context: ApiContext, routes: Route[]): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0]!;
+  const [path = '/', search = ''] = (req.url ?? '/').split(/\?(.*)/s);
   const matching = routes.filter((route) => route.path.test(path));
   const route = matching.find((r) => r.method === req.method);
   if (!route) {
@@ -114,6 +199,6 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: ApiCo
     }
   }
   const params = route.path.exec(path)!.slice(1);
-  const result = route.handler(context, params, body);
+  const result = route.handler(context, params, body, new URLSearchParams(search));
   send(res, result.status, result.body);
 }

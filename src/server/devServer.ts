@@ -3,6 +3,7 @@
 //    certificate signing), GET /connection_info;
 //  - secured_url_port (WSS): the STOMP agent endpoint /agent/stomp/v1 (registration,
 //    heartbeats, post-registration sync, reports), client certificates required with two-way SSL;
+//    tasks go out on /user/commands and come back as /reports/commands_status (taskStore.ts);
 //  - api_port (HTTP): the JSON API (see apiServer.ts).
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { ClusterData } from './clusterData.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
+import { TaskDispatcher, TaskStore } from './taskStore.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
 
@@ -35,6 +37,7 @@ export interface DevServer {
   securedUrlPort: number;
   apiPort: number;
   hosts: HostRegistry;
+  tasks: TaskStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,25 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const hosts = new HostRegistry(options.heartbeatIntervalMs ?? 10_000);
   const cluster = new ClusterData(hosts);
   const connections = new Map<string, AgentConnection>();
+  const tasks = new TaskDispatcher(new TaskStore(), hosts, connections, log);
+
+  /** What the agents report: command results update tasks; statuses are kept per host. */
+  const onReport = (hostName: string | undefined, destination: string, body: unknown): void => {
+    if (!hostName) return;
+    const object = body as Record<string, unknown>; // agentEndpoint passes JSON objects only
+    switch (destination) {
+      case '/reports/commands_status':
+        return tasks.commandReports(hostName, object);
+      case '/reports/component_status':
+        for (const problem of hosts.recordComponentStatus(hostName, object)) log('warn', `component_status from ${hostName}: ${problem}; ignored`);
+        return;
+      case '/reports/host_status':
+        hosts.recordHostStatus(hostName, object);
+        return;
+      default:
+        log('debug', `${destination} report from ${hostName}`);
+    }
+  };
 
   const urlServer = createHttpsServer({ key: identity.key, cert: identity.cert }, (req, res) => {
     void serveUrlPort(req, res, identity, options).catch((err: Error) => {
@@ -61,12 +83,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: 64 * 1024 * 1024 });
   wss.on('connection', (ws, req) => {
-    const connection = new AgentConnection(ws, { hosts, cluster, log }, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+    const connection = new AgentConnection(
+      ws,
+      {
+        hosts,
+        cluster,
+        log,
+        onReport,
+        onRegistered: (registered) => tasks.registered(registered),
+        onSubscribed: (subscriber, destination) => tasks.subscribed(subscriber, destination),
+      },
+      `${req.socket.remoteAddress}:${req.socket.remotePort}`);
     connections.set(connection.id, connection);
     ws.on('close', () => connections.delete(connection.id));
   });
 
-  const apiServer = createApiServer({ hosts, connections });
+  const apiServer = createApiServer({ hosts, connections, tasks });
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];
@@ -86,6 +118,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     securedUrlPort: portOf(securedServer),
     apiPort: portOf(apiServer),
     hosts,
+    tasks: tasks.store,
     close: async () => {
       clearInterval(sweeper);
       for (const connection of connections.values()) connection.close('server shutting down');

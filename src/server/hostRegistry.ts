@@ -17,7 +17,16 @@ export interface HostRecord {
   lastSync: Record<string, 'sent' | 'unchanged'>;
   /** Test hook: answer the next heartbeat with a wrong id (the agent must restart). */
   wrongHeartbeatIdOnce: boolean;
+  /** The latest /reports/component_status entry per cluster, component and command. */
+  componentStatus: Map<string, ComponentStatus>;
+  /** The latest /reports/host_status body. */
+  hostStatus: HostStatus | null;
 }
+
+/** A component status report entry as the agent sent it, with when it came. */
+export type ComponentStatus = Record<string, unknown> & { componentName: string; reported_at: number };
+/** A host status report as the agent sent it, with when it came. */
+export type HostStatus = Record<string, unknown> & { reported_at: number };
 
 export const LOST_AFTER_INTERVALS = 3;
 
@@ -44,6 +53,9 @@ export class HostRegistry {
       connectionId,
       lastSync: {},
       wrongHeartbeatIdOnce: previous?.wrongHeartbeatIdOnce ?? false,
+      // What the agent last reported is still the last known state after it re-registers.
+      componentStatus: previous?.componentStatus ?? new Map(),
+      hostStatus: previous?.hostStatus ?? null,
     };
     this.hosts.set(hostName, record);
     return record;
@@ -62,6 +74,47 @@ export class HostRegistry {
       return { id: record.response_id + 41 };
     }
     return { id: record.response_id };
+  }
+
+  /**
+   * A /reports/component_status body, `{"clusters": {CLUSTER_ID: [{componentName, serviceName,
+   * command, status, clusterId}, ...]}}` (or the per-cluster map alone, as in
+   * fixtures/components_status_report.json). Returns the problems (entries ignored).
+   */
+  recordComponentStatus(hostName: string, body: Record<string, unknown>): string[] {
+    const record = this.hosts.get(hostName);
+    if (!record) return [`unknown host ${hostName}`];
+    const clusters = isObject(body.clusters) ? body.clusters : body;
+    const problems: string[] = [];
+    const now = this.now();
+    for (const [clusterId, entries] of Object.entries(clusters)) {
+      if (!Array.isArray(entries)) {
+        problems.push(`cluster ${clusterId}: not a list`);
+        continue;
+      }
+      for (const entry of entries) {
+        if (!isObject(entry) || typeof entry.componentName !== 'string') {
+          problems.push(`cluster ${clusterId}: entry without a componentName: ${JSON.stringify(entry)}`);
+          continue;
+        }
+        const command = typeof entry.command === 'string' ? entry.command : 'STATUS';
+        record.componentStatus.set(JSON.stringify([clusterId, entry.componentName, command]), {
+          ...entry,
+          componentName: entry.componentName,
+          clusterId: entry.clusterId ?? clusterId,
+          reported_at: now,
+        });
+      }
+    }
+    return problems;
+  }
+
+  /** A /reports/host_status body (fixtures/agent_host_status_update.json), kept whole. */
+  recordHostStatus(hostName: string, body: Record<string, unknown>): boolean {
+    const record = this.hosts.get(hostName);
+    if (!record) return false;
+    record.hostStatus = { ...body, reported_at: this.now() };
+    return true;
   }
 
   connectionClosed(connectionId: string): void {
@@ -88,6 +141,18 @@ export class HostRegistry {
   hostId(hostName: string): number {
     return this.list().findIndex((record) => record.host_name === hostName);
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What the JSON API shows of a host's reports: component statuses by component name. */
+export function hostReports(record: HostRecord) {
+  return {
+    component_status: [...record.componentStatus.values()].sort(
+      (a, b) => a.componentName.localeCompare(b.componentName) || String(a.command ?? '').localeCompare(String(b.command ?? '')) || String(a.clusterId).localeCompare(String(b.clusterId)),
+    ),
+    host_status: record.hostStatus,
+  };
 }
 
 /** What the JSON API shows of a host in lists. */

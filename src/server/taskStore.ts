@@ -1,0 +1,367 @@
+// The dev server's half of command execution: tasks (one execution command for one host),
+// kept in memory, delivered to the host's agent on `/user/commands` and updated from the
+// agent's `/reports/commands_status` reports.
+//
+// Delivery survives reconnects: a task that could not be pushed (agent not connected, or not
+// yet subscribed to /user/commands) stays PENDING and goes out when the host registers or
+// subscribes again; a task that was pushed stays QUEUED / IN_PROGRESS until the agent reports
+// on it (the agent keeps unacknowledged reports and resends them after re-registration).
+// Aborting a task that was pushed sends a cancel command, also when the agent is only back later.
+import type { AgentConnection, ServerLog } from './agentEndpoint.js';
+import { CLUSTER_ID } from './clusterData.js';
+import type { HostRegistry } from './hostRegistry.js';
+
+export const COMMANDS_DESTINATION = '/user/commands';
+export const AGENT_ACTIONS_DESTINATION = '/user/agent_actions';
+/** The configurations timestamp the dev server's configs carry (clusterData.ts: `timestamp: 0`). */
+export const REQUIRED_CONFIG_TIMESTAMP = 0;
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+export const DEFAULT_ABORT_REASON = 'Aborted through the dev server API';
+/** Where the dev server's stack (DEV 1.0, see clusterData.ts) keeps services and hooks. */
+const STACK_DIR = 'stacks/DEV/1.0';
+
+export type TaskStatus = 'PENDING' | 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'TIMEDOUT' | 'ABORTED';
+export type ScriptType = 'PYTHON' | 'SHELL';
+
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['COMPLETED', 'FAILED', 'TIMEDOUT', 'ABORTED']);
+/** Statuses an agent's command report may carry. */
+const REPORTED_STATUSES: ReadonlySet<string> = new Set(['IN_PROGRESS', 'COMPLETED', 'FAILED', 'TIMEDOUT', 'ABORTED']);
+
+export interface Task {
+  task_id: number;
+  request_id: number;
+  host_name: string;
+  service_name: string;
+  role: string;
+  /** The roleCommand (INSTALL, START, CUSTOM_COMMAND, ...). */
+  command: string;
+  script: string;
+  script_type: ScriptType;
+  /** Seconds (commandParams.command_timeout). */
+  timeout: number;
+  /** Extra commandParams, as given. */
+  params: Record<string, unknown>;
+  status: TaskStatus;
+  exit_code: number | null;
+  stdout: string;
+  stderr: string;
+  structured_out: Record<string, unknown>;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  /** Pushed to the agent (status QUEUED or later). */
+  sent: boolean;
+}
+
+/** What `POST /api/v1/hosts/NAME/commands` asks for, validated. */
+export interface CommandRequest {
+  role: string;
+  command: string;
+  script: string;
+  script_type: ScriptType;
+  timeout: number;
+  params: Record<string, unknown>;
+  service_name: string;
+}
+
+const REQUEST_FIELDS = ['role', 'command', 'script', 'script_type', 'timeout', 'params', 'service_name'];
+/** commandParams the task's own fields set; params may not contradict them. */
+const RESERVED_PARAMS = ['script', 'script_type', 'command_timeout'];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Validates a command request body: the request, or what is wrong with it. */
+export function parseCommandRequest(body: unknown): { request: CommandRequest } | { error: string } {
+  if (!isObject(body)) return { error: 'expected a JSON object {"role", "command", "script", "script_type"?, "timeout"?, "params"?, "service_name"?}' };
+  const unknown = Object.keys(body).filter((key) => !REQUEST_FIELDS.includes(key));
+  if (unknown.length > 0) return { error: `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${REQUEST_FIELDS.join(', ')}` };
+  for (const field of ['role', 'command', 'script'] as const) {
+    const value = body[field];
+    if (value === undefined) return { error: `"${field}" is required (a non-empty string)` };
+    if (typeof value !== 'string' || value.trim() === '') return { error: `"${field}" must be a non-empty string` };
+  }
+  const scriptType = body.script_type ?? 'PYTHON';
+  if (scriptType !== 'PYTHON' && scriptType !== 'SHELL') return { error: `"script_type" must be "PYTHON" or "SHELL", not ${JSON.stringify(scriptType)}` };
+  const timeout = body.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+  if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1) {
+    return { error: `"timeout" must be a whole number of seconds >= 1, not ${JSON.stringify(timeout)}` };
+  }
+  const params = body.params ?? {};
+  if (!isObject(params)) return { error: '"params" must be a JSON object (extra commandParams)' };
+  const reserved = RESERVED_PARAMS.filter((key) => key in params);
+  if (reserved.length > 0) {
+    return { error: `"params" may not set ${reserved.join(', ')}: use the "script", "script_type" and "timeout" fields` };
+  }
+  const serviceName = body.service_name ?? 'null';
+  if (typeof serviceName !== 'string' || serviceName.trim() === '') return { error: '"service_name" must be a non-empty string' };
+  return {
+    request: {
+      role: (body.role as string).trim(),
+      command: (body.command as string).trim(),
+      script: body.script as string,
+      script_type: scriptType,
+      timeout,
+      params,
+      service_name: serviceName.trim(),
+    },
+  };
+}
+
+/** One command of a `/user/commands` message, shaped as fixtures/execution_commands.json. */
+export function executionCommand(task: Task): Record<string, unknown> {
+  const service = task.service_name === 'null' ? task.role : task.service_name;
+  return {
+    requestId: task.request_id,
+    taskId: task.task_id,
+    commandId: task.task_id,
+    clusterId: CLUSTER_ID,
+    serviceName: task.service_name,
+    role: task.role,
+    commandType: 'EXECUTION_COMMAND',
+    roleCommand: task.command,
+    configuration_credentials: {},
+    commandParams: {
+      script: task.script,
+      script_type: task.script_type,
+      command_timeout: String(task.timeout),
+      service_package_folder: `${STACK_DIR}/services/${service}/package`,
+      hooks_folder: `${STACK_DIR}/hooks`,
+      ...task.params,
+    },
+  };
+}
+
+/** The `/user/commands` message body carrying these tasks. */
+export function executionCommandsMessage(tasks: Task[]): Record<string, unknown> {
+  return { requiredConfigTimestamp: REQUIRED_CONFIG_TIMESTAMP, clusters: { [CLUSTER_ID]: { commands: tasks.map(executionCommand), cancelCommands: [] } } };
+}
+
+/** The `/user/commands` message body cancelling these tasks. */
+export function cancelCommandsMessage(cancels: Array<{ taskId: number; reason: string }>): Record<string, unknown> {
+  return { clusters: { [CLUSTER_ID]: { commands: [], cancelCommands: cancels.map(({ taskId, reason }) => ({ target_task_id: taskId, reason })) } } };
+}
+
+export type AbortResult =
+  | { outcome: 'unknown' }
+  | { outcome: 'finished'; task: Task }
+  /** `cancel`: the agent has the command, so it must be told (a cancel command). */
+  | { outcome: 'aborted'; task: Task; cancel: boolean };
+
+/** The tasks, in memory. Times come from `now` (ms since the epoch). */
+export class TaskStore {
+  private readonly tasks = new Map<number, Task>();
+  /** Cancel commands not yet delivered, by task id. */
+  private readonly cancels = new Map<number, { host: string; reason: string }>();
+  private lastTaskId = 0;
+  private lastRequestId = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  create(hostName: string, request: CommandRequest): Task {
+    const task: Task = {
+      task_id: ++this.lastTaskId,
+      request_id: ++this.lastRequestId,
+      host_name: hostName,
+      service_name: request.service_name,
+      role: request.role,
+      command: request.command,
+      script: request.script,
+      script_type: request.script_type,
+      timeout: request.timeout,
+      params: request.params,
+      status: 'PENDING',
+      exit_code: null,
+      stdout: '',
+      stderr: '',
+      structured_out: {},
+      created_at: this.now(),
+      started_at: null,
+      ended_at: null,
+      sent: false,
+    };
+    this.tasks.set(task.task_id, task);
+    return task;
+  }
+
+  get(taskId: number): Task | undefined {
+    return this.tasks.get(taskId);
+  }
+
+  /** All tasks (of one host), by id. */
+  list(hostName?: string): Task[] {
+    return [...this.tasks.values()].filter((task) => hostName === undefined || task.host_name === hostName);
+  }
+
+  /** Tasks of the host still to be pushed, by id. */
+  pending(hostName: string): Task[] {
+    return this.list(hostName).filter((task) => task.status === 'PENDING' && !task.sent);
+  }
+
+  markSent(tasks: Task[]): void {
+    for (const task of tasks) {
+      task.sent = true;
+      if (task.status === 'PENDING') task.status = 'QUEUED';
+    }
+  }
+
+  /** Cancel commands for the host not yet delivered, by task id. */
+  pendingCancels(hostName: string): Array<{ taskId: number; reason: string }> {
+    return [...this.cancels]
+      .filter(([, cancel]) => cancel.host === hostName)
+      .map(([taskId, { reason }]) => ({ taskId, reason }))
+      .sort((a, b) => a.taskId - b.taskId);
+  }
+
+  cancelsDelivered(taskIds: number[]): void {
+    for (const taskId of taskIds) this.cancels.delete(taskId);
+  }
+
+  /**
+   * Marks the task ABORTED. One the agent was sent gets a cancel command queued (see
+   * pendingCancels); one never sent just never goes out. A finished task stays as it is.
+   */
+  abort(taskId: number, reason: string): AbortResult {
+    const task = this.tasks.get(taskId);
+    if (!task) return { outcome: 'unknown' };
+    if (FINAL_STATUSES.has(task.status)) return { outcome: 'finished', task };
+    task.status = 'ABORTED';
+    task.ended_at = this.now();
+    if (task.sent) this.cancels.set(taskId, { host: task.host_name, reason });
+    return { outcome: 'aborted', task, cancel: task.sent };
+  }
+
+  /**
+   * Applies one report of `/reports/commands_status` from hostName: the updated task, or why
+   * the report was ignored. IN_PROGRESS sets started_at; a final status sets ended_at (and
+   * started_at, if no IN_PROGRESS report came first) with the output and exit code. The
+   * agent's status is kept as given (exit code 999 with FAILED is a timeout, still FAILED),
+   * except that a task aborted here stays ABORTED (the agent reports it FAILED).
+   */
+  applyReport(hostName: string, report: unknown): { task: Task } | { ignored: string } {
+    if (!isObject(report)) return { ignored: `report is not a JSON object: ${JSON.stringify(report)}` };
+    const taskId = typeof report.taskId === 'string' && /^\d+$/.test(report.taskId) ? Number(report.taskId) : report.taskId;
+    if (typeof taskId !== 'number' || !Number.isSafeInteger(taskId)) return { ignored: `report without a valid taskId: ${JSON.stringify(report.taskId ?? null)}` };
+    const task = this.tasks.get(taskId);
+    if (!task) return { ignored: `report for unknown task ${taskId}` };
+    if (task.host_name !== hostName) return { ignored: `report for task ${taskId} of host ${task.host_name}` };
+    const status = report.status;
+    if (typeof status !== 'string' || !REPORTED_STATUSES.has(status)) return { ignored: `report for task ${taskId} with unknown status ${JSON.stringify(status ?? null)}` };
+
+    const now = this.now();
+    task.sent = true; // a report proves the agent has the command
+    if (status === 'IN_PROGRESS') {
+      // A late progress report (resent after the final one) changes nothing.
+      if (FINAL_STATUSES.has(task.status)) return { task };
+      task.status = 'IN_PROGRESS';
+      task.started_at ??= now;
+      this.takeOutput(task, report);
+      return { task };
+    }
+    if (task.status !== 'ABORTED') task.status = status as TaskStatus;
+    task.started_at ??= now;
+    task.ended_at ??= now;
+    this.takeOutput(task, report);
+    if (typeof report.exitCode === 'number' && Number.isInteger(report.exitCode)) task.exit_code = report.exitCode;
+    const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
+    if (isObject(structured)) task.structured_out = structured;
+    return { task };
+  }
+
+  private takeOutput(task: Task, report: Record<string, unknown>): void {
+    if (typeof report.stdout === 'string') task.stdout = report.stdout;
+    if (typeof report.stderr === 'string') task.stderr = report.stderr;
+  }
+}
+
+function parseObject(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Connects the task store to the agents: pushes tasks and cancels to a host's current
+ * connection when it can (at once, on registration, on subscription to /user/commands) and
+ * applies the agents' command reports.
+ */
+export class TaskDispatcher {
+  constructor(
+    readonly store: TaskStore,
+    private readonly hosts: HostRegistry,
+    private readonly connections: Map<string, AgentConnection>,
+    private readonly log: ServerLog,
+  ) {}
+
+  /** A new task for a known host, pushed at once when its agent is there to take it. */
+  submit(hostName: string, request: CommandRequest): Task {
+    const task = this.store.create(hostName, request);
+    this.log('info', `task ${task.task_id}: ${task.command} ${task.role} on ${hostName} (${task.script_type} ${task.script}, timeout ${task.timeout} s)`);
+    this.deliver(hostName);
+    return task;
+  }
+
+  abort(taskId: number, reason: string): AbortResult & { cancelSent?: boolean } {
+    const result = this.store.abort(taskId, reason);
+    if (result.outcome !== 'aborted') return result;
+    this.log('info', `task ${taskId} aborted: ${reason}`);
+    if (!result.cancel) return result;
+    this.deliver(result.task.host_name);
+    return { ...result, cancelSent: this.store.pendingCancels(result.task.host_name).every((cancel) => cancel.taskId !== taskId) };
+  }
+
+  /** The host's current connection, when it is open. */
+  connectionOf(hostName: string): AgentConnection | undefined {
+    const connectionId = this.hosts.get(hostName)?.connectionId;
+    return connectionId ? this.connections.get(connectionId) : undefined;
+  }
+
+  /** For EndpointContext.onRegistered. */
+  registered(connection: AgentConnection): void {
+    if (connection.hostName) this.deliver(connection.hostName);
+  }
+
+  /** For EndpointContext.onSubscribed: /user/commands of a registered host's connection. */
+  subscribed(connection: AgentConnection, destination: string): void {
+    if (destination !== COMMANDS_DESTINATION || !connection.hostName) return;
+    if (this.hosts.get(connection.hostName)?.connectionId !== connection.id) return;
+    this.deliver(connection.hostName);
+  }
+
+  /** Pushes what is waiting for the host (tasks, then cancels), if its agent takes commands now. */
+  deliver(hostName: string): void {
+    const connection = this.connectionOf(hostName);
+    if (!connection) return;
+    const tasks = this.store.pending(hostName);
+    if (tasks.length > 0 && connection.push(COMMANDS_DESTINATION, executionCommandsMessage(tasks))) {
+      this.store.markSent(tasks);
+      this.log('info', `sent task(s) ${tasks.map((t) => t.task_id).join(', ')} to ${hostName}`);
+    }
+    const cancels = this.store.pendingCancels(hostName);
+    if (cancels.length > 0 && connection.push(COMMANDS_DESTINATION, cancelCommandsMessage(cancels))) {
+      this.store.cancelsDelivered(cancels.map((cancel) => cancel.taskId));
+      this.log('info', `sent cancel of task(s) ${cancels.map((c) => c.taskId).join(', ')} to ${hostName}`);
+    }
+  }
+
+  /** A `/reports/commands_status` body: `{"clusters": {CLUSTER_ID: [report, ...]}}`. */
+  commandReports(hostName: string, body: unknown): void {
+    const clusters = isObject(body) ? body.clusters : undefined;
+    if (!isObject(clusters)) {
+      this.log('warn', `commands_status report from ${hostName} without a "clusters" object: ignored`);
+      return;
+    }
+    for (const [clusterId, reports] of Object.entries(clusters)) {
+      if (!Array.isArray(reports)) {
+        this.log('warn', `commands_status report from ${hostName}: cluster ${clusterId} is not a list: ignored`);
+        continue;
+      }
+      for (const report of reports) {
+        const result = this.store.applyReport(hostName, report);
+        if ('ignored' in result) this.log('warn', `commands_status from ${hostName}: ${result.ignored}; ignored`);
+        else this.log('debug', `task ${result.task.task_id} on ${hostName}: ${result.task.status}`);
+      }
+    }
+  }
+}
