@@ -38,6 +38,7 @@
 // - A non-zero exit, a timeout and a cancel are results; only setup problems throw (unknown
 //   script type, missing script, unusable timeout, interpreter that cannot be spawned, files
 //   that cannot be written).
+import { TIMEOUT_EXIT_CODE } from '../machines/command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -48,7 +49,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import treeKill from 'tree-kill';
 
-export const TIMEOUT_EXIT_CODE = 999;
+export { TIMEOUT_EXIT_CODE };
 /** In-memory cap of the stdout / stderr copies in the result (the tail is kept). */
 export const MAX_CAPTURE_BYTES = 1024 * 1024;
 /** Between SIGTERM and SIGKILL. */

@@ -123,6 +123,18 @@ time.sleep(30)
 `;
 }
 
+/** True once, for the chunk that completes "READY" (chunks may split it). */
+function readyWatcher(): (text: string | undefined) => boolean {
+  let all = '';
+  let fired = false;
+  return (text) => {
+    all += text ?? '';
+    if (fired || !all.includes('READY')) return false;
+    fired = true;
+    return true;
+  };
+}
+
 /** Reads TMPDIR/pids once the script printed READY; every pid must be running then. */
 function recordTree(req: RunRequest): number[] {
   const pids = readFileSync(join(req.tmpDir, 'pids'), 'utf8').split(/\s+/).filter(Boolean).map(Number);
@@ -262,11 +274,12 @@ print('bye')
   it('on timeout: exit code 999, the timeout line, and the whole tree (new sessions, orphans) gone', async () => {
     const req = setup('tree.py', treeScript(false), { timeoutSeconds: 1 });
     let pids: number[] = [];
+    const sawReady = readyWatcher();
     const startedAt = Date.now();
     const result = await runCommand({
       ...req,
       onOutput: (chunk) => {
-        if (chunk.stdout?.includes('READY')) pids = recordTree(req);
+        if (sawReady(chunk.stdout)) pids = recordTree(req);
       },
     });
     const deadline = startedAt + 1000;
@@ -287,15 +300,16 @@ print('bye')
   });
 
   it('on cancel: kills the tree (SIGKILL after the grace when SIGTERM is ignored), cancelled, non-zero exit', async () => {
-    const req = setup('stubborn.py', treeScript(true), { timeoutSeconds: 30 });
+    const req = setup('stubborn.py', treeScript(true), { timeoutSeconds: 10 });
     const controller = new AbortController();
     let pids: number[] = [];
+    const sawReady = readyWatcher();
     let abortedAt = 0;
     const result = await runCommand({
       ...req,
       signal: controller.signal,
       onOutput: (chunk) => {
-        if (chunk.stdout?.includes('READY')) {
+        if (sawReady(chunk.stdout)) {
           pids = recordTree(req);
           abortedAt = Date.now();
           controller.abort();
@@ -314,15 +328,16 @@ print('bye')
   });
 
   it('on cancel of a script that honours SIGTERM: exit 143 without waiting for the grace', async () => {
-    const req = setup('polite.py', treeScript(false), { timeoutSeconds: 30 });
+    const req = setup('polite.py', treeScript(false), { timeoutSeconds: 10 });
     const controller = new AbortController();
     let pids: number[] = [];
+    const sawReady = readyWatcher();
     let abortedAt = 0;
     const result = await runCommand({
       ...req,
       signal: controller.signal,
       onOutput: (chunk) => {
-        if (chunk.stdout?.includes('READY')) {
+        if (sawReady(chunk.stdout)) {
           pids = recordTree(req);
           abortedAt = Date.now();
           controller.abort();
