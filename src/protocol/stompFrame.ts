@@ -31,6 +31,8 @@ export class StompProtocolError extends Error {
 }
 
 const NUL = 0;
+/** Buffer capacity a decoder keeps once it is empty; larger ones are released. */
+const RETAINED_BUFFER_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
 
@@ -69,7 +71,14 @@ export function encodeFrame(frame: StompFrame): string {
 export type Decoded = StompFrame | { command: 'HEARTBEAT' };
 
 export class FrameDecoder {
-  private buffer: Buffer = Buffer.alloc(0);
+  // Received bytes live in store[start, end): appending copies into spare capacity (doubling
+  // when full), so a large frame arriving in many chunks costs linear time, not quadratic,
+  // and the caller's Buffers are never retained.
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+  /** Where the NUL search of an incomplete length-less body resumes (relative to start). */
+  private nulFrom = 0;
 
   constructor(
     private readonly commands: Set<string>,
@@ -78,8 +87,7 @@ export class FrameDecoder {
 
   /** Feeds received data; returns the complete frames (and heart-beats) it finished. */
   push(data: Buffer | string): Decoded[] {
-    const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.append(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     const out: Decoded[] = [];
     for (;;) {
       // Heart-beats: EOLs between frames.
@@ -93,7 +101,7 @@ export class FrameDecoder {
         if (this.buffer[start] === LF) out.push({ command: 'HEARTBEAT' });
         start++;
       }
-      if (start > 0) this.buffer = this.buffer.subarray(start);
+      if (start > 0) this.consume(start);
       if (this.buffer.length === 0 || (this.buffer.length === 1 && this.buffer[0] === CR)) return out;
       const frame = this.tryFrame();
       if (!frame) return out;
@@ -103,7 +111,39 @@ export class FrameDecoder {
 
   /** Bytes held for a frame not yet complete. */
   get pending(): number {
-    return this.buffer.length;
+    return this.end - this.start;
+  }
+
+  /** The bytes not yet decoded (a view, valid until the next append). */
+  private get buffer(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private append(chunk: Buffer): void {
+    const live = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      if (live + chunk.length <= this.store.length) {
+        this.store.copyWithin(0, this.start, this.end);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(live + chunk.length, this.store.length * 2, 4096));
+        this.store.copy(grown, 0, this.start, this.end);
+        this.store = grown;
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
+  private consume(bytes: number): void {
+    this.start += bytes;
+    this.nulFrom = 0;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      // One large message must not pin its buffer for the connection's lifetime.
+      if (this.store.length > RETAINED_BUFFER_BYTES) this.store = Buffer.alloc(0);
+    }
   }
 
   private tryFrame(): StompFrame | undefined {
@@ -146,16 +186,18 @@ export class FrameDecoder {
       bodyEnd = bodyStart + length;
       if (this.buffer[bodyEnd] !== NUL) throw new StompProtocolError('frame body is not followed by NUL');
     } else {
-      const nul = this.buffer.indexOf(NUL, bodyStart);
+      const buffer = this.buffer;
+      const nul = buffer.indexOf(NUL, Math.max(bodyStart, this.nulFrom));
       if (nul < 0) {
-        if (this.buffer.length - bodyStart > this.limits.maxBodyBytes) throw new StompProtocolError(`body exceeds ${this.limits.maxBodyBytes} bytes`);
+        if (buffer.length - bodyStart > this.limits.maxBodyBytes) throw new StompProtocolError(`body exceeds ${this.limits.maxBodyBytes} bytes`);
+        this.nulFrom = buffer.length;
         return undefined;
       }
       if (nul - bodyStart > this.limits.maxBodyBytes) throw new StompProtocolError(`body exceeds ${this.limits.maxBodyBytes} bytes`);
       bodyEnd = nul;
     }
     const body = this.buffer.subarray(bodyStart, bodyEnd).toString('utf8');
-    this.buffer = this.buffer.subarray(bodyEnd + 1);
+    this.consume(bodyEnd + 1);
     return { command, headers, body };
   }
 }

@@ -531,3 +531,25 @@ describe('negotiateHeartbeat', () => {
     expect(negotiateHeartbeat(ours, theirs)).toEqual({ sendEvery, expectEvery });
   });
 });
+
+describe('buffer ownership', () => {
+  it('copies what it is given: a caller reusing its Buffer after push cannot change a pending frame', () => {
+    const decoder = new FrameDecoder(SERVER_COMMANDS);
+    const chunk = Buffer.from('MESSAGE\ndestination:/user/\n\nhello');
+    expect(decoder.push(chunk)).toEqual([]);
+    chunk.fill(0x41);
+    expect(decoder.push(Buffer.from(' world\0'))).toEqual([{ command: 'MESSAGE', headers: { destination: '/user/' }, body: 'hello world' }]);
+    expect(decoder.pending).toBe(0);
+  });
+
+  it('decodes a large body arriving in many small chunks, then starts afresh', () => {
+    const decoder = new FrameDecoder(SERVER_COMMANDS);
+    const body = 'y'.repeat(300 * 1024);
+    const bytes = Buffer.from(encodeFrame({ command: 'MESSAGE', headers: { destination: '/user/' }, body }) + 'RECEIPT\nreceipt-id:1\n\n\0');
+    const frames = [];
+    for (let i = 0; i < bytes.length; i += 997) frames.push(...decoder.push(bytes.subarray(i, i + 997)));
+    expect(frames.map((f) => f.command)).toEqual(['MESSAGE', 'RECEIPT']);
+    expect((frames[0] as { body: string }).body).toBe(body);
+    expect(decoder.pending).toBe(0);
+  });
+});
