@@ -38,7 +38,7 @@
 // - A non-zero exit, a timeout and a cancel are results; only setup problems throw (unknown
 //   script type, missing script, unusable timeout, interpreter that cannot be spawned, files
 //   that cannot be written).
-import { TIMEOUT_EXIT_CODE } from '../machines/command.js';
+import { TIMEOUT_EXIT_CODE, type AttemptResult } from '../machines/command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -108,15 +108,12 @@ export interface RunRequest {
   onOutput?: (chunk: { stdout?: string; stderr?: string }) => void;
 }
 
-export interface RunResult {
-  exitCode: number;
-  /** The last MAX_CAPTURE_BYTES of stdout. */
-  stdout: string;
-  /** The last MAX_CAPTURE_BYTES of stderr (plus the timeout line on timeout). */
-  stderr: string;
-  structuredOut: Record<string, unknown>;
-  timedOut: boolean;
-  cancelled: boolean;
+/**
+ * One attempt's result: what the command machine's `run` actor returns (AttemptResult; stdout
+ * and stderr hold the last MAX_CAPTURE_BYTES, stderr plus the timeout line on timeout), and
+ * the process facts.
+ */
+export interface RunResult extends AttemptResult {
   pid?: number;
   durationMs: number;
 }
