@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { encodeFrame } from '../../src/protocol/stompFrame.js';
-import { startDevServer, type DevServer } from '../../src/server/devServer.js';
+import type { DevServer } from '../../src/server/devServer.js';
+import { startLoopbackDevServer } from '../support/inProcessDevServer.js';
 import { closeAllClients, TestStompClient } from '../support/stompTestClient.js';
 // The black-box launcher of the built server (dist/), used only for the crash proofs below.
 import { startDevServer as spawnDevServer } from '../support/devServer.mjs';
@@ -30,17 +31,7 @@ afterAll(async () => {
 
 async function start(heartbeatIntervalMs?: number): Promise<DevServer> {
   // All servers share the data dir, so the CA is made (with openssl) once only.
-  return startDevServer({
-    host: '127.0.0.1',
-    urlPort: 0,
-    securedUrlPort: 0,
-    apiPort: 0,
-    dataDir,
-    twoWaySsl: false,
-    passphrase: 'DEV',
-    heartbeatIntervalMs,
-    log: (level, msg) => logs.push(`${level} ${msg}`),
-  });
+  return startLoopbackDevServer(dataDir, { heartbeatIntervalMs, log: (level, msg) => logs.push(`${level} ${msg}`) });
 }
 
 /** A client closed when the current test finishes. */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { StompFrame } from '../../src/protocol/stompFrame.js';
-import { startDevServer, type DevServer } from '../../src/server/devServer.js';
+import type { DevServer } from '../../src/server/devServer.js';
+import { startLoopbackDevServer } from '../support/inProcessDevServer.js';
 import { fixture } from '../support/fixtures.js';
 import { closeAllClients, TestStompClient } from '../support/stompTestClient.js';
 
@@ -23,16 +24,7 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'aa-devserver-tasks-'));
-  server = await startDevServer({
-    host: '127.0.0.1',
-    urlPort: 0,
-    securedUrlPort: 0,
-    apiPort: 0,
-    dataDir,
-    twoWaySsl: false,
-    passphrase: 'DEV',
-    log: (level, msg) => logs.push(`${level} ${msg}`),
-  });
+  server = await startLoopbackDevServer(dataDir, { log: (level, msg) => logs.push(`${level} ${msg}`) });
 });
 
 afterAll(async () => {
