@@ -106,6 +106,21 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Live output, e.g. for IN_PROGRESS reports. Exceptions it throws are ignored. */
   onOutput?: (chunk: { stdout?: string; stderr?: string }) => void;
+  /**
+   * Called once the child runs, with what identifies its tree after the agent itself is gone
+   * (a SIGKILLed agent's successor kills a leftover tree with killLeftoverTree). Exceptions
+   * it throws are ignored.
+   */
+  onSpawn?: (process: SpawnedProcess) => void;
+}
+
+/** The facts that find a command's process tree again: see killLeftoverTree. */
+export interface SpawnedProcess {
+  pid: number;
+  /** The child's start time in /proc/PID/stat (clock ticks since boot): tells a recycled pid. */
+  startTime: string;
+  /** The value of MARKER_ENV in the tree's environment. */
+  marker: string;
 }
 
 /**
@@ -197,6 +212,13 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   }
   child.on('error', () => {}); // later errors (a failed kill) are not fatal
   const pid = child.pid;
+  if (req.onSpawn) {
+    try {
+      req.onSpawn({ pid, startTime: readProcStat(pid)?.start ?? '', marker });
+    } catch {
+      // the run goes on; only recovery after a crash would miss it
+    }
+  }
 
   // ---- run ----
   const stdoutTail = new TailBuffer(MAX_CAPTURE_BYTES);
@@ -467,8 +489,20 @@ class ProcessTree {
     private readonly root: number,
     marker: string,
     private readonly rootExited: () => boolean,
+    /** False for a leftover tree whose root is gone: its process group id may be reused. */
+    private readonly signalGroup = true,
   ) {
     this.needle = Buffer.from(`${MARKER_ENV}=${marker}\0`);
+  }
+
+  /** Adopts a process known by (pid, start time), e.g. the live root of a leftover tree. */
+  adopt(pid: number, start: string): void {
+    this.known.set(pid, start);
+  }
+
+  /** Known processes still running (after a scan). */
+  members(): number[] {
+    return this.alive();
   }
 
   /** Re-scans /proc; returns the pids found for the first time. */
@@ -492,7 +526,7 @@ class ProcessTree {
     if (!this.rootExited() && byPid.has(this.root)) add(this.root);
     for (const [pid, start] of this.known) if (byPid.get(pid)?.start === start) add(pid);
     for (const p of table) {
-      if (p.pgrp === this.root || (!found.has(p.pid) && hasMarker(p.pid, this.needle))) add(p.pid);
+      if ((this.signalGroup && p.pgrp === this.root) || (!found.has(p.pid) && hasMarker(p.pid, this.needle))) add(p.pid);
     }
     while (queue.length > 0) for (const kid of children.get(queue.pop()!) ?? []) add(kid);
 
@@ -523,7 +557,7 @@ class ProcessTree {
   }
 
   private signalAll(sig: NodeJS.Signals, only?: number[]): void {
-    signal(-this.root, sig);
+    if (this.signalGroup) signal(-this.root, sig);
     if (!this.rootExited()) this.helpers.push(treeKillAsync(this.root, sig));
     for (const pid of only ?? this.alive()) signal(pid, sig);
   }
@@ -559,4 +593,22 @@ class ProcessTree {
     }
     await Promise.all(this.helpers);
   }
+}
+
+/**
+ * Kills what is left of a command tree started by an agent that is gone (SIGKILLed, crashed):
+ * its processes were re-parented to init, so they are found by the marker in their environment,
+ * and by the root itself when it still runs with the same start time (a recycled pid is never
+ * signalled). Same SIGTERM, grace, freeze and SIGKILL as a timeout. Resolves with the pids it
+ * found (empty when nothing was left).
+ */
+export async function killLeftoverTree(spawned: SpawnedProcess): Promise<number[]> {
+  const rootStat = readProcStat(spawned.pid);
+  const rootAlive = rootStat !== undefined && spawned.startTime !== '' && rootStat.start === spawned.startTime && rootStat.state !== 'Z';
+  const tree = new ProcessTree(spawned.pid, spawned.marker, () => true, rootAlive);
+  if (rootAlive) tree.adopt(spawned.pid, rootStat.start);
+  tree.scan();
+  const found = tree.members();
+  if (found.length > 0) await tree.kill();
+  return found;
 }

@@ -4,7 +4,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
-import { describeActor, findActor, topLevelState } from '../introspection/actorTree.js';
+import { describeActor, findActor, topLevelState, type ActorNode } from '../introspection/actorTree.js';
 
 export const SUPERVISOR_SYSTEM_ID = 'supervisor';
 const MAX_REQUEST_BYTES = 4096;
@@ -18,19 +18,38 @@ export interface StatusReply {
   activeServer?: string;
   /** The live responseId (the heartbeat machine's) while registered. */
   responseId?: number;
+  /** Commands the action queue holds: queued, running or retrying. */
+  commands?: Array<{ taskId: number; label: string; state: string; attempts: number }>;
+}
+
+/** The action queue's command actors, in task order. */
+function commandsOf(tree: ActorNode): StatusReply['commands'] {
+  const queue = findActor(tree, 'actionQueue');
+  if (!queue) return undefined;
+  return queue.children
+    .filter((child) => child.id.startsWith('task-'))
+    .map((child) => ({
+      taskId: Number(child.id.slice('task-'.length)),
+      label: String(child.context?.label ?? ''),
+      state: typeof child.state === 'string' ? child.state : JSON.stringify(child.state),
+      attempts: Number(child.context?.attempts ?? 0),
+    }))
+    .sort((a, b) => a.taskId - b.taskId);
 }
 
 export function answer(request: ControlRequest, root: AnyActorRef): unknown {
   const snapshot = root.getSnapshot() as { value: unknown; context: Record<string, unknown> };
   switch (request.cmd) {
     case 'status': {
-      const heartbeat = findActor(describeActor(root), 'heartbeat');
+      const tree = describeActor(root);
+      const heartbeat = findActor(tree, 'heartbeat');
       return {
         pid: process.pid,
         state: topLevelState(snapshot.value),
         pingPort: snapshot.context.boundPort as number | undefined,
         activeServer: snapshot.context.activeServer as string | undefined,
         responseId: (heartbeat?.context?.responseId ?? snapshot.context.responseId) as number | undefined,
+        commands: commandsOf(tree),
       } satisfies StatusReply;
     }
     case 'tree':

@@ -41,6 +41,8 @@ export class ReportStore {
   private readonly entries = new Map<number, Entry>();
   private counter = 0;
   private readonly file: string;
+  /** Told of every final report put (the reporter sends those at once). */
+  private readonly finalListeners = new Set<() => void>();
 
   private constructor(private readonly dir: string) {
     this.file = join(dir, PENDING_REPORTS_FILE);
@@ -83,7 +85,24 @@ export class ReportStore {
     if (!final && existing && isFinalStatus(existing.pending.report.status)) return;
     const pending: PendingReport = { taskId: report.taskId, clusterId: clusterKey(report.clusterId), report: { ...report } };
     this.entries.set(report.taskId, { pending, seq: ++this.counter });
-    if (final) this.persist();
+    if (!final) return;
+    try {
+      this.persist();
+    } finally {
+      for (const listener of this.finalListeners) listener();
+    }
+  }
+
+  /** Calls `listener` after every final report put; returns the unsubscribe function. */
+  onFinal(listener: () => void): () => void {
+    this.finalListeners.add(listener);
+    return () => this.finalListeners.delete(listener);
+  }
+
+  /** The pending report of a task, if any (a copy). */
+  get(taskId: number): PendingReport['report'] | undefined {
+    const entry = this.entries.get(taskId);
+    return entry ? { ...entry.pending.report } : undefined;
   }
 
   /** Everything pending, grouped by cluster, or undefined when nothing is. */

@@ -91,17 +91,32 @@ export async function openLink(server: string, settings: LinkSettings, signal?: 
 
 const asLink = (link: unknown) => link as ServerLink;
 
+/** A request on a session's link (what the reporters send with). */
+export function linkRequest(link: unknown, destination: string, body: unknown): Promise<unknown> {
+  return asLink(link).client.request(destination, body);
+}
+
+/** The supervisor child that runs commands (it outlives sessions). */
+export const ACTION_QUEUE_SYSTEM_ID = 'actionQueue';
+
 /** The effectful actors of the session, registration and heartbeat machines. */
 export function linkActors(settings: LinkSettings) {
   const syncByCache = new Map(SYNC_ORDER.map((step) => [step.cache, step]));
   return {
     connect: fromPromise<unknown, { server: string }>(({ input, signal, self }) => openLink(input.server, settings, signal, stageIdOf(self))),
-    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack }) => {
+    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system }) => {
       const link = asLink(input.link);
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
       link.router.onRestart = (reason) => sendBack({ type: 'AGENT.RESTART', reason });
+      link.router.onCommands = (batch) => {
+        const queue = system.get(ACTION_QUEUE_SYSTEM_ID) as AnyActorRef | undefined;
+        if (!queue) throw new Error('the action queue is not running');
+        if (batch.commands.length > 0) queue.send({ type: 'EXECUTE', commands: batch.commands });
+        for (const cancel of batch.cancels) queue.send({ type: 'CANCEL', taskId: cancel.taskId, reason: cancel.reason });
+      };
       return () => {
         link.router.onRestart = () => {};
+        link.router.onCommands = undefined;
         link.client.close('session ended');
       };
     }),

@@ -4,6 +4,7 @@
 // Unknown or malformed messages are logged with their destination and dropped.
 import { AgentCaches, CacheMessageError, cacheForTopic, type CacheName } from '../caches/index.js';
 import type { LogFn } from '../logging/logger.js';
+import type { ExecutionCommand } from '../machines/command.js';
 import type { InboundMessage, StompClient } from '../protocol/stompClient.js';
 
 export const AGENT_ACTIONS_TOPIC = '/user/agent_actions';
@@ -16,6 +17,11 @@ export class TopicRouter {
   private readonly syncing = new Map<CacheName, { pending: number; queue: InboundMessage[] }>();
   /** Set by the session's listener: RESTART_AGENT asks the supervisor for a restart. */
   onRestart: (reason: string) => void = () => {};
+  /**
+   * Set by the session's listener: hands commands and cancels to the action queue. Until it
+   * is set (or when it throws) commands are refused with an ERROR confirmation.
+   */
+  onCommands: ((batch: CommandBatch) => void) | undefined;
   encryptionKey: string | undefined;
 
   constructor(
@@ -107,13 +113,77 @@ export class TopicRouter {
         this.encryptionKey = key;
         return { ok: true };
       }
-      case COMMANDS_TOPIC:
-        // Command execution arrives with the action queue; until then commands are refused openly.
-        return { ok: false, reason: 'command execution is not available in this agent version' };
+      case COMMANDS_TOPIC: {
+        if (!this.onCommands) return { ok: false, reason: 'the action queue is not running' };
+        const parsed = parseCommandsMessage(body);
+        if (parsed.commands.length > 0 || parsed.cancels.length > 0) {
+          const tasks = parsed.commands.map((c) => c.taskId);
+          this.log(this.actor, 'info', `Received ${tasks.length} command(s)${tasks.length ? ` (task ${tasks.join(', ')})` : ''}${parsed.cancels.length ? ` and cancel of task ${parsed.cancels.map((c) => c.taskId).join(', ')}` : ''}`);
+          this.onCommands(parsed);
+        }
+        return parsed.problems.length > 0 ? { ok: false, reason: parsed.problems.join('; ') } : { ok: true };
+      }
       default:
         return { ok: false, reason: 'unknown destination' };
     }
   }
+}
+
+export interface CommandBatch {
+  commands: ExecutionCommand[];
+  cancels: Array<{ taskId: number; reason: string }>;
+  /** Entries that could not be taken (the rest still is). */
+  problems: string[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const integerOf = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+};
+
+/**
+ * A /user/commands body, `{clusters: {CLUSTER_ID: {commands: [...], cancelCommands: [...]}}}`
+ * (fixtures/execution_commands.json): the commands (clusterId from the key when absent, taskId
+ * a number) and cancels (target_task_id, reason). Own properties only.
+ */
+export function parseCommandsMessage(body: unknown): CommandBatch {
+  const batch: CommandBatch = { commands: [], cancels: [], problems: [] };
+  const clusters = isRecord(body) ? body.clusters : undefined;
+  if (!isRecord(clusters)) {
+    batch.problems.push('no "clusters" object');
+    return batch;
+  }
+  for (const clusterId of Object.keys(clusters)) {
+    const cluster = clusters[clusterId];
+    if (!isRecord(cluster)) {
+      batch.problems.push(`cluster ${clusterId} is not an object`);
+      continue;
+    }
+    const commands = Object.hasOwn(cluster, 'commands') ? cluster.commands : [];
+    const cancels = Object.hasOwn(cluster, 'cancelCommands') ? cluster.cancelCommands : [];
+    if (!Array.isArray(commands) || !Array.isArray(cancels)) {
+      batch.problems.push(`cluster ${clusterId}: commands and cancelCommands must be lists`);
+      continue;
+    }
+    for (const command of commands) {
+      const taskId = isRecord(command) ? integerOf(command.taskId) : undefined;
+      if (!isRecord(command) || taskId === undefined) {
+        batch.problems.push(`cluster ${clusterId}: a command without a numeric taskId`);
+        continue;
+      }
+      batch.commands.push({ ...command, taskId, clusterId: command.clusterId === undefined || command.clusterId === null ? clusterId : String(command.clusterId) } as ExecutionCommand);
+    }
+    for (const cancel of cancels) {
+      const taskId = isRecord(cancel) ? integerOf(cancel.target_task_id) : undefined;
+      if (!isRecord(cancel) || taskId === undefined) {
+        batch.problems.push(`cluster ${clusterId}: a cancel command without a numeric target_task_id`);
+        continue;
+      }
+      batch.cancels.push({ taskId, reason: typeof cancel.reason === 'string' ? cancel.reason : 'Cancelled by the server' });
+    }
+  }
+  return batch;
 }
 
 function numberOrText(value: string): number | string {

@@ -1,6 +1,6 @@
 // Gives the pure machines their real effects: every injected actor and the `log` action.
 // Tests build the same machines with fakes; this file is the only place the two differ.
-import { fromPromise, type AnyActorRef } from 'xstate';
+import { fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import type { LoadedConfig } from '../config/loadConfig.js';
 import type { AgentPaths } from '../config/paths.js';
 import { join } from 'node:path';
@@ -11,7 +11,13 @@ import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
 import { createRegistrationBody } from '../actors/registrationBody.js';
-import { linkActors, type LinkSettings } from '../actors/serverLink.js';
+import { ACTION_QUEUE_SYSTEM_ID, linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
+import { createRunAttempt, recoverLeftoverCommands } from '../actors/commandExecution.js';
+import { createCommandReporter } from '../actors/commandReporter.js';
+import { ReportStore } from '../actors/reportStore.js';
+import { RunningCommands } from '../actors/runningCommands.js';
+import { actionQueueMachine } from '../machines/actionQueue.js';
+import { commandMachine } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { confDir } from '../config/loadConfig.js';
 import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
@@ -26,6 +32,12 @@ import type { LogParams } from '../machines/logParams.js';
 import { pingPortMachine } from '../machines/pingPort.js';
 import { preflightMachine } from '../machines/preflight.js';
 import { supervisorMachine, type SupervisorInput } from '../machines/supervisor.js';
+
+/**
+ * How long a stopping agent waits for its cancelled commands (their trees get SIGTERM, 2 s,
+ * then SIGKILL; a process in uninterruptible sleep may take longer).
+ */
+const COMMANDS_STOP_TIMEOUT_MS = 15_000;
 
 export interface DaemonOptions {
   config: LoadedConfig;
@@ -57,6 +69,7 @@ export function supervisorInput({ config, paths }: DaemonOptions): SupervisorInp
             maxSizeBytes: agent.data_cleanup_max_size_MB * 1_000_000,
           }
         : undefined,
+    parallelExecution: agent.parallel_execution === 1,
   };
 }
 
@@ -88,6 +101,22 @@ export function daemonMachine(options: DaemonOptions) {
     registrationBody: createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt }),
   };
   const protocol = linkActors(link);
+
+  // Command execution: the store of reports (persisted) and the running attempts, shared by
+  // the queue's command actors, the reporter of each session and the recovery at start.
+  const { store: reports, warnings: reportWarnings } = ReportStore.load(agent.prefix);
+  for (const warning of reportWarnings) log('commandReporter', 'warn', warning);
+  const running = new RunningCommands(agent.prefix);
+  const execution = {
+    prefixDir: agent.prefix,
+    cacheDir: agent.cache_dir,
+    logLevel: agent.loglevel,
+    updateOutput: agent.command_update_output === 1,
+    store: reports,
+    running,
+    log,
+  };
+
   return supervisorMachine.provide({
     actions: { log: logActionImpl },
     actors: {
@@ -133,10 +162,35 @@ export function daemonMachine(options: DaemonOptions) {
             actors: { subscribe: protocol.subscribe, register: protocol.register, sync: protocol.sync },
           }),
           heartbeat: heartbeatMachine.provide({ actions: { log: logActionImpl }, actors: { beat: protocol.beat } }),
+          commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, send: linkRequest, log }),
         },
       }),
+      actionQueue: actionQueueMachine.provide({
+        actions: {
+          commandDone: (_, { report, kind }) => {
+            log(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            try {
+              reports.put(report as unknown as Parameters<ReportStore['put']>[0]);
+            } catch (err) {
+              // Kept in memory (put stores before it persists): only a crash now would lose it.
+              log('commandReporter', 'error', `Cannot persist the report of task ${report.taskId}: ${(err as Error).message}`);
+            }
+          },
+        },
+        actors: { command: commandMachine.provide({ actors: { run: createRunAttempt(execution) } }) },
+      }),
+      recoverCommands: fromPromise(() => recoverLeftoverCommands(execution)),
       controlChannel: createControlChannel(paths.controlSocket),
-      shutdown: fromPromise(async ({ input }) => {
+      shutdown: fromPromise(async ({ input, system }) => {
+        // Cancelled commands first: their trees killed, their reports persisted.
+        const queue = system.get(ACTION_QUEUE_SYSTEM_ID) as AnyActorRef | undefined;
+        if (queue && !queue.getSnapshot().matches('idle')) {
+          log('supervisor', 'info', 'Waiting for the cancelled commands to end');
+          await waitFor(queue, (snapshot) => snapshot.matches('idle'), { timeout: COMMANDS_STOP_TIMEOUT_MS }).catch(() =>
+            log('supervisor', 'error', `Commands still running after ${COMMANDS_STOP_TIMEOUT_MS} ms; exiting anyway (the next start kills what is left)`),
+          );
+        }
+        await running.drain(COMMANDS_STOP_TIMEOUT_MS);
         if (removePidFileIfOwned(input.pidFile, process.pid)) log('supervisor', 'info', `Removed pid file ${input.pidFile}`);
       }),
     },

@@ -11,8 +11,9 @@ export interface ActorNode {
   children: ActorNode[];
 }
 
-// Context keys that are inputs copied for children or too bulky to be useful in a dump.
-const HIDDEN_KEYS = new Set(['cleaner']);
+// Context keys that are inputs copied for children or too bulky to be useful in a dump (a
+// command's full JSON and output; its label, state and attempts say what it is doing).
+const HIDDEN_KEYS = new Set(['cleaner', 'command', 'last', 'report', 'known', 'kinds']);
 const MAX_ARRAY = 10;
 
 export function describeActor(ref: AnyActorRef): ActorNode {

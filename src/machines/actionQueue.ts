@@ -1,23 +1,34 @@
-// The action queue: every execution command from the server becomes a command actor
-// (`task-ID`), started in arrival order: one at a time, or with [agent] parallel_execution=1
+// The action queue: every command from the server becomes a command actor (`task-ID`).
+// Execution commands start in arrival order: one at a time, or with [agent] parallel_execution=1
 // all together, except that a command with retries enabled never runs beside another (the
-// original's rule). CANCEL goes to the task's actor; each finished task's report goes to the
-// parent as COMMAND.DONE.
-import { assign, enqueueActions, sendParent, setup, stopChild, type AnyEventObject } from 'xstate';
+// original's rule). Background execution commands and status commands do not wait in line:
+// they start at once and run beside whatever runs. CANCEL goes to the task's actor; each
+// finished task's report goes to the injected `commandDone` action (the reporter's store).
+//
+// CANCEL_ALL (the agent is stopping or restarting) cancels everything queued or running and
+// takes no new commands; the queue is `idle` again once every task has reported.
+import { assign, enqueueActions, setup, stopChild, type AnyEventObject } from 'xstate';
 import { commandMachine, type CommandReport, type ExecutionCommand } from './command.js';
 
 export interface ActionQueueInput {
   parallel: boolean;
 }
 
+export type CommandKind = 'execution' | 'background' | 'status';
+
 export type ActionQueueEvent =
   | { type: 'EXECUTE'; commands: ExecutionCommand[] }
   | { type: 'CANCEL'; taskId: number; reason: string }
+  | { type: 'CANCEL_ALL'; reason: string }
   | AnyEventObject;
 
-export type ActionQueueParentEvent = { type: 'COMMAND.DONE'; report: CommandReport };
+/** What `commandDone` is given for every finished task. */
+export interface CommandDoneParams {
+  report: CommandReport;
+  kind: CommandKind;
+}
 
-interface ActionQueueContext {
+export interface ActionQueueContext {
   parallel: boolean;
   /** Task ids waiting to start, in arrival order. */
   queue: number[];
@@ -26,18 +37,28 @@ interface ActionQueueContext {
   retrying: number[];
   /** Every task id this queue has taken, so a repeated delivery does not run twice. */
   known: number[];
+  kinds: Record<number, CommandKind>;
   completed: number;
+  /** Set by CANCEL_ALL: new commands are refused. */
+  closing: boolean;
 }
 
 export const taskActorId = (taskId: number) => `task-${taskId}`;
 const taskIdOf = (eventType: string) => Number(eventType.replace(/^xstate\.done\.actor\.task-/, ''));
 const retryEnabled = (command: ExecutionCommand) => String(command.commandParams?.command_retry_enabled).toLowerCase() === 'true';
 
-/** Which queued tasks may start now, given what runs. */
-export function startable(context: Pick<ActionQueueContext, 'parallel' | 'queue' | 'running' | 'retrying'>): number[] {
-  const started: number[] = [];
-  const running = [...context.running];
-  for (const taskId of context.queue) {
+export function kindOf(command: ExecutionCommand): CommandKind {
+  if (command.commandType === 'BACKGROUND_EXECUTION_COMMAND') return 'background';
+  if (command.commandType === 'STATUS_COMMAND') return 'status';
+  return 'execution';
+}
+
+/** Which queued tasks may start now, given what runs (background and status tasks never wait). */
+export function startable(context: Pick<ActionQueueContext, 'parallel' | 'queue' | 'running' | 'retrying'> & { kinds?: Record<number, CommandKind> }): number[] {
+  const inLine = (id: number) => (context.kinds?.[id] ?? 'execution') === 'execution';
+  const started: number[] = context.queue.filter((id) => !inLine(id));
+  const running = context.running.filter(inLine);
+  for (const taskId of context.queue.filter(inLine)) {
     const alone = context.retrying.includes(taskId);
     if (running.some((id) => context.retrying.includes(id))) break;
     if (running.length > 0 && (alone || !context.parallel)) break;
@@ -49,10 +70,12 @@ export function startable(context: Pick<ActionQueueContext, 'parallel' | 'queue'
 }
 
 export const actionQueueMachine = setup({
-  // Events are EXECUTE / CANCEL (ActionQueueEvent) plus the done events of the task actors.
+  // Events are ActionQueueEvent plus the done events of the task actors.
   types: { input: {} as ActionQueueInput, context: {} as ActionQueueContext, events: {} as AnyEventObject },
   actors: { command: commandMachine },
   actions: {
+    /** Where finished tasks' reports go; the daemon provides the report store. */
+    commandDone: (_args: unknown, _params: CommandDoneParams) => {},
     startWhatMay: enqueueActions(({ context, enqueue }) => {
       const starting = startable(context);
       if (starting.length === 0) return;
@@ -61,53 +84,71 @@ export const actionQueueMachine = setup({
       for (const taskId of starting) enqueue.sendTo(taskActorId(taskId), { type: 'START' });
     }),
   },
+  guards: {
+    idle: ({ context }) => context.queue.length === 0 && context.running.length === 0,
+  },
 }).createMachine({
   id: 'actionQueue',
-  context: ({ input }) => ({ parallel: input.parallel, queue: [], running: [], retrying: [], known: [], completed: 0 }),
-  initial: 'active',
-  states: {
-    active: {
-      on: {
-        EXECUTE: {
-          actions: [
-            enqueueActions(({ context, event, enqueue }) => {
-              const fresh = (event.commands as ExecutionCommand[]).filter((command, index, all) =>
-                !context.known.includes(command.taskId) && all.findIndex((c) => c.taskId === command.taskId) === index);
-              for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
-              enqueue.assign({
-                queue: [...context.queue, ...fresh.map((c) => c.taskId)],
-                known: [...context.known, ...fresh.map((c) => c.taskId)],
-                retrying: [...context.retrying, ...fresh.filter(retryEnabled).map((c) => c.taskId)],
-              });
-            }),
-            'startWhatMay',
-          ],
-        },
-        CANCEL: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const taskId = Number(event.taskId);
-            if (context.known.includes(taskId) && (context.queue.includes(taskId) || context.running.includes(taskId))) {
-              enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
-            }
-          }),
-        },
-        'xstate.done.actor.*': {
-          actions: [
-            sendParent(({ event }): ActionQueueParentEvent => ({ type: 'COMMAND.DONE', report: (event as unknown as { output: CommandReport }).output })),
-            stopChild(({ event }) => taskActorId(taskIdOf(event.type))),
-            assign(({ context, event }) => {
-              const taskId = taskIdOf(event.type);
-              return {
-                queue: context.queue.filter((id) => id !== taskId),
-                running: context.running.filter((id) => id !== taskId),
-                retrying: context.retrying.filter((id) => id !== taskId),
-                completed: context.completed + 1,
-              };
-            }),
-            'startWhatMay',
-          ],
-        },
-      },
+  context: ({ input }) => ({ parallel: input.parallel, queue: [], running: [], retrying: [], known: [], kinds: {}, completed: 0, closing: false }),
+  initial: 'idle',
+  on: {
+    EXECUTE: {
+      guard: ({ context }) => !context.closing,
+      target: '.settling',
+      actions: [
+        enqueueActions(({ context, event, enqueue }) => {
+          const fresh = (event.commands as ExecutionCommand[]).filter((command, index, all) =>
+            !context.known.includes(command.taskId) && all.findIndex((c) => c.taskId === command.taskId) === index);
+          for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
+          enqueue.assign({
+            queue: [...context.queue, ...fresh.map((c) => c.taskId)],
+            known: [...context.known, ...fresh.map((c) => c.taskId)],
+            retrying: [...context.retrying, ...fresh.filter(retryEnabled).map((c) => c.taskId)],
+            kinds: { ...context.kinds, ...Object.fromEntries(fresh.map((c) => [c.taskId, kindOf(c)])) },
+          });
+        }),
+        'startWhatMay',
+      ],
     },
+    CANCEL: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const taskId = Number(event.taskId);
+        if (context.queue.includes(taskId) || context.running.includes(taskId)) {
+          enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
+        }
+      }),
+    },
+    CANCEL_ALL: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        enqueue.assign({ closing: true });
+        for (const taskId of [...context.running, ...context.queue]) enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
+      }),
+    },
+    'xstate.done.actor.*': {
+      target: '.settling',
+      actions: [
+        { type: 'commandDone', params: ({ context, event }) => ({ report: (event as unknown as { output: CommandReport }).output, kind: context.kinds[taskIdOf(event.type)] ?? 'execution' }) },
+        stopChild(({ event }) => taskActorId(taskIdOf(event.type))),
+        assign(({ context, event }) => {
+          const taskId = taskIdOf(event.type);
+          const { [taskId]: _done, ...kinds } = context.kinds;
+          return {
+            queue: context.queue.filter((id) => id !== taskId),
+            running: context.running.filter((id) => id !== taskId),
+            retrying: context.retrying.filter((id) => id !== taskId),
+            kinds,
+            completed: context.completed + 1,
+          };
+        }),
+        'startWhatMay',
+      ],
+    },
+  },
+  states: {
+    /** Nothing queued or running. */
+    idle: {},
+    busy: {},
+    /** A task just ended: idle or still busy. */
+    settling: { always: [{ guard: 'idle', target: 'idle' }, { target: 'busy' }] },
   },
 });

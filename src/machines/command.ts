@@ -48,6 +48,8 @@ export interface CommandInput {
 
 interface CommandContext {
   command: ExecutionCommand;
+  /** "ROLECOMMAND ROLE", for dumps and `status` (the command itself is too big to show). */
+  label: string;
   retryEnabled: boolean;
   maxDurationMs: number;
   attempts: number;
@@ -114,6 +116,7 @@ export const commandMachine = setup({
   id: 'command',
   context: ({ input }) => ({
     command: input.command,
+    label: `${String(input.command.roleCommand ?? '?')} ${String(input.command.role ?? '?')}`,
     retryEnabled: truthy(input.command.commandParams?.command_retry_enabled),
     maxDurationMs: Number(input.command.commandParams?.max_duration_for_retries ?? 0) * 1000 || 0,
     attempts: 0,

@@ -2,7 +2,7 @@
 // the server's topics. A lost connection or failed heartbeat unregisters, waits, and connects
 // again; a connection that cannot be made ends the session (the supervisor rediscovers); a
 // heartbeat out of sequence or RESTART_AGENT asks the supervisor to restart the agent.
-import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, sendParent, setup } from 'xstate';
 import { heartbeatMachine, type HeartbeatOutput } from './heartbeat.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { registrationMachine, type RegistrationOutput } from './registration.js';
@@ -61,8 +61,25 @@ export const sessionMachine = setup({
     }),
     registration: registrationMachine,
     heartbeat: heartbeatMachine,
+    // The reporters that live while registered (the original's threads under `connected`).
+    // They do nothing unless the daemon provides them, so tests of the session alone need not.
+    /** Pending command reports to /reports/commands_status. */
+    commandReporter: fromCallback<{ type: string }, { link: unknown }>(() => {}),
+    /** Status commands of this host's components, changes to /reports/component_status. */
+    componentStatus: fromCallback<{ type: string }, { link: unknown }>(() => {}),
+    /** The host's health to /reports/host_status every state_interval_seconds. */
+    hostStatus: fromCallback<{ type: string }, { link: unknown }>(() => {}),
+    /** Once per registration: component versions to /reports/component_version. */
+    componentVersion: fromPromise<unknown, { link: unknown }>(async () => undefined),
   },
-  actions: { log: logNowhere as (args: unknown, params: LogParams) => void },
+  actions: {
+    log: logNowhere as (args: unknown, params: LogParams) => void,
+    // A reporter that breaks stops reporting until the next registration; the session goes on.
+    logReporterFailure: enqueueActions(({ event, enqueue }) => {
+      const failed = String(event.type).replace(/^xstate\.error\.actor\./, '');
+      enqueue({ type: 'log', params: { level: 'error', msg: `${failed} failed: ${message((event as unknown as { error: unknown }).error)}; it runs again after the next registration` } });
+    }),
+  },
   guards: {
     registrationAccepted: ({ event }) => Boolean((event as unknown as { output: RegistrationOutput }).output.ok),
     lastConnectAttempt: ({ context }) => context.connectFailures + 1 >= MAX_CONNECT_FAILURES,
@@ -138,15 +155,21 @@ export const sessionMachine = setup({
           },
         },
         registered: {
-          invoke: {
-            id: 'heartbeat',
-            src: 'heartbeat',
-            input: ({ context }) => ({ link: context.link, responseId: context.responseId ?? 0, intervalSeconds: context.heartbeatIntervalSeconds }),
-            onDone: [
-              { guard: 'outOfSequence', target: '#session.restarting', actions: assign({ lastError: ({ event }) => event.output.error }) },
-              { target: '#session.unregistering', actions: assign({ lastError: ({ event }) => event.output.error }) },
-            ],
-          },
+          invoke: [
+            {
+              id: 'heartbeat',
+              src: 'heartbeat',
+              input: ({ context }) => ({ link: context.link, responseId: context.responseId ?? 0, intervalSeconds: context.heartbeatIntervalSeconds }),
+              onDone: [
+                { guard: 'outOfSequence', target: '#session.restarting', actions: assign({ lastError: ({ event }) => event.output.error }) },
+                { target: '#session.unregistering', actions: assign({ lastError: ({ event }) => event.output.error }) },
+              ],
+            },
+            { id: 'commandReporter', src: 'commandReporter', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
+            { id: 'componentStatus', src: 'componentStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
+            { id: 'hostStatus', src: 'hostStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
+            { id: 'componentVersion', src: 'componentVersion', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
+          ],
         },
       },
     },

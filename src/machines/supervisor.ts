@@ -1,12 +1,12 @@
 // The root supervisor: main.py's start-up order as states, each stage its own child actor.
 //
-//   preflight -> lockingPort -> daemonizing -> discovering -> registering <-> connected
-//                                                   ^______ session ended _____|
+//   preflight -> lockingPort -> daemonizing -> recovering -> discovering -> registering <-> connected
+//                                                                  ^______ session ended _____|
 //   any of them --STOP / FATAL / a stage's failure--> stopping -> stopped (final)
 //   AGENT.RESTART (heartbeat out of sequence, RESTART_AGENT) -> stopping -> exit code 77
 //
-// Long-lived children (dataCleaner, pingPort, controlChannel, session) are spawned and live
-// across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
+// Long-lived children (dataCleaner, pingPort, controlChannel, actionQueue, session) are spawned
+// and live across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
 // and cancelled by leaving it. The output of `stopped` carries the process exit code.
 import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
 import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
@@ -14,6 +14,7 @@ import { daemonizeMachine } from './daemonize.js';
 import { discoveryMachine } from './discovery.js';
 import { sessionMachine } from './session.js';
 import { logNowhere, type LogParams } from './logParams.js';
+import { actionQueueMachine } from './actionQueue.js';
 import { pingPortMachine } from './pingPort.js';
 import { preflightMachine } from './preflight.js';
 
@@ -29,6 +30,8 @@ export interface SupervisorInput {
   reconnectDelaySeconds?: number;
   /** Absent when data_cleanup_interval <= 0: no cleaner is started. */
   cleaner?: DataCleanerInput;
+  /** [agent] parallel_execution=1. */
+  parallelExecution?: boolean;
 }
 
 /**
@@ -77,6 +80,9 @@ export const supervisorMachine = setup({
     daemonize: daemonizeMachine,
     discovery: discoveryMachine,
     session: sessionMachine,
+    actionQueue: actionQueueMachine,
+    /** Kills what a dead predecessor left running and reports those commands FAILED; resolves with their count. */
+    recoverCommands: fromPromise<number>(async () => 0),
     controlChannel: fromCallback(() => {
       throw new Error('controlChannel must be provided');
     }),
@@ -98,6 +104,18 @@ export const supervisorMachine = setup({
     }),
     spawnPingPort: spawnChild('pingPort', { id: 'pingPort', input: ({ context }) => ({ port: context.pingPort }) }),
     spawnControlChannel: spawnChild('controlChannel', { id: 'controlChannel' }),
+    // The queue outlives sessions: a command keeps running while the agent reconnects.
+    spawnActionQueue: spawnChild('actionQueue', {
+      id: 'actionQueue',
+      systemId: 'actionQueue',
+      input: ({ context }) => ({ parallel: context.parallelExecution ?? false }),
+    }),
+    // Stopping or restarting: every queued or running command is cancelled (its tree killed)
+    // and reported; the shutdown actor waits for that before the process goes.
+    cancelAllCommands: enqueueActions(({ context, self, enqueue }) => {
+      if (!self.getSnapshot().children.actionQueue) return;
+      enqueue.sendTo('actionQueue', { type: 'CANCEL_ALL', reason: `The agent is stopping: ${context.stopReason ?? context.error ?? 'stop'}` });
+    }),
     spawnSession: spawnChild('session', {
       id: 'session',
       input: ({ context }) => ({
@@ -151,6 +169,8 @@ export const supervisorMachine = setup({
       { guard: 'mayRestart', target: '.discovering', actions: ['logFailure', 'countRestart', stopChild('session')] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
+    // Commands cannot run any more: stop rather than take commands that would never report.
+    'xstate.error.actor.actionQueue': { target: '.stopping', actions: ['fail', 'logFailure'] },
     // Without the ping port the agent holds no lock: it must not go on.
     'xstate.error.actor.pingPort': { target: '.stopping', actions: ['fail', 'logFailure'] },
   },
@@ -177,10 +197,20 @@ export const supervisorMachine = setup({
         src: 'daemonize',
         input: ({ context }) => ({ pidFile: context.pidFile }),
         onDone: [
-          { guard: 'pidWritten', target: 'discovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel'] },
+          { guard: 'pidWritten', target: 'recovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel', 'spawnActionQueue'] },
           { target: 'stopping', actions: ['fail', 'logFailure'] },
         ],
         onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
+      },
+    },
+    // Holding the pid file (so no other agent of this home runs): clean up after a predecessor
+    // that died with commands running, before taking new ones.
+    recovering: {
+      invoke: {
+        id: 'recoverCommands',
+        src: 'recoverCommands',
+        onDone: 'discovering',
+        onError: { target: 'discovering', actions: 'logFailure' },
       },
     },
     discovering: {
@@ -203,7 +233,7 @@ export const supervisorMachine = setup({
     stopping: {
       on: { STOP: {}, FATAL: {}, 'AGENT.RESTART': {}, 'xstate.done.actor.session': {}, 'xstate.error.actor.session': {} },
       // Reverse order of start; the control channel stays to answer `status` until the end.
-      entry: [stopChild('session'), stopChild('pingPort'), stopChild('dataCleaner')],
+      entry: [stopChild('session'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
       invoke: {
         id: 'shutdown',
         src: 'shutdown',
@@ -214,7 +244,7 @@ export const supervisorMachine = setup({
     },
     stopped: {
       type: 'final',
-      entry: stopChild('controlChannel'),
+      entry: [stopChild('actionQueue'), stopChild('controlChannel')],
     },
   },
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),

@@ -18,6 +18,7 @@ function run(parallel: boolean) {
   const finishers = new Map<number, (result: AttemptResult) => void>();
   const reports: CommandReport[] = [];
   const queue = actionQueueMachine.provide({
+    actions: { commandDone: (_, params) => reports.push(params.report) },
     actors: {
       command: commandMachine.provide({
         actors: {
@@ -35,13 +36,12 @@ function run(parallel: boolean) {
   const parent = createActor(
     createMachine({
       invoke: { id: 'queue', src: queue, input: { parallel } },
-      on: { 'COMMAND.DONE': { actions: ({ event }) => reports.push((event as unknown as { report: CommandReport }).report) } },
     }),
   ).start();
   const q = () => parent.getSnapshot().children.queue as AnyActorRef;
   const finish = async (taskId: number, exitCode = 0) => {
     finishers.get(taskId)!({ exitCode, stdout: `t${taskId}`, stderr: '', structuredOut: {}, timedOut: false, cancelled: false });
-    await waitFor(parent, () => reports.some((r) => r.taskId === taskId), { timeout: 2000 });
+    await waitFor(q(), () => reports.some((r) => r.taskId === taskId), { timeout: 2000 });
     await settle();
   };
   return { parent, q, started, reports, finish };
@@ -103,7 +103,38 @@ describe('action queue', () => {
     expect(started).toEqual([1, 3]);
   });
 
+  it('a background command starts at once beside a running one; the queue is idle only when all reported', async () => {
+    const { q, started, finish } = run(false);
+    q().send({ type: 'EXECUTE', commands: [cmd(1), cmd(2)] });
+    await settle();
+    expect(q().getSnapshot().value).toBe('busy');
+    q().send({ type: 'EXECUTE', commands: [{ ...cmd(3), commandType: 'BACKGROUND_EXECUTION_COMMAND' }] });
+    await settle();
+    expect(started).toEqual([1, 3]);
+    await finish(3);
+    expect(started).toEqual([1, 3]);
+    await finish(1);
+    await finish(2);
+    expect(q().getSnapshot().value).toBe('idle');
+  });
+
+  it('CANCEL_ALL cancels what runs and what waits, reports each, refuses new commands, ends idle', async () => {
+    const { q, started, reports } = run(false);
+    q().send({ type: 'EXECUTE', commands: [cmd(1), cmd(2)] });
+    await settle();
+    q().send({ type: 'CANCEL_ALL', reason: 'agent stopping' });
+    await waitFor(q(), (s) => s.matches('idle'), { timeout: 2000 });
+    expect(reports.map((r) => [r.taskId, r.status]).sort()).toEqual([[1, 'FAILED'], [2, 'FAILED']]);
+    expect(reports.every((r) => r.stderr.includes("Command aborted. Reason: 'agent stopping'"))).toBe(true);
+    q().send({ type: 'EXECUTE', commands: [cmd(3)] });
+    await settle();
+    expect(started).toEqual([1]);
+    expect(q().getSnapshot().value).toBe('idle');
+  });
+
   it('startable() encodes the rule on its own', () => {
+    expect(startable({ parallel: false, queue: [5, 6], running: [1], retrying: [], kinds: { 5: 'background', 6: 'execution' } })).toEqual([5]);
+    expect(startable({ parallel: false, queue: [6], running: [5], retrying: [], kinds: { 5: 'status', 6: 'execution' } })).toEqual([6]);
     expect(startable({ parallel: false, queue: [1, 2], running: [], retrying: [] })).toEqual([1]);
     expect(startable({ parallel: true, queue: [1, 2], running: [], retrying: [] })).toEqual([1, 2]);
     expect(startable({ parallel: true, queue: [1, 2], running: [], retrying: [1] })).toEqual([1]);

@@ -111,6 +111,16 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
       shutdown: fromPromise(async () => {
         events.push('shutdown');
       }),
+      recoverCommands: fromPromise(async () => {
+        events.push('recover');
+        return 0;
+      }),
+      // The queue as the supervisor sees it: something that takes CANCEL_ALL when the agent stops.
+      actionQueue: fromCallback(({ receive }) => {
+        events.push('queue:open');
+        receive((event) => events.push(`queue:${event.type}:${String((event as { reason?: unknown }).reason ?? '')}`));
+        return () => events.push('queue:closed');
+      }) as never,
     },
   });
   const actor = createActor(machine, { input: { ...INPUT, ...options.input }, clock });
@@ -155,7 +165,10 @@ describe('supervisor machine', () => {
     expect(h.events.indexOf('clean')).toBeGreaterThan(h.events.indexOf('check:writableDirs'));
     expect(h.events.indexOf('control:open')).toBeGreaterThan(h.events.indexOf('port:open'));
     expect(h.events.filter((e) => e === 'probe:server-a')).toHaveLength(2);
-    expect(Object.keys(snapshot.children).sort()).toEqual(['controlChannel', 'dataCleaner', 'pingPort', 'session']);
+    expect(Object.keys(snapshot.children).sort()).toEqual(['actionQueue', 'controlChannel', 'dataCleaner', 'pingPort', 'session']);
+    // The pid file is ours before a predecessor's leftover commands are dealt with, and that before the server.
+    expect(h.events.indexOf('recover')).toBeGreaterThan(h.events.indexOf('control:open'));
+    expect(h.events.indexOf('recover')).toBeLessThan(h.events.indexOf('probe:server-a'));
     expect(h.log).toContain('info [discovery] Connected to Ambari server server-a');
   });
 
@@ -170,6 +183,12 @@ describe('supervisor machine', () => {
       expect(h.events).toContain('shutdown');
       expect(h.events.filter((e) => e === 'port:open').length).toBe(h.events.filter((e) => e === 'port:closed').length);
       expect(h.events.filter((e) => e === 'control:open').length).toBe(h.events.filter((e) => e === 'control:closed').length);
+      expect(h.events.filter((e) => e === 'queue:open').length).toBe(h.events.filter((e) => e === 'queue:closed').length);
+      // Running commands are cancelled before the shutdown waits for them.
+      if (h.events.includes('queue:open')) {
+        expect(h.events).toContain('queue:CANCEL_ALL:The agent is stopping: received SIGTERM');
+        expect(h.events.indexOf('queue:CANCEL_ALL:The agent is stopping: received SIGTERM')).toBeLessThan(h.events.indexOf('shutdown'));
+      }
       expect(Object.keys(h.actor.getSnapshot().children)).toEqual([]);
       // A stop while discovering cancels the retry timer: no probe after the stop.
       const probes = h.events.filter((e) => e.startsWith('probe:')).length;
@@ -226,7 +245,7 @@ describe('supervisor machine', () => {
     const h = harness({ input: { cleaner: undefined } });
     await h.driveTo('connected');
     expect(h.events).not.toContain('clean');
-    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['controlChannel', 'pingPort', 'session']);
+    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['actionQueue', 'controlChannel', 'pingPort', 'session']);
   });
 
   it('a lost session goes back to registering, and registers again', async () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RESPONSES_DESTINATION, TopicRouter } from '../../src/actors/topicRouter.js';
+import { RESPONSES_DESTINATION, TopicRouter, type CommandBatch } from '../../src/actors/topicRouter.js';
 import { AgentCaches, CACHE_NAMES, SYNC_ORDER, cacheForTopic, type CacheName, type CacheSnapshot } from '../../src/caches/index.js';
 import type { LogLevel } from '../../src/logging/logger.js';
 import type { InboundMessage, StompClient } from '../../src/protocol/stompClient.js';
@@ -283,14 +283,39 @@ describe('agent actions, commands and other destinations', () => {
     expect(client.confirmations()).toStrictEqual([{ messageId: 4, status: 'ERROR', reason: 'unknown agent action "SHUTDOWN_AGENT" ignored' }]);
   });
 
-  it('refuses /user/commands with a log line and an ERROR confirmation, touching no cache', () => {
+  it('without an action queue refuses /user/commands with a log line and an ERROR confirmation, touching no cache', () => {
     const { client, caches, dir, warnings, restarts } = setup();
     client.deliver('/user/commands', FIXTURE_TEXT['execution_commands.json'], { messageId: '21' });
-    expect(warnings()).toEqual(['Dropped message on /user/commands: command execution is not available in this agent version']);
-    expect(client.confirmations()).toStrictEqual([{ messageId: 21, status: 'ERROR', reason: 'command execution is not available in this agent version' }]);
+    expect(warnings()).toEqual(['Dropped message on /user/commands: the action queue is not running']);
+    expect(client.confirmations()).toStrictEqual([{ messageId: 21, status: 'ERROR', reason: 'the action queue is not running' }]);
     for (const name of CACHE_NAMES) expect(caches.hash(name)).toBeNull();
     expect(readdirSync(dir)).toEqual([]);
     expect(restarts).toEqual([]);
+  });
+
+  it('hands the fixture commands to the action queue, cluster id from the key, and confirms OK', () => {
+    const { client, router, warnings } = setup();
+    const batches: CommandBatch[] = [];
+    router.onCommands = (batch) => batches.push(batch);
+    client.deliver('/user/commands', FIXTURE_TEXT['execution_commands.json'], { messageId: '22' });
+    expect(warnings()).toEqual([]);
+    expect(client.confirmations()).toStrictEqual([{ messageId: 22, status: 'OK' }]);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.commands.map((c) => [c.taskId, c.clusterId, c.roleCommand])).toEqual([[9, '0', 'INSTALL'], [9, '0', 'INSTALL'], [2, 'null', 'ACTIONEXECUTE']]);
+    expect(batches[0]!.cancels).toEqual([]);
+  });
+
+  it('takes cancels and the valid commands of a partly broken message, and says what it could not take', () => {
+    const { client, router } = setup();
+    const batches: CommandBatch[] = [];
+    router.onCommands = (batch) => batches.push(batch);
+    const body = { clusters: { '4': { commands: [{ taskId: '12', role: 'R' }, { role: 'no id' }], cancelCommands: [{ target_task_id: 11, reason: 'stop it' }, {}] } } };
+    client.deliver('/user/commands', JSON.stringify(body), { messageId: '23' });
+    expect(batches[0]!.commands).toEqual([{ taskId: 12, role: 'R', clusterId: '4' }]);
+    expect(batches[0]!.cancels).toEqual([{ taskId: 11, reason: 'stop it' }]);
+    expect(client.confirmations()).toStrictEqual([
+      { messageId: 23, status: 'ERROR', reason: 'cluster 4: a command without a numeric taskId; cluster 4: a cancel command without a numeric target_task_id' },
+    ]);
   });
 
   it('drops a message on an unknown destination with a log line naming it', () => {
@@ -733,7 +758,7 @@ describe('fuzz: ~5000 junk messages', () => {
         model.encryptionKey = key;
         return { ok: true };
       }
-      if (destination === '/user/commands') return { ok: false, reason: 'command execution is not available in this agent version' };
+      if (destination === '/user/commands') return { ok: false, reason: 'the action queue is not running' };
       return { ok: false, reason: 'unknown destination' };
     }
     const idOf = (value: string): number | string => (/^\d+$/.test(value) ? Number(value) : value);
