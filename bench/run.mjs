@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, parentPid } from '../test/support/cli.mjs';
 import { startDevServer } from '../test/support/devServer.mjs';
+import { commandBench } from './commands.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/ambari-agent');
@@ -128,6 +129,19 @@ async function steadyRun(server) {
   }
 }
 
+/** One agent running commands (see commands.mjs). */
+async function commandsRun(server) {
+  const agent = await makeHome(server, 'bench-commands.test');
+  try {
+    await run(['start', '--home', agent.home]);
+    await waitState(agent.socket, 'connected');
+    return await commandBench({ server, host: 'bench-commands.test', dir: agent.home });
+  } finally {
+    await run(['stop', '--home', agent.home]).catch(() => {});
+    rmSync(agent.home, { recursive: true, force: true });
+  }
+}
+
 /** N agents as separate processes on one dev server: how many stay registered, and its CPU. */
 async function capacityRun(n) {
   const server = await startDevServer();
@@ -190,9 +204,11 @@ const stats = (values) => {
 const server = await startDevServer();
 const results = [];
 let steady;
+let commands;
 try {
   for (let i = 0; i < RUNS; i++) results.push(await startStopRun(server, i));
   steady = await steadyRun(server);
+  commands = await commandsRun(server);
 } finally {
   await server.stop();
 }
@@ -209,6 +225,8 @@ const rows = [
   ['agent CPU, registered, idle (35 s)', '%', [steady.cpuPercent]],
   ['wrapper RSS', 'MiB', results.map((r) => r.wrapperRss / 1024)],
   ['STOMP decoder: 8 MiB frame in 16 KiB chunks', 'ms', decoderTimes],
+  ['command dispatch: server push -> script starts (trivial sh)', 'ms', commands.pushToStart],
+  ['command dispatch: script exits -> final report at the server', 'ms', commands.exitToReport],
 ];
 console.log(`\nambari-agent benchmark: node ${process.versions.node}, ${RUNS} start/stop runs, ${new Date().toISOString()}\n`);
 console.log('| metric | unit | median | min | max | samples |');
@@ -217,6 +235,12 @@ for (const [name, unit, values] of rows) {
   if (values.length === 0) continue;
   const { median, min, max } = stats(values);
   console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} | ${values.length} |`);
+}
+console.log('\n| commands | value |');
+console.log('|---|---:|');
+console.log(`| 100 queued trivial commands, one at a time: all reported | ${commands.completed} / 100 COMPLETED in ${commands.queuedSeconds.toFixed(2)} s (${(100 / commands.queuedSeconds).toFixed(1)} commands/s) |`);
+for (const [how, t] of Object.entries(commands.treeGone)) {
+  console.log(`| timeout (1 s) -> last of a ${t.processes}-process tree gone, tree ${how} SIGTERM | ${t.ms} ms after the deadline (exit code ${t.exitCode}) |`);
 }
 if (capacity) {
   console.log(`\n| capacity: ${capacity.n} agent processes, one dev server, 10 s heartbeat | value |`);

@@ -16,6 +16,7 @@ import { fromPromise } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
 import { reportTemplate, type AttemptResult, type ExecutionCommand } from '../machines/command.js';
 import { commandFiles, killLeftoverTree, MAX_CAPTURE_BYTES, runCommand } from './commandRunner.js';
+import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
 
@@ -135,6 +136,40 @@ export function createRunAttempt(settings: ExecutionSettings) {
     })();
     return running.track(attempt);
   });
+}
+
+/**
+ * A status command of one component (STATUS, SECURITY_STATUS, GET_VERSION) through the same
+ * runner, outside the action queue (status checks must not wait behind a long INSTALL). Its
+ * files are command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
+ */
+export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel'>) {
+  return async (request: StatusRun): Promise<{ exitCode: number; structuredOut: Record<string, unknown> }> => {
+    const command: ExecutionCommand = {
+      taskId: -1,
+      commandType: 'STATUS_COMMAND',
+      clusterId: request.clusterId,
+      serviceName: request.serviceName,
+      role: request.componentName,
+      roleCommand: request.commandName,
+      commandParams: request.commandParams,
+    };
+    const { script, baseDir } = resolveScript(settings.cacheDir, request.commandParams);
+    const result = await runCommand({
+      command,
+      taskId: `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+      prefixDir: settings.prefixDir,
+      script,
+      scriptType: String(request.commandParams.script_type ?? 'PYTHON'),
+      commandName: request.commandName,
+      baseDir,
+      logLevel: settings.logLevel,
+      tmpDir: tmpdir(),
+      timeoutSeconds: request.timeoutSeconds,
+      signal: request.signal,
+    });
+    return { exitCode: result.exitCode, structuredOut: result.structuredOut };
+  };
 }
 
 /** How much of a leftover command's output files goes into its report. */

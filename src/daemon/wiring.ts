@@ -12,7 +12,10 @@ import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
 import { createRegistrationBody } from '../actors/registrationBody.js';
 import { ACTION_QUEUE_SYSTEM_ID, linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
-import { createRunAttempt, recoverLeftoverCommands } from '../actors/commandExecution.js';
+import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commandExecution.js';
+import { createComponentStatusReporter } from '../actors/componentStatusReporter.js';
+import { createComponentVersionReporter } from '../actors/componentVersionReporter.js';
+import { collectHostStatus, createHostStatusReporter } from '../actors/hostStatusReporter.js';
 import { createCommandReporter } from '../actors/commandReporter.js';
 import { ReportStore } from '../actors/reportStore.js';
 import { RunningCommands } from '../actors/runningCommands.js';
@@ -117,6 +120,8 @@ export function daemonMachine(options: DaemonOptions) {
     log,
   };
 
+  const runStatus = createStatusRun(execution);
+
   return supervisorMachine.provide({
     actions: { log: logActionImpl },
     actors: {
@@ -163,6 +168,22 @@ export function daemonMachine(options: DaemonOptions) {
           }),
           heartbeat: heartbeatMachine.provide({ actions: { log: logActionImpl }, actors: { beat: protocol.beat } }),
           commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, send: linkRequest, log }),
+          componentStatus: createComponentStatusReporter({
+            intervalSeconds: agent.status_commands_run_interval,
+            defaultTimeoutSeconds: agent.status_command_timeout,
+            caches,
+            hostname: link.hostname,
+            runStatus,
+            send: linkRequest,
+            log,
+          }),
+          componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
+          hostStatus: createHostStatusReporter({
+            intervalSeconds: config.ini.heartbeat.state_interval_seconds,
+            collect: () => collectHostStatus(link.hostname()),
+            send: linkRequest,
+            log,
+          }),
         },
       }),
       actionQueue: actionQueueMachine.provide({

@@ -70,7 +70,7 @@ export const sessionMachine = setup({
     /** The host's health to /reports/host_status every state_interval_seconds. */
     hostStatus: fromCallback<{ type: string }, { link: unknown }>(() => {}),
     /** Once per registration: component versions to /reports/component_version. */
-    componentVersion: fromPromise<unknown, { link: unknown }>(async () => undefined),
+    componentVersion: fromPromise<number, { link: unknown }>(async () => 0),
   },
   actions: {
     log: logNowhere as (args: unknown, params: LogParams) => void,
