@@ -1,7 +1,7 @@
 // `npm run demo`: the dev server plus one agent in a fresh home under .demo/, the agent in the
 // foreground so its log shows it going from preflight to connected. Ctrl-C stops both.
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -38,3 +38,23 @@ agent.on('exit', (code) => {
   server.kill('SIGTERM');
   server.once('exit', () => process.exit(code ?? 0));
 });
+
+// Once the agent is registered, the dev server gives it one command to run, as Ambari would.
+const api = `http://127.0.0.1:${ready.api_port}/api/v1`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const script = join(demo, 'hello.sh');
+writeFileSync(script, 'echo "hello from $1 (task file $2)"\nsleep 1\necho "done"\n');
+for (let i = 0; i < 600 && agent.exitCode === null; i++) {
+  const hosts = await fetch(`${api}/hosts`).then((r) => r.json()).catch(() => ({ items: [] }));
+  const host = hosts.items?.find((h) => h.state !== 'lost');
+  if (host) {
+    const task = await fetch(`${api}/hosts/${host.host_name}/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'DEMO', command: 'START', script, script_type: 'SHELL', timeout: 60 }),
+    }).then((r) => r.json());
+    console.log(`\ndemo: sent task ${task.task_id} to ${host.host_name}; follow it with curl ${api}/tasks/${task.task_id}\n`);
+    break;
+  }
+  await sleep(500);
+}

@@ -2,7 +2,9 @@
 // Routes are a table, so later features (commands, tasks) add rows, not branches.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readJson, sendJson as send } from './httpJson.js';
-import type { AgentConnection } from './agentEndpoint.js';
+import type { AgentConnection, ServerLog } from './agentEndpoint.js';
+import type { ClusterData, ClusterEvent } from './clusterData.js';
+import { parseComponentRequest } from './componentStore.js';
 import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
 import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type TaskDispatcher } from './taskStore.js';
 
@@ -11,6 +13,8 @@ export interface ApiContext {
   /** Open agent connections by id (HostRecord.connectionId). */
   connections: Map<string, AgentConnection>;
   tasks: TaskDispatcher;
+  cluster: ClusterData;
+  log: ServerLog;
 }
 
 type Handler = (context: ApiContext, params: string[], body: unknown, query: URLSearchParams) => { status: number; body: unknown };
@@ -19,6 +23,16 @@ type Handler = (context: ApiContext, params: string[], body: unknown, query: URL
 const AGENT_ACTIONS = ['RESTART_AGENT'];
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Pushes each event to every connection subscribed to its destination: how many got it, per destination. */
+function broadcast(connections: Map<string, AgentConnection>, events: ClusterEvent[]): Record<string, number> {
+  const pushed: Record<string, number> = {};
+  for (const { destination, body } of events) {
+    pushed[destination] = 0;
+    for (const connection of connections.values()) if (connection.push(destination, body)) pushed[destination]++;
+  }
+  return pushed;
+}
 
 /** A task id path parameter: a positive integer, else 400. */
 function taskId(value: string | undefined): number {
@@ -56,6 +70,30 @@ export const ROUTES: Route[] = [
       if ('error' in parsed) throw new BadRequest(parsed.error);
       const task = tasks.submit(record.host_name, parsed.request);
       return { status: 201, body: { task_id: task.task_id, request_id: task.request_id, status: task.status } };
+    },
+  },
+  {
+    // A component on the host: {"service_name", "component_name", "script", "script_type"?,
+    // "version"?}. 201 when the topology changed (agents subscribed to /events/topologies, and
+    // to /events/metadata for a new service, are told at once), 200 when it was there already,
+    // 409 when the component exists with another definition.
+    method: 'POST',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/components\/?$/,
+    handler: ({ hosts, connections, cluster, log }, [name], body) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      const parsed = parseComponentRequest(body);
+      if ('error' in parsed) throw new BadRequest(parsed.error);
+      const result = cluster.addComponent(record.host_name, parsed.request);
+      if (result.outcome === 'conflict') return { status: 409, body: { error: result.error } };
+      const pushed = broadcast(connections, result.events);
+      if (result.outcome !== 'unchanged') {
+        log('info', `component ${result.component.service_name}/${result.component.component_name} on ${record.host_name} (hosts ${result.component.hosts.join(', ')}); pushed ${JSON.stringify(pushed)}`);
+      }
+      return {
+        status: result.outcome === 'unchanged' ? 200 : 201,
+        body: { host_name: record.host_name, component: result.topology, host_names: result.component.hosts, pushed },
+      };
     },
   },
   {

@@ -5,13 +5,17 @@
 //    heartbeats, post-registration sync, reports), client certificates required with two-way SSL;
 //    tasks go out on /user/commands and come back as /reports/commands_status (taskStore.ts);
 //  - api_port (HTTP): the JSON API (see apiServer.ts).
+// The data dir keeps the CA and certificates, tasks.json (tasks) and components.json
+// (components placed on hosts), so a restarted server carries on where it was.
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { AgentConnection, type ServerLog } from './agentEndpoint.js';
 import { createApiServer } from './apiServer.js';
 import { ClusterData } from './clusterData.js';
+import { ComponentStore } from './componentStore.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
@@ -38,6 +42,7 @@ export interface DevServer {
   apiPort: number;
   hosts: HostRegistry;
   tasks: TaskStore;
+  cluster: ClusterData;
   close(): Promise<void>;
 }
 
@@ -45,11 +50,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const log: ServerLog = options.log ?? (() => {});
   const identity = loadOrCreateIdentity(options.dataDir);
   const hosts = new HostRegistry(options.heartbeatIntervalMs ?? 10_000);
-  const cluster = new ClusterData(hosts);
+  const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }));
   const connections = new Map<string, AgentConnection>();
-  const tasks = new TaskDispatcher(new TaskStore(), hosts, connections, log);
+  const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log);
 
-  /** What the agents report: command results update tasks; statuses are kept per host. */
+  /** What the agents report: command results update tasks; statuses and versions are kept per host. */
   const onReport = (hostName: string | undefined, destination: string, body: unknown): void => {
     if (!hostName) return;
     const object = body as Record<string, unknown>; // agentEndpoint passes JSON objects only
@@ -61,6 +66,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         return;
       case '/reports/host_status':
         hosts.recordHostStatus(hostName, object);
+        return;
+      case '/reports/component_version':
+        for (const problem of hosts.recordComponentVersions(hostName, object)) log('warn', `component_version from ${hostName}: ${problem}; ignored`);
         return;
       default:
         log('debug', `${destination} report from ${hostName}`);
@@ -98,7 +106,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ws.on('close', () => connections.delete(connection.id));
   });
 
-  const apiServer = createApiServer({ hosts, connections, tasks });
+  const apiServer = createApiServer({ hosts, connections, tasks, cluster, log });
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];
@@ -119,6 +127,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     apiPort: portOf(apiServer),
     hosts,
     tasks: tasks.store,
+    cluster,
     close: async () => {
       clearInterval(sweeper);
       for (const connection of connections.values()) connection.close('server shutting down');

@@ -21,10 +21,14 @@ export interface HostRecord {
   componentStatus: Map<string, ComponentStatus>;
   /** The latest /reports/host_status body. */
   hostStatus: HostStatus | null;
+  /** The latest /reports/component_version entry per cluster and component. */
+  componentVersions: Map<string, ComponentVersion>;
 }
 
 /** A component status report entry as the agent sent it, with when it came. */
 export type ComponentStatus = Record<string, unknown> & { componentName: string; reported_at: number };
+/** A component version report entry as the agent sent it (its cluster id added), with when it came. */
+export type ComponentVersion = Record<string, unknown> & { componentName: string; version: string; clusterId: string; reported_at: number };
 /** A host status report as the agent sent it, with when it came. */
 export type HostStatus = Record<string, unknown> & { reported_at: number };
 
@@ -56,6 +60,7 @@ export class HostRegistry {
       // What the agent last reported is still the last known state after it re-registers.
       componentStatus: previous?.componentStatus ?? new Map(),
       hostStatus: previous?.hostStatus ?? null,
+      componentVersions: previous?.componentVersions ?? new Map(),
     };
     this.hosts.set(hostName, record);
     return record;
@@ -109,6 +114,35 @@ export class HostRegistry {
     return problems;
   }
 
+  /**
+   * A /reports/component_version body, `{"clusters": {CLUSTER_ID: [{serviceName, componentName,
+   * version}, ...]}}`. Returns the problems (entries ignored); the good entries are kept.
+   */
+  recordComponentVersions(hostName: string, body: Record<string, unknown>): string[] {
+    const record = this.hosts.get(hostName);
+    if (!record) return [`unknown host ${hostName}`];
+    if (!isObject(body.clusters)) return [`no "clusters" object: ${JSON.stringify(body).slice(0, 200)}`];
+    const problems: string[] = [];
+    const now = this.now();
+    for (const [clusterId, entries] of Object.entries(body.clusters)) {
+      if (!Array.isArray(entries)) {
+        problems.push(`cluster ${clusterId}: not a list`);
+        continue;
+      }
+      for (const entry of entries) {
+        const bad = !isObject(entry) ? 'not an object' : (['serviceName', 'componentName', 'version'] as const).find((key) => typeof entry[key] !== 'string' || entry[key] === '');
+        if (bad !== undefined) {
+          const what = bad === 'not an object' ? bad : `without a ${bad} string`;
+          problems.push(`cluster ${clusterId}: entry ${what}: ${JSON.stringify(entry).slice(0, 200)}`);
+          continue;
+        }
+        const good = entry as Record<string, unknown> & { componentName: string; version: string };
+        record.componentVersions.set(JSON.stringify([clusterId, good.componentName]), { ...good, clusterId, reported_at: now });
+      }
+    }
+    return problems;
+  }
+
   /** A /reports/host_status body (fixtures/agent_host_status_update.json), kept whole. */
   recordHostStatus(hostName: string, body: Record<string, unknown>): boolean {
     const record = this.hosts.get(hostName);
@@ -145,13 +179,14 @@ export class HostRegistry {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** What the JSON API shows of a host's reports: component statuses by component name. */
+/** What the JSON API shows of a host's reports: component statuses and versions by component name. */
 export function hostReports(record: HostRecord) {
   return {
     component_status: [...record.componentStatus.values()].sort(
       (a, b) => a.componentName.localeCompare(b.componentName) || String(a.command ?? '').localeCompare(String(b.command ?? '')) || String(a.clusterId).localeCompare(String(b.clusterId)),
     ),
     host_status: record.hostStatus,
+    component_versions: [...record.componentVersions.values()].sort((a, b) => a.componentName.localeCompare(b.componentName) || a.clusterId.localeCompare(b.clusterId)),
   };
 }
 

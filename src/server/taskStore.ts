@@ -1,6 +1,7 @@
 // The dev server's half of command execution: tasks (one execution command for one host),
-// kept in memory, delivered to the host's agent on `/user/commands` and updated from the
-// agent's `/reports/commands_status` reports.
+// delivered to the host's agent on `/user/commands` and updated from the agent's
+// `/reports/commands_status` reports. With a file (the dev server's DATA_DIR/tasks.json) the
+// store is saved after every change and loaded at start, so tasks survive a server restart.
 //
 // Delivery survives reconnects: a task that could not be pushed (agent not connected, or not
 // yet subscribed to /user/commands) stays PENDING and goes out when the host registers or
@@ -8,8 +9,9 @@
 // on it (the agent keeps unacknowledged reports and resends them after re-registration).
 // Aborting a task that was pushed sends a cancel command, also when the agent is only back later.
 import type { AgentConnection, ServerLog } from './agentEndpoint.js';
-import { CLUSTER_ID } from './clusterData.js';
+import { CLUSTER_ID, STACK_DIR } from './clusterData.js';
 import type { HostRegistry } from './hostRegistry.js';
+import { StateFile } from './stateFile.js';
 
 export const COMMANDS_DESTINATION = '/user/commands';
 export const AGENT_ACTIONS_DESTINATION = '/user/agent_actions';
@@ -17,8 +19,6 @@ export const AGENT_ACTIONS_DESTINATION = '/user/agent_actions';
 export const REQUIRED_CONFIG_TIMESTAMP = 0;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_ABORT_REASON = 'Aborted through the dev server API';
-/** Where the dev server's stack (DEV 1.0, see clusterData.ts) keeps services and hooks. */
-const STACK_DIR = 'stacks/DEV/1.0';
 
 export type TaskStatus = 'PENDING' | 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'TIMEDOUT' | 'ABORTED';
 export type ScriptType = 'PYTHON' | 'SHELL';
@@ -147,15 +147,53 @@ export type AbortResult =
   /** `cancel`: the agent has the command, so it must be told (a cancel command). */
   | { outcome: 'aborted'; task: Task; cancel: boolean };
 
-/** The tasks, in memory. Times come from `now` (ms since the epoch). */
+/** Where a TaskStore keeps its state between runs. */
+export interface TaskStorePersistence {
+  file: string;
+  /** Where warnings go (a corrupt file moved aside, a failed save). */
+  log: ServerLog;
+}
+
+/**
+ * The tasks, in memory and (with `persistence`) in a file rewritten after every change. Times
+ * come from `now` (ms since the epoch). Tasks QUEUED / IN_PROGRESS when the server stopped stay
+ * so: their agent resends its unacknowledged reports after it re-registers.
+ */
 export class TaskStore {
   private readonly tasks = new Map<number, Task>();
   /** Cancel commands not yet delivered, by task id. */
   private readonly cancels = new Map<number, { host: string; reason: string }>();
   private lastTaskId = 0;
   private lastRequestId = 0;
+  private readonly state: StateFile<TasksFile> | undefined;
+  /** Inside batch(): changes are saved once, at its end. */
+  private batchDepth = 0;
+  private dirty = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    persistence?: TaskStorePersistence,
+  ) {
+    if (!persistence) return;
+    this.state = new StateFile(persistence.file, parseTasksFile, persistence.log);
+    const saved = this.state.load();
+    if (!saved) return;
+    for (const task of [...saved.tasks].sort((a, b) => a.task_id - b.task_id)) this.tasks.set(task.task_id, task);
+    for (const cancel of saved.cancels) this.cancels.set(cancel.task_id, { host: cancel.host, reason: cancel.reason });
+    // Ids are never reused, even if the counters in the file were behind its tasks.
+    this.lastTaskId = saved.tasks.reduce((max, t) => Math.max(max, t.task_id), saved.last_task_id);
+    this.lastRequestId = saved.tasks.reduce((max, t) => Math.max(max, t.request_id), saved.last_request_id);
+  }
+
+  /** Runs `change` and saves once afterwards (e.g. a report message with many reports). */
+  batch<R>(change: () => R): R {
+    this.batchDepth++;
+    try {
+      return change();
+    } finally {
+      if (--this.batchDepth === 0 && this.dirty) this.save();
+    }
+  }
 
   create(hostName: string, request: CommandRequest): Task {
     const task: Task = {
@@ -180,6 +218,7 @@ export class TaskStore {
       sent: false,
     };
     this.tasks.set(task.task_id, task);
+    this.save();
     return task;
   }
 
@@ -202,6 +241,7 @@ export class TaskStore {
       task.sent = true;
       if (task.status === 'PENDING') task.status = 'QUEUED';
     }
+    this.save();
   }
 
   /** Cancel commands for the host not yet delivered, by task id. */
@@ -214,6 +254,7 @@ export class TaskStore {
 
   cancelsDelivered(taskIds: number[]): void {
     for (const taskId of taskIds) this.cancels.delete(taskId);
+    this.save();
   }
 
   /**
@@ -227,6 +268,7 @@ export class TaskStore {
     task.status = 'ABORTED';
     task.ended_at = this.now();
     if (task.sent) this.cancels.set(taskId, { host: task.host_name, reason });
+    this.save();
     return { outcome: 'aborted', task, cancel: task.sent };
   }
 
@@ -255,6 +297,7 @@ export class TaskStore {
       task.status = 'IN_PROGRESS';
       task.started_at ??= now;
       this.takeOutput(task, report);
+      this.save();
       return { task };
     }
     if (task.status !== 'ABORTED') task.status = status as TaskStatus;
@@ -264,7 +307,20 @@ export class TaskStore {
     if (typeof report.exitCode === 'number' && Number.isInteger(report.exitCode)) task.exit_code = report.exitCode;
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
     if (isObject(structured)) task.structured_out = structured;
+    this.save();
     return { task };
+  }
+
+  /** Writes the file (if any) now, or at the end of the current batch. */
+  private save(): void {
+    if (!this.state) return;
+    if (this.batchDepth > 0) {
+      this.dirty = true;
+      return;
+    }
+    this.dirty = false;
+    const cancels = [...this.cancels].map(([task_id, { host, reason }]) => ({ task_id, host, reason }));
+    this.state.save({ version: TASKS_FILE_VERSION, last_task_id: this.lastTaskId, last_request_id: this.lastRequestId, tasks: [...this.tasks.values()], cancels });
   }
 
   private takeOutput(task: Task, report: Record<string, unknown>): void {
@@ -279,6 +335,67 @@ function parseObject(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasks.json
+
+const TASKS_FILE_VERSION = 1;
+
+/** What tasks.json holds: every task, the id counters and the cancels not yet delivered. */
+interface TasksFile {
+  version: typeof TASKS_FILE_VERSION;
+  last_task_id: number;
+  last_request_id: number;
+  tasks: Task[];
+  cancels: Array<{ task_id: number; host: string; reason: string }>;
+}
+
+const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isString = (value: unknown) => typeof value === 'string';
+const isTime = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+const orNull = (check: (value: unknown) => boolean) => (value: unknown) => value === null || check(value);
+
+/** Every field of a Task and what it must hold: a file that breaks one is corrupt. */
+const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
+  task_id: (value) => isId(value) && value > 0,
+  request_id: isId,
+  host_name: isString,
+  service_name: isString,
+  role: isString,
+  command: isString,
+  script: isString,
+  script_type: (value) => value === 'PYTHON' || value === 'SHELL',
+  timeout: (value) => isId(value) && value > 0,
+  params: isObject,
+  status: (value) => typeof value === 'string' && ['PENDING', 'QUEUED', 'IN_PROGRESS', ...FINAL_STATUSES].includes(value),
+  exit_code: orNull((value) => Number.isSafeInteger(value)),
+  stdout: isString,
+  stderr: isString,
+  structured_out: isObject,
+  created_at: isTime,
+  started_at: orNull(isTime),
+  ended_at: orNull(isTime),
+  sent: (value) => typeof value === 'boolean',
+};
+
+function parseTasksFile(json: unknown): { value: TasksFile } | { error: string } {
+  if (!isObject(json)) return { error: 'not a JSON object' };
+  if (json.version !== TASKS_FILE_VERSION) return { error: `unknown version ${JSON.stringify(json.version ?? null)}` };
+  if (!isId(json.last_task_id) || !isId(json.last_request_id)) return { error: 'last_task_id / last_request_id are not ids' };
+  if (!Array.isArray(json.tasks) || !Array.isArray(json.cancels)) return { error: '"tasks" and "cancels" must be lists' };
+  const seen = new Set<number>();
+  for (const [index, task] of json.tasks.entries()) {
+    if (!isObject(task)) return { error: `tasks[${index}] is not an object` };
+    const bad = (Object.keys(TASK_FIELDS) as Array<keyof Task>).find((field) => !TASK_FIELDS[field](task[field]));
+    if (bad) return { error: `tasks[${index}].${bad} is ${JSON.stringify(task[bad] ?? null)}` };
+    if (seen.has(task.task_id as number)) return { error: `task ${String(task.task_id)} twice` };
+    seen.add(task.task_id as number);
+  }
+  for (const [index, cancel] of json.cancels.entries()) {
+    if (!isObject(cancel) || !isId(cancel.task_id) || !isString(cancel.host) || !isString(cancel.reason)) return { error: `cancels[${index}] is not {task_id, host, reason}` };
+  }
+  return { value: json as unknown as TasksFile };
 }
 
 /**
@@ -333,6 +450,10 @@ export class TaskDispatcher {
   deliver(hostName: string): void {
     const connection = this.connectionOf(hostName);
     if (!connection) return;
+    this.store.batch(() => this.deliverTo(hostName, connection));
+  }
+
+  private deliverTo(hostName: string, connection: AgentConnection): void {
     const tasks = this.store.pending(hostName);
     if (tasks.length > 0 && connection.push(COMMANDS_DESTINATION, executionCommandsMessage(tasks))) {
       this.store.markSent(tasks);
@@ -357,11 +478,14 @@ export class TaskDispatcher {
         this.log('warn', `commands_status report from ${hostName}: cluster ${clusterId} is not a list: ignored`);
         continue;
       }
-      for (const report of reports) {
-        const result = this.store.applyReport(hostName, report);
-        if ('ignored' in result) this.log('warn', `commands_status from ${hostName}: ${result.ignored}; ignored`);
-        else this.log('debug', `task ${result.task.task_id} on ${hostName}: ${result.task.status}`);
-      }
+      // One save for the whole message, not one per report.
+      this.store.batch(() => {
+        for (const report of reports) {
+          const result = this.store.applyReport(hostName, report);
+          if ('ignored' in result) this.log('warn', `commands_status from ${hostName}: ${result.ignored}; ignored`);
+          else this.log('debug', `task ${result.task.task_id} on ${hostName}: ${result.task.status}`);
+        }
+      });
     }
   }
 }

@@ -1,0 +1,158 @@
+// Components placed on hosts through `POST /api/v1/hosts/NAME/components`: what the topology's
+// `components` and the metadata's serviceLevelParams are made of (clusterData.ts). With a file
+// (DATA_DIR/components.json) they are saved after every change and loaded at start, so a
+// restarted server keeps its topology.
+//
+// Components are kept with host names, not hostIds: a hostId is a host's position among the
+// hosts the server knows now (HostRegistry.hostId), which changes as hosts register.
+import type { ServerLog } from './agentEndpoint.js';
+import { StateFile } from './stateFile.js';
+import type { ScriptType } from './taskStore.js';
+
+export const DEFAULT_COMPONENT_VERSION = '1.0';
+/** Service and component names end up in paths on the agent (service_package_folder): no `/`, no `..`. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const REQUEST_FIELDS = ['service_name', 'component_name', 'script', 'script_type', 'version'];
+
+/** What `POST /api/v1/hosts/NAME/components` asks for, validated; unset optional fields are undefined. */
+export interface ComponentRequest {
+  service_name: string;
+  component_name: string;
+  script: string;
+  script_type: ScriptType | undefined;
+  version: string | undefined;
+}
+
+export interface StoredComponent {
+  service_name: string;
+  component_name: string;
+  script: string;
+  script_type: ScriptType;
+  version: string;
+  /** The hosts it is on, sorted. */
+  hosts: string[];
+}
+
+export type AddResult =
+  | { outcome: 'created' | 'added' | 'unchanged'; component: StoredComponent }
+  /** The component exists with another script, script_type or version. */
+  | { outcome: 'conflict'; component: StoredComponent; error: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Validates a component request body: the request, or what is wrong with it. */
+export function parseComponentRequest(body: unknown): { request: ComponentRequest } | { error: string } {
+  if (!isObject(body)) return { error: 'expected a JSON object {"service_name", "component_name", "script", "script_type"?, "version"?}' };
+  const unknown = Object.keys(body).filter((key) => !REQUEST_FIELDS.includes(key));
+  if (unknown.length > 0) return { error: `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${REQUEST_FIELDS.join(', ')}` };
+  for (const field of ['service_name', 'component_name', 'script'] as const) {
+    const value = body[field];
+    if (value === undefined) return { error: `"${field}" is required (a non-empty string)` };
+    if (typeof value !== 'string' || value.trim() === '') return { error: `"${field}" must be a non-empty string` };
+  }
+  for (const field of ['service_name', 'component_name'] as const) {
+    const value = (body[field] as string).trim();
+    if (!NAME.test(value)) return { error: `"${field}" must be letters, digits, "_" or "-" (at most 100), not ${JSON.stringify(value)}` };
+  }
+  const scriptType = body.script_type;
+  if (scriptType !== undefined && scriptType !== 'PYTHON' && scriptType !== 'SHELL') return { error: `"script_type" must be "PYTHON" or "SHELL", not ${JSON.stringify(scriptType)}` };
+  const version = body.version;
+  if (version !== undefined && (typeof version !== 'string' || version.trim() === '')) return { error: `"version" must be a non-empty string, not ${JSON.stringify(version)}` };
+  return {
+    request: {
+      service_name: (body.service_name as string).trim(),
+      component_name: (body.component_name as string).trim(),
+      script: body.script as string,
+      script_type: scriptType,
+      version: version?.trim(),
+    },
+  };
+}
+
+export class ComponentStore {
+  private readonly components: StoredComponent[] = [];
+  private readonly state: StateFile<ComponentsFile> | undefined;
+
+  constructor(persistence?: { file: string; log: ServerLog }) {
+    if (!persistence) return;
+    this.state = new StateFile(persistence.file, parseComponentsFile, persistence.log);
+    this.components.push(...(this.state.load()?.components ?? []));
+  }
+
+  /** All components, by service and component name. */
+  list(): StoredComponent[] {
+    return [...this.components].sort((a, b) => a.service_name.localeCompare(b.service_name) || a.component_name.localeCompare(b.component_name));
+  }
+
+  /** The services that have components, sorted. */
+  services(): string[] {
+    return [...new Set(this.components.map((c) => c.service_name))].sort();
+  }
+
+  /**
+   * Places the component on the host. The first request defines it (script, script_type,
+   * version; defaults PYTHON and 1.0); later ones for other hosts must agree (fields they leave
+   * out are taken as they are), since the topology has one definition per component.
+   */
+  add(hostName: string, request: ComponentRequest): AddResult {
+    const existing = this.components.find((c) => c.service_name === request.service_name && c.component_name === request.component_name);
+    if (!existing) {
+      const component: StoredComponent = {
+        service_name: request.service_name,
+        component_name: request.component_name,
+        script: request.script,
+        script_type: request.script_type ?? 'PYTHON',
+        version: request.version ?? DEFAULT_COMPONENT_VERSION,
+        hosts: [hostName],
+      };
+      this.components.push(component);
+      this.save();
+      return { outcome: 'created', component };
+    }
+    const differing = (['script', 'script_type', 'version'] as const).filter((field) => request[field] !== undefined && request[field] !== existing[field]);
+    if (differing.length > 0) {
+      const what = differing.map((field) => `${field} ${JSON.stringify(existing[field])}`).join(', ');
+      return { outcome: 'conflict', component: existing, error: `${existing.service_name}/${existing.component_name} already exists with ${what}; every host has the same definition` };
+    }
+    if (existing.hosts.includes(hostName)) return { outcome: 'unchanged', component: existing };
+    existing.hosts = [...existing.hosts, hostName].sort();
+    this.save();
+    return { outcome: 'added', component: existing };
+  }
+
+  private save(): void {
+    this.state?.save({ version: COMPONENTS_FILE_VERSION, components: this.components });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// components.json
+
+const COMPONENTS_FILE_VERSION = 1;
+
+interface ComponentsFile {
+  version: typeof COMPONENTS_FILE_VERSION;
+  components: StoredComponent[];
+}
+
+function parseComponentsFile(json: unknown): { value: ComponentsFile } | { error: string } {
+  if (!isObject(json)) return { error: 'not a JSON object' };
+  if (json.version !== COMPONENTS_FILE_VERSION) return { error: `unknown version ${JSON.stringify(json.version ?? null)}` };
+  if (!Array.isArray(json.components)) return { error: '"components" must be a list' };
+  const seen = new Set<string>();
+  for (const [index, c] of json.components.entries()) {
+    const ok =
+      isObject(c) &&
+      typeof c.service_name === 'string' && NAME.test(c.service_name) &&
+      typeof c.component_name === 'string' && NAME.test(c.component_name) &&
+      typeof c.script === 'string' && c.script !== '' &&
+      (c.script_type === 'PYTHON' || c.script_type === 'SHELL') &&
+      typeof c.version === 'string' && c.version !== '' &&
+      Array.isArray(c.hosts) && c.hosts.every((host) => typeof host === 'string' && host !== '');
+    if (!ok) return { error: `components[${index}] is not a valid component` };
+    const key = `${c.service_name as string}/${c.component_name as string}`;
+    if (seen.has(key)) return { error: `${key} twice` };
+    seen.add(key);
+  }
+  return { value: json as unknown as ComponentsFile };
+}
