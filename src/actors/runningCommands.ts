@@ -12,6 +12,7 @@
 // killed is really gone before it exits.
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { isPlainObject } from '../caches/json.js';
 import { writeFileAtomic } from '../caches/persistence.js';
 import type { SpawnedProcess } from './commandRunner.js';
 
@@ -103,7 +104,6 @@ export class RunningCommands {
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseEntries(text: string): RunningEntry[] | undefined {
   let data: unknown;
@@ -112,10 +112,10 @@ function parseEntries(text: string): RunningEntry[] | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(data) || data.version !== 1 || !Array.isArray(data.running)) return undefined;
+  if (!isPlainObject(data) || data.version !== 1 || !Array.isArray(data.running)) return undefined;
   const entries: RunningEntry[] = [];
   for (const item of data.running) {
-    if (!isRecord(item) || !Number.isInteger(item.taskId) || !isRecord(item.template) || !isRecord(item.process) || !isRecord(item.files)) return undefined;
+    if (!isPlainObject(item) || !Number.isInteger(item.taskId) || !isPlainObject(item.template) || !isPlainObject(item.process) || !isPlainObject(item.files)) return undefined;
     const proc = item.process;
     if (!Number.isInteger(proc.pid) || typeof proc.startTime !== 'string' || typeof proc.marker !== 'string') return undefined;
     if (typeof item.files.output !== 'string' || typeof item.files.errors !== 'string') return undefined;

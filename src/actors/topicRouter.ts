@@ -3,6 +3,7 @@
 // acted on, and a MESSAGE with a `messageId` header is confirmed on /reports/responses.
 // Unknown or malformed messages are logged with their destination and dropped.
 import { AgentCaches, CacheMessageError, cacheForTopic, type CacheName } from '../caches/index.js';
+import { isPlainObject } from '../caches/json.js';
 import type { LogFn } from '../logging/logger.js';
 import type { ExecutionCommand } from '../machines/command.js';
 import type { InboundMessage, StompClient } from '../protocol/stompClient.js';
@@ -136,7 +137,6 @@ export interface CommandBatch {
   problems: string[];
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const integerOf = (value: unknown): number | undefined => {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
@@ -149,14 +149,14 @@ const integerOf = (value: unknown): number | undefined => {
  */
 export function parseCommandsMessage(body: unknown): CommandBatch {
   const batch: CommandBatch = { commands: [], cancels: [], problems: [] };
-  const clusters = isRecord(body) ? body.clusters : undefined;
-  if (!isRecord(clusters)) {
+  const clusters = isPlainObject(body) ? body.clusters : undefined;
+  if (!isPlainObject(clusters)) {
     batch.problems.push('no "clusters" object');
     return batch;
   }
   for (const clusterId of Object.keys(clusters)) {
     const cluster = clusters[clusterId];
-    if (!isRecord(cluster)) {
+    if (!isPlainObject(cluster)) {
       batch.problems.push(`cluster ${clusterId} is not an object`);
       continue;
     }
@@ -167,16 +167,16 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
       continue;
     }
     for (const command of commands) {
-      const taskId = isRecord(command) ? integerOf(command.taskId) : undefined;
-      if (!isRecord(command) || taskId === undefined) {
+      const taskId = isPlainObject(command) ? integerOf(command.taskId) : undefined;
+      if (!isPlainObject(command) || taskId === undefined) {
         batch.problems.push(`cluster ${clusterId}: a command without a numeric taskId`);
         continue;
       }
       batch.commands.push({ ...command, taskId, clusterId: command.clusterId === undefined || command.clusterId === null ? clusterId : String(command.clusterId) } as ExecutionCommand);
     }
     for (const cancel of cancels) {
-      const taskId = isRecord(cancel) ? integerOf(cancel.target_task_id) : undefined;
-      if (!isRecord(cancel) || taskId === undefined) {
+      const taskId = isPlainObject(cancel) ? integerOf(cancel.target_task_id) : undefined;
+      if (!isPlainObject(cancel) || taskId === undefined) {
         batch.problems.push(`cluster ${clusterId}: a cancel command without a numeric target_task_id`);
         continue;
       }

@@ -43,6 +43,9 @@ export interface ActionQueueContext {
   closing: boolean;
 }
 
+/** Task ids remembered against repeated deliveries (the server resends only recent ones). */
+export const MAX_KNOWN = 10_000;
+
 export const taskActorId = (taskId: number) => `task-${taskId}`;
 const taskIdOf = (eventType: string) => Number(eventType.replace(/^xstate\.done\.actor\.task-/, ''));
 const retryEnabled = (command: ExecutionCommand) => String(command.commandParams?.command_retry_enabled).toLowerCase() === 'true';
@@ -102,7 +105,7 @@ export const actionQueueMachine = setup({
           for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
           enqueue.assign({
             queue: [...context.queue, ...fresh.map((c) => c.taskId)],
-            known: [...context.known, ...fresh.map((c) => c.taskId)],
+            known: [...context.known, ...fresh.map((c) => c.taskId)].slice(-MAX_KNOWN),
             retrying: [...context.retrying, ...fresh.filter(retryEnabled).map((c) => c.taskId)],
             kinds: { ...context.kinds, ...Object.fromEntries(fresh.map((c) => [c.taskId, kindOf(c)])) },
           });
