@@ -52,8 +52,9 @@ export function resolveScript(cacheDir: string, commandParams: Record<string, un
 export function commandName(command: ExecutionCommand): string {
   const role = String(command.roleCommand ?? '');
   if (role === 'CUSTOM_COMMAND') {
-    const custom = (command.hostLevelParams as Record<string, unknown> | undefined)?.custom_command ?? params(command).custom_command;
-    if (typeof custom === 'string' && custom !== '') return custom;
+    for (const custom of [(command.hostLevelParams as Record<string, unknown> | undefined)?.custom_command, params(command).custom_command]) {
+      if (typeof custom === 'string' && custom !== '') return custom;
+    }
   }
   return role;
 }
@@ -131,7 +132,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
         return result;
       } finally {
         clearTimeout(progressTimer);
-        running.remove(taskId);
+        running.attemptEnded(taskId);
       }
     })();
     return running.track(attempt);
@@ -195,21 +196,29 @@ async function readTail(file: string): Promise<string> {
  * is left of each tree and stores a FAILED final report for it (persisted, so it reaches the
  * server after registration even if this agent dies too). Returns how many there were.
  */
-export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 'store' | 'running' | 'log'>): Promise<number> {
+export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 'store' | 'running' | 'log' | 'prefixDir'>): Promise<number> {
   const { store, running, log } = settings;
   const leftovers = running.leftovers((message) => log('recovery', 'warn', message));
   for (const entry of leftovers) {
-    const killed = await killLeftoverTree(entry.process);
-    const what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
-    log('recovery', 'warn', `Task ${entry.taskId} was running when agent ${entry.agentPid} stopped; ${what}; reporting it FAILED`);
-    const note = `\nThe agent (pid ${entry.agentPid}) stopped while this command ran; the next agent (pid ${process.pid}) ${what}.`;
+    let note: string;
+    if (entry.process) {
+      const killed = await killLeftoverTree(entry.process);
+      const what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
+      log('recovery', 'warn', `Task ${entry.taskId} was running when agent ${entry.agentPid} stopped; ${what}; reporting it FAILED`);
+      note = `\nThe agent (pid ${entry.agentPid}) stopped while this command ran; the next agent (pid ${process.pid}) ${what}.`;
+    } else {
+      // Queued or between retries: it is not run now (a command may not be safe to repeat).
+      log('recovery', 'warn', `Task ${entry.taskId} was waiting to run when agent ${entry.agentPid} stopped; reporting it FAILED`);
+      note = `\nThe agent (pid ${entry.agentPid}) stopped while this command waited to run; it was not run again.`;
+    }
+    const files = entry.files ?? commandFiles(settings.prefixDir, entry.taskId);
     store.put({
       ...entry.template,
       taskId: entry.taskId,
       status: 'FAILED',
       exitCode: 1,
-      stdout: `${await readTail(entry.files.output)}${note}\n\nCommand failed after 1 tries\n`,
-      stderr: `${await readTail(entry.files.errors)}${note}`,
+      stdout: `${await readTail(files.output)}${note}\n\nCommand failed\n`,
+      stderr: `${await readTail(files.errors)}${note}`,
       structuredOut: {},
     } as Parameters<ReportStore['put']>[0]);
   }

@@ -1,11 +1,13 @@
-// The command attempts running right now, on disk, so that an agent that died without a
-// chance to clean up (SIGKILL, OOM, power cut of the agent alone) can be followed by one that
-// kills what the old one left running and tells the server those commands failed.
+// The commands this agent holds and has not reported yet, on disk, so that an agent that died
+// without a chance to clean up (SIGKILL, OOM kill) can be followed by one that kills what the
+// old one left running and tells the server those commands failed, instead of leaving them
+// running unseen and the server waiting for ever.
 //
-// DIR/running-commands.json holds one entry per running attempt: the task, its report
-// template, and how to find its process tree again (pid + start time + environment marker, see
-// commandRunner.ts). An entry is added when the child starts and removed when the attempt ends
-// (its tree is then gone, or it left daemons behind on purpose, as START commands do).
+// DIR/running-commands.json holds one entry per unfinished command: the task and its report
+// template from the moment the queue accepts it (accept) until its final report is stored
+// (remove); while an attempt runs, also how to find its process tree again (pid + start time +
+// environment marker, see commandRunner.ts; add), dropped when the attempt ends (attemptEnded:
+// its tree is gone then, or it left daemons behind on purpose, as START commands do).
 // Writes are atomic (temp file + rename, mode 0600).
 //
 // It also keeps the attempts' promises, so that a stopping agent can wait until every tree it
@@ -13,7 +15,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '../caches/json.js';
-import { writeFileAtomic } from '../caches/persistence.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../caches/persistence.js';
 import type { SpawnedProcess } from './commandRunner.js';
 
 export const RUNNING_COMMANDS_FILE = 'running-commands.json';
@@ -22,11 +24,13 @@ export interface RunningEntry {
   taskId: number;
   /** reportTemplate(command): what every report of the task starts from. */
   template: Record<string, unknown>;
-  process: SpawnedProcess;
-  files: { output: string; errors: string };
-  /** The agent that started it. */
+  /** The running attempt's tree; absent while the command waits (queued, between retries). */
+  process?: SpawnedProcess;
+  files?: { output: string; errors: string };
+  /** The agent that took it. */
   agentPid: number;
-  startedAt: number;
+  /** When the attempt started (absent while waiting). */
+  startedAt?: number;
 }
 
 export class RunningCommands {
@@ -43,6 +47,8 @@ export class RunningCommands {
    * file is moved aside (never deleted) and reported through `warn`.
    */
   leftovers(warn: (message: string) => void): RunningEntry[] {
+    // A writer killed between temp file and rename leaves the temp file behind.
+    removeStaleTempFiles(this.file);
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -60,11 +66,29 @@ export class RunningCommands {
     return entries;
   }
 
+  /** The queue took these commands (not started yet). */
+  accept(commands: Array<{ taskId: number; template: Record<string, unknown> }>): void {
+    if (commands.length === 0) return;
+    for (const { taskId, template } of commands) this.entries.set(taskId, { taskId, template, agentPid: process.pid });
+    this.persist();
+  }
+
+  /** An attempt started: its process tree, from now until attemptEnded. */
   add(entry: RunningEntry): void {
     this.entries.set(entry.taskId, entry);
     this.persist();
   }
 
+  /** The attempt's tree is gone (or left on purpose); the command may still retry. */
+  attemptEnded(taskId: number): void {
+    const entry = this.entries.get(taskId);
+    if (!entry?.process) return;
+    const { process: _gone, files: _files, startedAt: _started, ...waiting } = entry;
+    this.entries.set(taskId, waiting);
+    this.persist();
+  }
+
+  /** The command's final report is stored: nothing left to recover. */
   remove(taskId: number): void {
     if (this.entries.delete(taskId)) this.persist();
   }
@@ -115,10 +139,12 @@ function parseEntries(text: string): RunningEntry[] | undefined {
   if (!isPlainObject(data) || data.version !== 1 || !Array.isArray(data.running)) return undefined;
   const entries: RunningEntry[] = [];
   for (const item of data.running) {
-    if (!isPlainObject(item) || !Number.isInteger(item.taskId) || !isPlainObject(item.template) || !isPlainObject(item.process) || !isPlainObject(item.files)) return undefined;
-    const proc = item.process;
-    if (!Number.isInteger(proc.pid) || typeof proc.startTime !== 'string' || typeof proc.marker !== 'string') return undefined;
-    if (typeof item.files.output !== 'string' || typeof item.files.errors !== 'string') return undefined;
+    if (!isPlainObject(item) || !Number.isInteger(item.taskId) || !isPlainObject(item.template)) return undefined;
+    if (item.process !== undefined) {
+      const proc = item.process;
+      if (!isPlainObject(proc) || !Number.isInteger(proc.pid) || typeof proc.startTime !== 'string' || typeof proc.marker !== 'string') return undefined;
+      if (!isPlainObject(item.files) || typeof item.files.output !== 'string' || typeof item.files.errors !== 'string') return undefined;
+    }
     entries.push(item as unknown as RunningEntry);
   }
   return entries;

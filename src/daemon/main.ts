@@ -6,6 +6,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { agentPaths } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID } from '../actors/controlChannel.js';
+import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
 import { describeActor, formatActorTree } from '../introspection/actorTree.js';
 import { createAgentLogger, levelFromIni, type AgentLogger } from '../logging/logger.js';
@@ -15,6 +16,8 @@ import { daemonMachine, supervisorInput } from './wiring.js';
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 function main(): void {
+  // Started from a command script (e.g. `ambari-agent restart` in one): not part of its tree.
+  delete process.env[MARKER_ENV];
   const { values } = parseArgs({
     options: {
       home: { type: 'string', default: '' },

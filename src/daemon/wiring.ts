@@ -20,7 +20,7 @@ import { createCommandReporter } from '../actors/commandReporter.js';
 import { ReportStore } from '../actors/reportStore.js';
 import { RunningCommands } from '../actors/runningCommands.js';
 import { actionQueueMachine } from '../machines/actionQueue.js';
-import { commandMachine } from '../machines/command.js';
+import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { confDir } from '../config/loadConfig.js';
 import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
@@ -192,9 +192,18 @@ export function daemonMachine(options: DaemonOptions) {
             log(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
             try {
               reports.put(report as unknown as Parameters<ReportStore['put']>[0]);
+              running.remove(report.taskId);
             } catch (err) {
-              // Kept in memory (put stores before it persists): only a crash now would lose it.
+              // Kept in memory (put stores before it persists), and still listed as unfinished,
+              // so that after a crash the next agent reports it FAILED rather than nothing.
               log('commandReporter', 'error', `Cannot persist the report of task ${report.taskId}: ${(err as Error).message}`);
+            }
+          },
+          commandsAccepted: (_, { commands }) => {
+            try {
+              running.accept(commands.map((command) => ({ taskId: command.taskId, template: reportTemplate(command) })));
+            } catch (err) {
+              log('actionQueue', 'error', `Cannot record accepted task(s) in ${running.file}: ${(err as Error).message}`);
             }
           },
         },

@@ -79,6 +79,8 @@ export const actionQueueMachine = setup({
   actions: {
     /** Where finished tasks' reports go; the daemon provides the report store. */
     commandDone: (_args: unknown, _params: CommandDoneParams) => {},
+    /** New tasks taken (not repeats); the daemon records them until they are reported. */
+    commandsAccepted: (_args: unknown, _params: { commands: ExecutionCommand[] }) => {},
     startWhatMay: enqueueActions(({ context, enqueue }) => {
       const starting = startable(context);
       if (starting.length === 0) return;
@@ -102,6 +104,7 @@ export const actionQueueMachine = setup({
         enqueueActions(({ context, event, enqueue }) => {
           const fresh = (event.commands as ExecutionCommand[]).filter((command, index, all) =>
             !context.known.includes(command.taskId) && all.findIndex((c) => c.taskId === command.taskId) === index);
+          if (fresh.length > 0) enqueue({ type: 'commandsAccepted', params: { commands: fresh } });
           for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
           enqueue.assign({
             queue: [...context.queue, ...fresh.map((c) => c.taskId)],

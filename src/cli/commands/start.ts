@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MARKER_ENV } from '../../actors/commandRunner.js';
 import type { StatusReply } from '../../actors/controlChannel.js';
 import { isAlive, readPid } from '../../actors/pidFile.js';
 import { MIN_NODE_MAJOR } from '../../actors/preflightChecks.js';
@@ -78,11 +79,17 @@ export async function start(ctx: CommandContext): Promise<number> {
   return EXIT.OK;
 }
 
-/** The agent's environment: ours, plus ambari-env.sh for what we lack, plus the passphrase. */
+/**
+ * The agent's environment: ours, plus ambari-env.sh for what we lack, plus the passphrase.
+ * Without a command's run marker: an agent (re)started from inside a command script must not
+ * be taken for part of that command's tree when it is killed or recovered.
+ */
 function agentEnvironment({ config }: CommandContext): NodeJS.ProcessEnv {
   const fromFile = readEnvFile(confDir(config));
   const varName = config.ini.security.passphrase_env_var_name;
-  return { ...fromFile, ...process.env, [varName]: resolvePassphrase(varName, process.env, fromFile) };
+  const env = { ...fromFile, ...process.env, [varName]: resolvePassphrase(varName, process.env, fromFile) };
+  delete env[MARKER_ENV];
+  return env;
 }
 
 type Outcome = { kind: 'up'; pid: number } | { kind: 'exited'; code: number | null } | { kind: 'timeout' };
