@@ -52,8 +52,11 @@ import treeKill from 'tree-kill';
 export { TIMEOUT_EXIT_CODE };
 /** In-memory cap of the stdout / stderr copies in the result (the tail is kept). */
 export const MAX_CAPTURE_BYTES = 1024 * 1024;
-/** Between SIGTERM and SIGKILL. */
-export const KILL_GRACE_MS = 2000;
+/**
+ * Between SIGTERM and SIGKILL. Under 2 s so that even a tree that ignores SIGTERM is gone
+ * within 2 s of its timeout (freezing and SIGKILL take a few ms more).
+ */
+export const KILL_GRACE_MS = 1500;
 /** How long the pipes are drained after the direct child exited. */
 export const DRAIN_AFTER_EXIT_MS = 500;
 /** Environment variable set (to a fresh random value) for every attempt, see the header. */

@@ -37,7 +37,7 @@ import { preflightMachine } from '../machines/preflight.js';
 import { supervisorMachine, type SupervisorInput } from '../machines/supervisor.js';
 
 /**
- * How long a stopping agent waits for its cancelled commands (their trees get SIGTERM, 2 s,
+ * How long a stopping agent waits for its cancelled commands (their trees get SIGTERM, 1.5 s,
  * then SIGKILL; a process in uninterruptible sleep may take longer).
  */
 const COMMANDS_STOP_TIMEOUT_MS = 15_000;

@@ -301,7 +301,8 @@ export class TaskStore {
       return { task };
     }
     if (task.status !== 'ABORTED') task.status = status as TaskStatus;
-    task.started_at ??= now;
+    // A task aborted here ended when it was aborted; its late report cannot start it after that.
+    task.started_at ??= Math.min(now, task.ended_at ?? now);
     task.ended_at ??= now;
     this.takeOutput(task, report);
     if (typeof report.exitCode === 'number' && Number.isInteger(report.exitCode)) task.exit_code = report.exitCode;

@@ -146,7 +146,7 @@ describe('start --foreground', () => {
   it('logs to stdout; SIGTERM to the CLI stops agent and wrapper, exit 0', async () => {
     const { home, child, pid, exited, output } = await foregroundAgent();
     expect(parentPid(parentPid(pid!)!)).toBe(child.pid); // CLI -> wrapper -> agent
-    await waitFor(() => output().includes('[supervisor] state daemonizing -> discovering'), { what: 'log lines on stdout' });
+    await waitFor(() => output().includes('[supervisor] state recovering -> discovering'), { what: 'log lines on stdout' });
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
