@@ -169,8 +169,22 @@ export class ReportStore {
       return;
     }
     for (const name of names) {
-      if (name.startsWith(`${PENDING_REPORTS_FILE}.`) && name.endsWith('.tmp')) rmSync(join(this.dir, name), { force: true });
+      if (!name.startsWith(`${PENDING_REPORTS_FILE}.`) || !name.endsWith('.tmp')) continue;
+      // The store is loaded before this agent holds the pid file: a second agent starting by
+      // mistake must not take a live agent's write in progress for a leftover.
+      const writer = Number(name.slice(PENDING_REPORTS_FILE.length + 1, -'.tmp'.length));
+      if (Number.isInteger(writer) && writer !== process.pid && isAlive(writer)) continue;
+      rmSync(join(this.dir, name), { force: true });
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

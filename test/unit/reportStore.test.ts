@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,13 +110,17 @@ describe('ReportStore', () => {
     expect(existsSync(join(dir, PENDING_REPORTS_FILE))).toBe(false);
   });
 
-  it('removes temp files left by a crash mid-write', () => {
+  it('removes temp files left by a crash mid-write, but not a live writer\'s', () => {
     const dir = tempDir('aa-reports-');
-    writeFileSync(join(dir, `${PENDING_REPORTS_FILE}.12345.tmp`), '{"half');
+    const deadPid = spawnSync('true').pid!;
+    writeFileSync(join(dir, `${PENDING_REPORTS_FILE}.${deadPid}.tmp`), '{"half');
+    // Another agent of this home writing right now (loaded before the pid file decides who runs).
+    const live = `${PENDING_REPORTS_FILE}.${process.ppid}.tmp`;
+    writeFileSync(join(dir, live), '{"being written');
     const { store, warnings } = ReportStore.load(dir);
     expect(warnings).toEqual([]);
     expect(store.pendingCount()).toBe(0);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([live]);
   });
 
   it.each([
