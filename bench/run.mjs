@@ -1,6 +1,7 @@
 // `npm run bench`: figures of the real agent, measured through the real CLI against the real
 // dev server on 127.0.0.1. Prints one table. BENCH_RUNS (default 5) start/stop runs;
-// BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it).
+// BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it); BENCH_VIEWERS_SECONDS
+// (default 60) for the idle cost of the inspector and state page (0 skips it).
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -16,6 +17,7 @@ const CLI = join(ROOT, 'bin/ambari-agent');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const IDLE_SETTLE_MS = 3000;
+const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
 const CLK_TCK = 100;
 
 function run(args) {
@@ -129,6 +131,50 @@ async function steadyRun(server) {
   }
 }
 
+/**
+ * Idle cost of the viewers: two agents side by side for VIEWERS_SECONDS, one plain, one with
+ * the inspector bridge and the state page on and watched (a WebSocket client on the bridge,
+ * an SSE client on the page), CPU and RSS of each.
+ */
+async function viewersRun(server) {
+  const plain = await makeHome(server, 'bench-plain.test');
+  const viewed = await makeHome(server, 'bench-viewed.test');
+  const clients = [];
+  try {
+    await run(['start', '--home', plain.home]);
+    const started = await run(['start', '--home', viewed.home, '--inspect', '--status-page', '0']);
+    await Promise.all([waitState(plain.socket, 'connected'), waitState(viewed.socket, 'connected')]);
+    const reply = await ask(viewed.socket, 'status');
+    if (!reply?.inspectorUrl || !reply?.statePageUrl) throw new Error(`viewers not up: ${JSON.stringify(reply)}\n${started}`);
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(reply.inspectorUrl.replace('http', 'ws'));
+    let inspectorMessages = 0;
+    ws.on('message', () => inspectorMessages++);
+    clients.push(() => ws.close());
+    const sse = new AbortController();
+    clients.push(() => sse.abort());
+    let sseBytes = 0;
+    fetch(`${reply.statePageUrl}events`, { signal: sse.signal })
+      .then(async (res) => {
+        for await (const chunk of res.body) sseBytes += chunk.length;
+      })
+      .catch(() => {});
+    await sleep(IDLE_SETTLE_MS);
+    const pids = [plain, viewed].map((a) => Number(readFileSync(a.pidFile, 'utf8')));
+    const ticks0 = pids.map(cpuTicks);
+    await sleep(VIEWERS_SECONDS * 1000);
+    const cpu = pids.map((pid, i) => ((cpuTicks(pid) - ticks0[i]) / CLK_TCK / VIEWERS_SECONDS) * 100);
+    const rss = pids.map(rssKb);
+    return { plain: { cpu: cpu[0], rss: rss[0] }, viewed: { cpu: cpu[1], rss: rss[1] }, inspectorMessages, sseBytes };
+  } finally {
+    for (const close of clients) close();
+    for (const agent of [plain, viewed]) {
+      await run(['stop', '--home', agent.home]).catch(() => {});
+      rmSync(agent.home, { recursive: true, force: true });
+    }
+  }
+}
+
 /** One agent running commands (see commands.mjs). */
 async function commandsRun(server) {
   const agent = await makeHome(server, 'bench-commands.test');
@@ -205,10 +251,12 @@ const server = await startDevServer();
 const results = [];
 let steady;
 let commands;
+let viewers;
 try {
   for (let i = 0; i < RUNS; i++) results.push(await startStopRun(server, i));
   steady = await steadyRun(server);
   commands = await commandsRun(server);
+  viewers = VIEWERS_SECONDS > 0 ? await viewersRun(server) : undefined;
 } finally {
   await server.stop();
 }
@@ -241,6 +289,13 @@ console.log('|---|---:|');
 console.log(`| 100 queued trivial commands, one at a time: all reported | ${commands.completed} / 100 COMPLETED in ${commands.queuedSeconds.toFixed(2)} s (${(100 / commands.queuedSeconds).toFixed(1)} commands/s) |`);
 for (const [how, t] of Object.entries(commands.treeGone)) {
   console.log(`| timeout (1 s) -> last of a ${t.processes}-process tree gone, tree ${how} SIGTERM | ${t.ms} ms after the deadline (exit code ${t.exitCode}) |`);
+}
+if (viewers) {
+  console.log(`\n| idle over ${VIEWERS_SECONDS} s, registered, two agents side by side | CPU | RSS |`);
+  console.log('|---|---:|---:|');
+  console.log(`| inspector and state page off | ${viewers.plain.cpu.toFixed(2)} % | ${(viewers.plain.rss / 1024).toFixed(1)} MiB |`);
+  console.log(`| --inspect and --status-page on, each watched by a client | ${viewers.viewed.cpu.toFixed(2)} % | ${(viewers.viewed.rss / 1024).toFixed(1)} MiB |`);
+  console.log(`| (what the watchers received: ${viewers.inspectorMessages} inspector messages, ${(viewers.sseBytes / 1024).toFixed(0)} KiB of state page events) | | |`);
 }
 if (capacity) {
   console.log(`\n| capacity: ${capacity.n} agent processes, one dev server, 10 s heartbeat | value |`);

@@ -11,7 +11,7 @@ const demo = join(root, '.demo');
 const home = join(demo, 'agent');
 
 rmSync(home, { recursive: true, force: true });
-const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--data-dir', join(demo, 'server'), '-v'], {
+const server = spawn(process.execPath, [join(root, 'bin/ambari-dev-server'), '--url-port', '0', '--secured-url-port', '0', '--api-port', '0', '--status-page', '0', '--data-dir', join(demo, 'server'), '-v'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 server.on('exit', (code) => {
@@ -22,6 +22,7 @@ server.on('exit', (code) => {
 });
 const ready = await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', (line) => resolve(JSON.parse(line))));
 console.log(`dev server: url_port ${ready.url_port}, secured_url_port ${ready.secured_url_port}, API http://127.0.0.1:${ready.api_port}/api/v1/hosts (data in ${join(demo, 'server')})`);
+console.log(`dev server state page: ${ready.status_page_url}`);
 
 const agentCli = join(root, 'bin/ambari-agent');
 const init = spawnSync(process.execPath, [agentCli, 'init', '--home', home, '--server', '127.0.0.1', '--url-port', String(ready.url_port), '--secured-url-port', String(ready.secured_url_port), '--set', 'server.connect_retry_delay=2'], { stdio: 'inherit' });
@@ -30,7 +31,8 @@ if (init.status !== 0) {
   process.exit(init.status ?? 1);
 }
 console.log('agent: starting in the foreground (Ctrl-C stops agent and server)\n');
-const agent = spawn(process.execPath, [agentCli, 'start', '--foreground', '--home', home], { stdio: 'inherit' });
+// The agent's own state page on a free port (its address is in the log and in `status`).
+const agent = spawn(process.execPath, [agentCli, 'start', '--foreground', '--status-page', '0', '--home', home], { stdio: 'inherit' });
 // Ctrl-C reaches every process of the terminal's group; we only wait for the agent to finish.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => agent.kill('SIGTERM'));
@@ -53,7 +55,8 @@ for (let i = 0; i < 600 && agent.exitCode === null; i++) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ role: 'DEMO', command: 'START', script, script_type: 'SHELL', timeout: 60 }),
     }).then((r) => r.json());
-    console.log(`\ndemo: sent task ${task.task_id} to ${host.host_name}; follow it with curl ${api}/tasks/${task.task_id}\n`);
+    console.log(`\ndemo: sent task ${task.task_id} to ${host.host_name}; follow it with curl ${api}/tasks/${task.task_id}`);
+    console.log(`demo: watch the agent at the "state page is at" address above, or run: bin/ambari-agent state --home ${home} --watch\n`);
     break;
   }
   await sleep(500);

@@ -5,11 +5,23 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import { describeActor, findActor, topLevelState, type ActorNode } from '../introspection/actorTree.js';
+import type { StateRecorder } from '../introspection/stateRecorder.js';
+import { stateReport } from '../introspection/stateReport.js';
 
 export const SUPERVISOR_SYSTEM_ID = 'supervisor';
 const MAX_REQUEST_BYTES = 4096;
 
-export type ControlRequest = { cmd: 'status' } | { cmd: 'tree' };
+export type ControlRequest = { cmd: 'status' } | { cmd: 'tree' } | { cmd: 'state' } | { cmd: 'watch' };
+
+/** What the channel knows beyond the snapshots (since when each actor is in its state). */
+export interface ControlChannelOptions {
+  recorder?: Pick<StateRecorder, 'sinceOf' | 'subscribe'>;
+  /** Where the viewers are (filled as they start). */
+  viewers?: { inspectorUrl?: string; statePageUrl?: string };
+}
+
+/** `watch` sends a new report at most this often. */
+const WATCH_MIN_INTERVAL_MS = 100;
 
 export interface StatusReply {
   pid: number;
@@ -20,6 +32,8 @@ export interface StatusReply {
   responseId?: number;
   /** Commands the action queue holds: queued, running or retrying. */
   commands?: Array<{ taskId: number; label: string; state: string; attempts: number }>;
+  inspectorUrl?: string;
+  statePageUrl?: string;
 }
 
 /** The action queue's command actors, in task order. */
@@ -37,7 +51,7 @@ function commandsOf(tree: ActorNode): StatusReply['commands'] {
     .sort((a, b) => a.taskId - b.taskId);
 }
 
-export function answer(request: ControlRequest, root: AnyActorRef): unknown {
+export function answer(request: ControlRequest, root: AnyActorRef, options: ControlChannelOptions = {}): unknown {
   const snapshot = root.getSnapshot() as { value: unknown; context: Record<string, unknown> };
   switch (request.cmd) {
     case 'status': {
@@ -50,48 +64,94 @@ export function answer(request: ControlRequest, root: AnyActorRef): unknown {
         activeServer: snapshot.context.activeServer as string | undefined,
         responseId: (heartbeat?.context?.responseId ?? snapshot.context.responseId) as number | undefined,
         commands: commandsOf(tree),
+        inspectorUrl: options.viewers?.inspectorUrl,
+        statePageUrl: options.viewers?.statePageUrl,
       } satisfies StatusReply;
     }
     case 'tree':
-      return describeActor(root);
+      return describeActor(root, { sinceOf: options.recorder?.sinceOf.bind(options.recorder) });
+    case 'state':
+      return stateReport(describeActor(root, { sinceOf: options.recorder?.sinceOf.bind(options.recorder) }));
     default:
       return { error: `unknown request ${JSON.stringify((request as { cmd?: unknown }).cmd)}` };
   }
 }
 
-export function createControlChannel(socketPath: string) {
+export function createControlChannel(socketPath: string, options: ControlChannelOptions = {}) {
   return fromCallback(({ system, sendBack }) => {
     // Only reached after the pid file is ours, so a socket file left here is a dead agent's.
     rmSync(socketPath, { force: true });
-    const server = createServer((socket) => serve(socket, () => system.get(SUPERVISOR_SYSTEM_ID) as AnyActorRef | undefined));
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      serve(socket, () => system.get(SUPERVISOR_SYSTEM_ID) as AnyActorRef | undefined, options);
+    });
     server.listen(socketPath, () => chmodSync(socketPath, 0o600));
     server.on('error', (err) => {
       // The supervisor logs this and restarts the channel (a bounded number of times).
       sendBack({ type: 'CONTROL_CHANNEL.FAILED', error: `control socket ${socketPath}: ${err.message}` });
     });
     return () => {
+      // Watchers see the end of the stream; the agent is going.
+      for (const socket of sockets) socket.end();
       server.close();
       rmSync(socketPath, { force: true });
     };
   });
 }
 
-function serve(socket: Socket, root: () => AnyActorRef | undefined): void {
+function serve(socket: Socket, root: () => AnyActorRef | undefined, options: ControlChannelOptions): void {
   let buffer = '';
+  let answered = false;
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: string) => {
+    if (answered) return;
     buffer += chunk;
     if (buffer.length > MAX_REQUEST_BYTES) return void socket.end(`${JSON.stringify({ error: 'request too large' })}\n`);
     const newline = buffer.indexOf('\n');
     if (newline < 0) return;
+    answered = true;
+    let request: ControlRequest;
+    try {
+      request = JSON.parse(buffer.slice(0, newline)) as ControlRequest;
+    } catch (err) {
+      return void socket.end(`${JSON.stringify({ error: (err as Error).message })}\n`);
+    }
+    if (request?.cmd === 'watch') return watch(socket, root, options);
     let reply: string;
     try {
       const ref = root();
-      reply = JSON.stringify(ref ? answer(JSON.parse(buffer.slice(0, newline)) as ControlRequest, ref) : { error: 'agent is not running' });
+      reply = JSON.stringify(ref ? answer(request, ref, options) : { error: 'agent is not running' });
     } catch (err) {
       reply = JSON.stringify({ error: (err as Error).message });
     }
     socket.end(`${reply}\n`);
   });
+}
+
+/** `watch`: a state report now and after every change, one JSON line each, until the client goes. */
+function watch(socket: Socket, root: () => AnyActorRef | undefined, options: ControlChannelOptions): void {
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const send = (): void => {
+    timer = undefined;
+    last = Date.now();
+    const ref = root();
+    if (!ref || socket.destroyed) return;
+    // Backpressure: a client that does not read gets fewer, not more, reports.
+    if (socket.writableLength > 1024 * 1024) return;
+    socket.write(`${JSON.stringify(answer({ cmd: 'state' }, ref, options))}\n`);
+  };
+  const changed = (): void => {
+    if (timer) return;
+    timer = setTimeout(send, Math.max(0, last + WATCH_MIN_INTERVAL_MS - Date.now()));
+  };
+  const unsubscribe = options.recorder?.subscribe(changed) ?? (() => {});
+  socket.on('close', () => {
+    unsubscribe();
+    clearTimeout(timer);
+  });
+  send();
 }

@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = 'Usage: ambari-agent {start|stop|restart|status|reset <server_hostname>}';
 export const USAGE_MORE = `Also: ambari-agent init --home DIR [--server HOST ...] [--url-port N] [--secured-url-port N] [--set section.key=value ...] [--force]
-Options: --home DIR (run several agents on one host), --foreground, -v/--verbose, -e/--expected-hostname HOST, --version`;
+      ambari-agent state [--home DIR] [--json] [--watch]   (the running agent's actor tree)
+      ambari-agent machines [MACHINE ...] [--format mermaid|json]   (the state machines' diagrams, from the code)
+Options: --home DIR (run several agents on one host), --foreground, -v/--verbose, -e/--expected-hostname HOST, --version,
+         --inspect (Stately inspector), --status-page PORT (local state page), for start/restart`;
 
 export interface CliArgs {
   command?: string;
@@ -19,9 +22,23 @@ export interface CliArgs {
   securedUrlPort?: string;
   set: string[];
   force: boolean;
+  /** `machines --format mermaid|json`. */
+  format?: string;
+  /** `state --json`, `state --watch`. */
+  json: boolean;
+  watch: boolean;
+  /** `start --inspect`: serve the Stately inspector bridge ([agent] inspect=1 does the same). */
+  inspect: boolean;
+  /** `start --status-page PORT`: serve the state page ([agent] status_page_port does the same). */
+  statusPage?: string;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** `showUsage` false: the message says all there is (one line on stderr, no usage text). */
+  constructor(message: string, readonly showUsage = true) {
+    super(message);
+  }
+}
 
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
@@ -42,12 +59,21 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'secured-url-port': { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         force: { type: 'boolean', default: false },
+        format: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
+        inspect: { type: 'boolean', default: false },
+        'status-page': { type: 'string' },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
+  const statusPage = values['status-page'];
+  if (statusPage !== undefined && (!/^\d+$/.test(statusPage) || Number(statusPage) > 65535)) {
+    throw new UsageError(`--status-page ${statusPage}: not a port number (0-65535; 0 picks a free one)`, false);
+  }
   return {
     command: positionals[0],
     positionals: positionals.slice(1),
@@ -62,6 +88,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     securedUrlPort: values['secured-url-port'],
     set: values.set,
     force: values.force,
+    format: values.format,
+    json: values.json,
+    watch: values.watch,
+    inspect: values.inspect,
+    statusPage: values['status-page'],
   };
 }
 
@@ -71,5 +102,7 @@ export function agentArgs(args: CliArgs): string[] {
     '--home', args.home,
     ...(args.verbose ? ['--verbose'] : []),
     ...(args.expectedHostname !== undefined ? ['--expected-hostname', args.expectedHostname] : []),
+    ...(args.inspect ? ['--inspect'] : []),
+    ...(args.statusPage !== undefined ? ['--status-page', args.statusPage] : []),
   ];
 }

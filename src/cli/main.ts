@@ -5,8 +5,10 @@ import { AGENT_VERSION } from '../version.js';
 import { parseCliArgs, USAGE, USAGE_MORE, UsageError, type CliArgs } from './args.js';
 import { commandContext, complain, EXIT, say } from './context.js';
 import { init } from './commands/init.js';
+import { machines } from './commands/machines.js';
 import { reset } from './commands/reset.js';
 import { start } from './commands/start.js';
+import { state } from './commands/state.js';
 import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
 
@@ -21,7 +23,8 @@ async function run(argv: string[]): Promise<number> {
     say(USAGE_MORE);
     return EXIT.OK;
   }
-  if (args.home) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
+  // `machines` reads no home; JSON output must stay the only thing on stdout.
+  if (args.home && args.command !== 'machines' && !(args.command === 'state' && args.json)) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
   return dispatch(args);
 }
 
@@ -43,6 +46,11 @@ async function dispatch(args: CliArgs): Promise<number> {
     }
     case 'reset':
       return reset(commandContext(args));
+    case 'state':
+      return state(commandContext(args), { json: args.json, watch: args.watch });
+    // Needs no ini: it prints the machine definitions compiled into the agent.
+    case 'machines':
+      return machines(args);
     default:
       throw new UsageError(args.command ? `unknown command '${args.command}'` : 'no command given');
   }
@@ -53,8 +61,10 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       complain(`ambari-agent: ${err.message}`);
-      complain(USAGE);
-      complain(USAGE_MORE);
+      if (err.showUsage) {
+        complain(USAGE);
+        complain(USAGE_MORE);
+      }
     } else if (err instanceof ConfigError) {
       complain(`ERROR: ${err.message}`);
     } else {

@@ -13,6 +13,7 @@ const optStr = (): KeySpec<'string', string | undefined> => ({ kind: 'string', d
 const int = (d: number): KeySpec<'int', number> => ({ kind: 'int', default: d });
 const optInt = (): KeySpec<'int', number | undefined> => ({ kind: 'int', default: undefined });
 const port = (d: number): KeySpec<'port', number> => ({ kind: 'port', default: d });
+const optPort = (): KeySpec<'port', number | undefined> => ({ kind: 'port', default: undefined });
 const bool = (d: boolean): KeySpec<'bool', boolean> => ({ kind: 'bool', default: d });
 const list = (d: string[]): KeySpec<'list', string[]> => ({ kind: 'list', default: d });
 
@@ -52,6 +53,10 @@ export const SCHEMA = {
     memory_threshold_soft_mb: optInt(),
     memory_threshold_hard_mb: optInt(),
     ignore_mount_points: list([]),
+    // This agent's own (see README "Seeing inside"): not in the original's ini.
+    inspect: int(0),
+    inspect_port: port(0),
+    status_page_port: optPort(),
   },
   security: {
     keysdir: str('/var/lib/ambari-agent/keys'),

@@ -14,6 +14,9 @@ const COMMENTS: Record<string, string> = {
   'agent.data_cleanup_max_age': 'Seconds before command files are deleted (at least 86400)',
   'agent.data_cleanup_max_size_MB': 'Size budget of command files, oldest deleted first (at most 10000)',
   'agent.hostname_script': 'Executable printing this host\'s name (default: the FQDN)',
+  'agent.inspect': '1: live inspection in the Stately inspector, bridge page on 127.0.0.1:inspect_port',
+  'agent.inspect_port': 'Port of the inspector bridge page (0: any free port; `status` shows it)',
+  'agent.status_page_port': 'Serve the state page on 127.0.0.1 at this port (0: any free port; unset: off)',
   'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
   'heartbeat.dirs': 'Directories whose existence is reported (comma list)',
 };

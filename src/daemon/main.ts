@@ -8,14 +8,19 @@ import { agentPaths } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID } from '../actors/controlChannel.js';
 import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
-import { describeActor, formatActorTree } from '../introspection/actorTree.js';
+import type { InspectorBridge } from '../actors/inspectorBridge.js';
+import { describeActor } from '../introspection/actorTree.js';
+import { agentStateSource } from '../introspection/agentStateSource.js';
+import { createStatePage } from '../introspection/statePage/index.js';
+import { StateRecorder } from '../introspection/stateRecorder.js';
+import { formatStateReport, stateReport } from '../introspection/stateReport.js';
 import { createAgentLogger, levelFromIni, type AgentLogger } from '../logging/logger.js';
 import { AGENT_VERSION } from '../version.js';
 import { daemonMachine, supervisorInput } from './wiring.js';
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
-function main(): void {
+async function main(): Promise<void> {
   // Started from a command script (e.g. `ambari-agent restart` in one): not part of its tree.
   delete process.env[MARKER_ENV];
   const { values } = parseArgs({
@@ -24,6 +29,8 @@ function main(): void {
       verbose: { type: 'boolean', short: 'v', default: false },
       'expected-hostname': { type: 'string', short: 'e' },
       foreground: { type: 'boolean', default: false },
+      inspect: { type: 'boolean', default: false },
+      'status-page': { type: 'string' },
     },
     strict: true,
   });
@@ -60,12 +67,44 @@ function main(): void {
     log('config', 'warn', '[logging] syslog_enabled=1 is not supported by this agent; logs go to the log file only');
   }
 
-  const root = createActor(daemonMachine({ config, paths, log, expectedHostname: values['expected-hostname'] }), {
+  // Since-when per actor and the last events, for `state`, SIGUSR1 and the state page.
+  const recorder = new StateRecorder();
+  const logTransition = transitionLogger(logger);
+  const viewers: Viewers = {};
+  // The inspector must exist before the actor system it watches: started here, not as an actor.
+  const inspector = values.inspect || config.ini.agent.inspect === 1 ? await startInspector(config.ini.agent.inspect_port, log) : undefined;
+  viewers.inspectorUrl = inspector?.url;
+  const root = createActor(daemonMachine({ config, paths, log, expectedHostname: values['expected-hostname'], recorder, viewers }), {
     id: SUPERVISOR_SYSTEM_ID,
     systemId: SUPERVISOR_SYSTEM_ID,
     input: supervisorInput({ config, paths, log }),
-    inspect: transitionLogger(logger),
+    inspect: inspector
+      ? (event) => {
+          recorder.inspect(event);
+          logTransition(event);
+          watchSafely(() => inspector.inspect(event));
+        }
+      : (event) => {
+          recorder.inspect(event);
+          logTransition(event);
+        },
   });
+  // Watching must never break what is watched: an inspector failure is logged once.
+  let inspectorFailed = false;
+  function watchSafely(send: () => void): void {
+    try {
+      send();
+    } catch (err) {
+      if (inspectorFailed) return;
+      inspectorFailed = true;
+      log('agent', 'warn', `The inspector could not take an event (${(err as Error).message}); it may miss some from now on`);
+    }
+  }
+  const statePagePort = statePagePortOf(values['status-page'], config.ini.agent.status_page_port);
+  if (statePagePort !== undefined) {
+    const source = agentStateSource(root as AnyActorRef, recorder, () => `ambari-agent (pid ${process.pid}${values.home ? `, home ${values.home}` : ''})`);
+    viewers.statePageUrl = await startViewer('state page', () => createStatePage({ source, port: statePagePort }), log);
+  }
 
   // Deferred one turn so the inspection of the final transition is logged before we go.
   const exit = (code: number) =>
@@ -100,7 +139,8 @@ function main(): void {
     });
   }
   process.on('SIGUSR1', () => {
-    const tree = formatActorTree(describeActor(root as AnyActorRef));
+    // The same tree as `ambari-agent state` prints.
+    const tree = formatStateReport(stateReport(describeActor(root as AnyActorRef, { sinceOf: (ref) => recorder.sinceOf(ref) })));
     log('agent', 'info', `*** ACTOR TREE - START ***\n${tree}\n*** ACTOR TREE - END ***`);
   });
   process.on('SIGUSR2', () => {
@@ -136,9 +176,52 @@ function transitionLogger(logger: AgentLogger) {
   };
 }
 
+/** Where the viewers are, for `status` (see controlChannel.ts). */
+export interface Viewers {
+  inspectorUrl?: string;
+  statePageUrl?: string;
+}
+
+/** --status-page wins over [agent] status_page_port; undefined: no page. */
+function statePagePortOf(flag: string | undefined, ini: number | undefined): number | undefined {
+  if (flag === undefined) return ini;
+  const port = Number(flag);
+  if (!/^\d+$/.test(flag) || port > 65535) fatalBeforeLogging(`--status-page ${flag}: not a port number (0-65535)`);
+  return port;
+}
+
+/** A viewer that cannot start is a warning, never a reason to stop the agent. */
+async function startViewer(what: string, start: () => Promise<{ url: string }>, log: AgentLogger['log']): Promise<string | undefined> {
+  try {
+    const { url } = await start();
+    log('agent', 'info', `The ${what} is at ${url}`);
+    return url;
+  } catch (err) {
+    const message = `cannot start the ${what}: ${(err as Error).message}`;
+    log('agent', 'warn', message);
+    process.stderr.write(`WARNING: ${message}\n`);
+    return undefined;
+  }
+}
+
+/** Loaded only when asked for: without --inspect the agent never loads @statelyai/inspect. */
+async function startInspector(port: number, log: AgentLogger['log']) {
+  let bridge: InspectorBridge | undefined;
+  await startViewer(
+    'Stately inspector bridge (open it in a browser that can reach https://stately.ai)',
+    async () => {
+      const { startInspectorBridge } = await import('../actors/inspectorBridge.js');
+      bridge = await startInspectorBridge(port);
+      return bridge;
+    },
+    log,
+  );
+  return bridge;
+}
+
 function fatalBeforeLogging(message: string): never {
   process.stderr.write(`ERROR: ${message}\n`);
   process.exit(1);
 }
 
-main();
+main().catch((err: unknown) => fatalBeforeLogging(`agent start-up failed: ${(err as Error)?.stack ?? String(err)}`));

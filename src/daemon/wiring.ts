@@ -27,6 +27,7 @@ import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
 import { heartbeatMachine } from '../machines/heartbeat.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
+import type { StateRecorder } from '../introspection/stateRecorder.js';
 import type { LogFn } from '../logging/logger.js';
 import { dataCleanerMachine } from '../machines/dataCleaner.js';
 import { daemonizeMachine } from '../machines/daemonize.js';
@@ -47,6 +48,10 @@ export interface DaemonOptions {
   paths: AgentPaths;
   log: LogFn;
   expectedHostname?: string;
+  /** Since-when per actor, for the control channel's `state` and `watch`. */
+  recorder?: StateRecorder;
+  /** Where the inspector bridge and the state page are, for `status`. */
+  viewers?: { inspectorUrl?: string; statePageUrl?: string };
 }
 
 /** The `log` action every machine declares, writing through the agent logger as that actor. */
@@ -210,7 +215,7 @@ export function daemonMachine(options: DaemonOptions) {
         actors: { command: commandMachine.provide({ actors: { run: createRunAttempt(execution) } }) },
       }),
       recoverCommands: fromPromise(() => recoverLeftoverCommands(execution)),
-      controlChannel: createControlChannel(paths.controlSocket),
+      controlChannel: createControlChannel(paths.controlSocket, { recorder: options.recorder, viewers: options.viewers }),
       shutdown: fromPromise(async ({ input, system }) => {
         // Cancelled commands first: their trees killed, their reports persisted.
         const queue = system.get(ACTION_QUEUE_SYSTEM_ID) as AnyActorRef | undefined;

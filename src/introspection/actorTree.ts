@@ -7,8 +7,15 @@ export interface ActorNode {
   machine?: string;
   status: string;
   state?: unknown;
+  /** When the actor entered its current state (ms since the epoch), when a recorder knows it. */
+  since?: number;
   context?: Record<string, unknown>;
   children: ActorNode[];
+}
+
+export interface DescribeOptions {
+  /** When each actor entered its current state (see StateRecorder.sinceOf). */
+  sinceOf?: (ref: AnyActorRef) => number | undefined;
 }
 
 // Context keys that are inputs copied for children or too bulky to be useful in a dump (a
@@ -16,7 +23,7 @@ export interface ActorNode {
 const HIDDEN_KEYS = new Set(['cleaner', 'command', 'last', 'report', 'known', 'kinds']);
 const MAX_ARRAY = 10;
 
-export function describeActor(ref: AnyActorRef): ActorNode {
+export function describeActor(ref: AnyActorRef, options: DescribeOptions = {}): ActorNode {
   const snapshot = ref.getSnapshot() as {
     status: string;
     value?: unknown;
@@ -27,16 +34,19 @@ export function describeActor(ref: AnyActorRef): ActorNode {
   const node: ActorNode = { id: ref.id, status: snapshot.status, children: [] };
   if (snapshot.machine) node.machine = snapshot.machine.id;
   if (snapshot.value !== undefined) node.state = snapshot.value;
-  if (snapshot.context && typeof snapshot.context === 'object') node.context = summarise(snapshot.context as Record<string, unknown>);
+  const since = snapshot.value !== undefined ? options.sinceOf?.(ref) : undefined;
+  if (since !== undefined) node.since = since;
+  if (snapshot.context && typeof snapshot.context === 'object') node.context = plainContext(snapshot.context as Record<string, unknown>);
   for (const child of Object.values(snapshot.children ?? {})) {
-    if (child) node.children.push(describeActor(child));
+    if (child) node.children.push(describeActor(child, options));
   }
   return node;
 }
 
 const MAX_DEPTH = 4;
 
-function summarise(context: Record<string, unknown>): Record<string, unknown> {
+/** The JSON-safe, depth-limited part of a context (live objects and bulky keys left out). */
+export function plainContext(context: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context)) {
     if (HIDDEN_KEYS.has(key)) continue;
@@ -98,14 +108,6 @@ export function findActor(node: ActorNode, id: string): ActorNode | undefined {
   return undefined;
 }
 
-/** Indented text, one actor per line: `id (machine): state {context}`. */
-export function formatActorTree(node: ActorNode, depth = 0): string {
-  const state = node.state === undefined ? node.status : typeof node.state === 'string' ? node.state : JSON.stringify(node.state);
-  const machine = node.machine ? ` (${node.machine})` : '';
-  const context = node.context && Object.keys(node.context).length > 0 ? ` ${JSON.stringify(node.context)}` : '';
-  const line = `${'  '.repeat(depth)}${node.id}${machine}: ${state}${context}`;
-  return [line, ...node.children.map((child) => formatActorTree(child, depth + 1))].join('\n');
-}
 
 /** The root's top-level state name, as `ambari-agent status` prints it (`State: connected`). */
 export function topLevelState(value: unknown): string {

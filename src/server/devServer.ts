@@ -4,7 +4,9 @@
 //  - secured_url_port (WSS): the STOMP agent endpoint /agent/stomp/v1 (registration,
 //    heartbeats, post-registration sync, reports), client certificates required with two-way SSL;
 //    tasks go out on /user/commands and come back as /reports/commands_status (taskStore.ts);
-//  - api_port (HTTP): the JSON API (see apiServer.ts).
+//  - api_port (HTTP): the JSON API (see apiServer.ts);
+//  - with `statePage`, a state page on 127.0.0.1 (src/introspection/statePage): its hosts and
+//    their tasks as a live tree, with diagrams and recent events (stateSource.ts).
 // The data dir keeps the CA and certificates, tasks.json (tasks) and components.json
 // (components placed on hosts), so a restarted server carries on where it was.
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -12,6 +14,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { createStatePage, type StatePage } from '../introspection/statePage/index.js';
+import type { StateSource } from '../introspection/viewTypes.js';
 import { AgentConnection, type ServerLog } from './agentEndpoint.js';
 import { createApiServer } from './apiServer.js';
 import { ClusterData } from './clusterData.js';
@@ -19,6 +23,7 @@ import { ComponentStore } from './componentStore.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
+import { createServerState } from './stateSource.js';
 import { TaskDispatcher, TaskStore } from './taskStore.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
@@ -34,6 +39,8 @@ export interface DevServerOptions {
   passphrase: string;
   heartbeatIntervalMs?: number;
   log?: ServerLog;
+  /** Serve the state page on 127.0.0.1:port (0: any free port), whatever `host` is. */
+  statePage?: { port: number };
 }
 
 export interface DevServer {
@@ -43,20 +50,33 @@ export interface DevServer {
   hosts: HostRegistry;
   tasks: TaskStore;
   cluster: ClusterData;
+  /** What the state page shows (also without the page). */
+  stateSource: StateSource;
+  /** The state page, when `statePage` was asked for. */
+  statePage?: { port: number; url: string };
   close(): Promise<void>;
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const log: ServerLog = options.log ?? (() => {});
   const identity = loadOrCreateIdentity(options.dataDir);
-  const hosts = new HostRegistry(options.heartbeatIntervalMs ?? 10_000);
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  const hosts = new HostRegistry(heartbeatIntervalMs);
   const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }));
   const connections = new Map<string, AgentConnection>();
   const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log);
+  const portOf = (server: HttpsServer | Server) => (server.address() as AddressInfo | null)?.port;
+  const state = createServerState({
+    hosts,
+    tasks: tasks.store,
+    heartbeatIntervalMs,
+    describe: () => ({ host: options.host, urlPort: portOf(urlServer), securedUrlPort: portOf(securedServer), apiPort: portOf(apiServer) }),
+  });
 
   /** What the agents report: command results update tasks; statuses and versions are kept per host. */
   const onReport = (hostName: string | undefined, destination: string, body: unknown): void => {
     if (!hostName) return;
+    state.events.record(hostName, 'event', `REPORT ${destination.replace(/^\/reports\//, '')}`);
     const object = body as Record<string, unknown>; // agentEndpoint passes JSON objects only
     switch (destination) {
       case '/reports/commands_status':
@@ -110,26 +130,32 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];
+  let statePage: StatePage | undefined;
   try {
     for (const [server, port] of [[urlServer, options.urlPort], [securedServer, options.securedUrlPort], [apiServer, options.apiPort]] as const) {
       await listen(server, port, options.host);
       servers.push(server);
     }
+    if (options.statePage) statePage = await createStatePage({ source: state.source, port: options.statePage.port });
   } catch (err) {
     clearInterval(sweeper);
+    state.close();
     for (const server of servers) server.close();
     throw err;
   }
-  const portOf = (server: HttpsServer | Server) => (server.address() as AddressInfo).port;
   return {
-    urlPort: portOf(urlServer),
-    securedUrlPort: portOf(securedServer),
-    apiPort: portOf(apiServer),
+    urlPort: portOf(urlServer)!,
+    securedUrlPort: portOf(securedServer)!,
+    apiPort: portOf(apiServer)!,
     hosts,
     tasks: tasks.store,
     cluster,
+    stateSource: state.source,
+    ...(statePage ? { statePage: { port: statePage.port, url: statePage.url } } : {}),
     close: async () => {
       clearInterval(sweeper);
+      await statePage?.close();
+      state.close();
       for (const connection of connections.values()) connection.close('server shutting down');
       for (const client of wss.clients) client.terminate();
       wss.close();

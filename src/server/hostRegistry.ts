@@ -34,8 +34,17 @@ export type HostStatus = Record<string, unknown> & { reported_at: number };
 
 export const LOST_AFTER_INTERVALS = 3;
 
+/** What happened to a host (for the state page's view and event log). */
+export interface HostChange {
+  host: HostRecord;
+  change: 'registered' | 'heartbeat' | 'lost' | 'disconnected';
+  /** The host's state before the change (none for a first registration). */
+  previous?: HostState;
+}
+
 export class HostRegistry {
   private readonly hosts = new Map<string, HostRecord>();
+  private readonly listeners = new Set<(change: HostChange) => void>();
 
   constructor(
     private readonly heartbeatIntervalMs = 10_000,
@@ -63,6 +72,7 @@ export class HostRegistry {
       componentVersions: previous?.componentVersions ?? new Map(),
     };
     this.hosts.set(hostName, record);
+    this.changed({ host: record, change: 'registered', ...(previous ? { previous: previous.state } : {}) });
     return record;
   }
 
@@ -70,10 +80,12 @@ export class HostRegistry {
   heartbeat(hostName: string): { id: number } | undefined {
     const record = this.hosts.get(hostName);
     if (!record) return undefined;
+    const previous = record.state;
     record.response_id += 1;
     record.last_heartbeat = this.now();
     record.heartbeats += 1;
     record.state = 'heartbeating';
+    this.changed({ host: record, change: 'heartbeat', previous });
     if (record.wrongHeartbeatIdOnce) {
       record.wrongHeartbeatIdOnce = false;
       return { id: record.response_id + 41 };
@@ -152,14 +164,37 @@ export class HostRegistry {
   }
 
   connectionClosed(connectionId: string): void {
-    for (const record of this.hosts.values()) if (record.connectionId === connectionId) record.connectionId = null;
+    for (const record of this.hosts.values()) {
+      if (record.connectionId !== connectionId) continue;
+      record.connectionId = null;
+      this.changed({ host: record, change: 'disconnected', previous: record.state });
+    }
   }
 
   /** Marks hosts lost whose last sign of life is older than LOST_AFTER_INTERVALS intervals. */
   sweep(): void {
     const limit = this.heartbeatIntervalMs * LOST_AFTER_INTERVALS;
     for (const record of this.hosts.values()) {
-      if (record.state !== 'lost' && this.now() - (record.last_heartbeat ?? record.registered_at) > limit) record.state = 'lost';
+      if (record.state === 'lost' || this.now() - (record.last_heartbeat ?? record.registered_at) <= limit) continue;
+      const previous = record.state;
+      record.state = 'lost';
+      this.changed({ host: record, change: 'lost', previous });
+    }
+  }
+
+  /** Calls `listener` after each registration, heartbeat, loss and disconnection; returns the unsubscribe function. */
+  subscribe(listener: (change: HostChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(change: HostChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // an observer's failure must not break the protocol
+      }
     }
   }
 

@@ -147,6 +147,9 @@ export type AbortResult =
   /** `cancel`: the agent has the command, so it must be told (a cancel command). */
   | { outcome: 'aborted'; task: Task; cancel: boolean };
 
+/** A task was created (`previous` undefined) or changed: status, output, exit code. */
+export type TaskListener = (task: Task, previous: TaskStatus | undefined) => void;
+
 /** Where a TaskStore keeps its state between runs. */
 export interface TaskStorePersistence {
   file: string;
@@ -169,6 +172,7 @@ export class TaskStore {
   /** Inside batch(): changes are saved once, at its end. */
   private batchDepth = 0;
   private dirty = false;
+  private readonly listeners = new Set<TaskListener>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -219,6 +223,7 @@ export class TaskStore {
     };
     this.tasks.set(task.task_id, task);
     this.save();
+    this.changed(task, undefined);
     return task;
   }
 
@@ -242,6 +247,7 @@ export class TaskStore {
       if (task.status === 'PENDING') task.status = 'QUEUED';
     }
     this.save();
+    for (const task of tasks) if (task.status === 'QUEUED') this.changed(task, 'PENDING');
   }
 
   /** Cancel commands for the host not yet delivered, by task id. */
@@ -265,10 +271,12 @@ export class TaskStore {
     const task = this.tasks.get(taskId);
     if (!task) return { outcome: 'unknown' };
     if (FINAL_STATUSES.has(task.status)) return { outcome: 'finished', task };
+    const previous = task.status;
     task.status = 'ABORTED';
     task.ended_at = this.now();
     if (task.sent) this.cancels.set(taskId, { host: task.host_name, reason });
     this.save();
+    this.changed(task, previous);
     return { outcome: 'aborted', task, cancel: task.sent };
   }
 
@@ -290,6 +298,7 @@ export class TaskStore {
     if (typeof status !== 'string' || !REPORTED_STATUSES.has(status)) return { ignored: `report for task ${taskId} with unknown status ${JSON.stringify(status ?? null)}` };
 
     const now = this.now();
+    const previous = task.status;
     task.sent = true; // a report proves the agent has the command
     if (status === 'IN_PROGRESS') {
       // A late progress report (resent after the final one) changes nothing.
@@ -298,6 +307,7 @@ export class TaskStore {
       task.started_at ??= now;
       this.takeOutput(task, report);
       this.save();
+      this.changed(task, previous);
       return { task };
     }
     if (task.status !== 'ABORTED') task.status = status as TaskStatus;
@@ -309,7 +319,24 @@ export class TaskStore {
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
     if (isObject(structured)) task.structured_out = structured;
     this.save();
+    this.changed(task, previous);
     return { task };
+  }
+
+  /** Calls `listener` after a task is created or changed; returns the unsubscribe function. */
+  subscribe(listener: TaskListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(task: Task, previous: TaskStatus | undefined): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(task, previous);
+      } catch {
+        // an observer's failure must not break task handling
+      }
+    }
   }
 
   /** Writes the file (if any) now, or at the end of the current batch. */

@@ -83,8 +83,8 @@ describe('registration and heartbeat', () => {
     // SIGUSR1 and the control channel's tree work on a registered agent (live sockets inside).
     process.kill(readPidFile(home)!, 'SIGUSR1');
     const dump = await waitForLog(home, '*** ACTOR TREE - END ***', 5000);
-    expect(dump).toMatch(/^ {4}heartbeat \(heartbeat\): (waiting|beating) \{.*"responseId":\d+/m);
-    expect(dump).toMatch(/^ {2}session \(session\): \{"online":"registered"\}/m);
+    expect(dump).toMatch(/^ {3}[├└]─ heartbeat (waiting|beating) for .* responseId=\d+/m);
+    expect(dump).toMatch(/^[├└]─ session online\.registered for .* server=127\.0\.0\.1/m);
     expect((await cli(['status', '--home', home])).stdout).toContain('State: connected');
     // The caches were synced and persisted for the next start.
     for (const name of ['topologies', 'metadata', 'configurations', 'host_level_params', 'alert_definitions']) {

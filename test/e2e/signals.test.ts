@@ -88,10 +88,11 @@ describe('SIGUSR1 / SIGUSR2', () => {
     const start = log.indexOf('*** ACTOR TREE - START ***');
     expect(start).toBeGreaterThanOrEqual(0);
     const block = log.slice(start, log.indexOf('*** ACTOR TREE - END ***')).split('\n').slice(1);
-    expect(block.find((l) => l.startsWith('supervisor (supervisor): discovering'))).toBeDefined();
-    expect(block.find((l) => l.startsWith('  pingPort (pingPort): listening'))).toBeDefined();
-    expect(block.find((l) => /^ {2}discovery \(discovery\): (waiting|probing)/.test(l))).toBeDefined();
-    expect(block.find((l) => l.startsWith('  dataCleaner (dataCleaner): '))).toBeDefined();
+    // The same tree as `ambari-agent state`: id, state, time in it, the details that matter.
+    expect(block.find((l) => /^supervisor discovering for [\d.]+ (ms|s)/.test(l))).toBeDefined();
+    expect(block.find((l) => /^[├└]─ pingPort listening for .* port=\d+/.test(l))).toBeDefined();
+    expect(block.find((l) => /^[├└]─ discovery (waiting|probing) for .* server=127\.0\.0\.\d+ attempt=\d+/.test(l))).toBeDefined();
+    expect(block.find((l) => /^[├└]─ dataCleaner /.test(l))).toBeDefined();
 
     expect(alive(pid)).toBe(true);
     expect(alive(wrapper)).toBe(true);

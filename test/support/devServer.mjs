@@ -1,6 +1,7 @@
 // Runs the real dev server (bin/ambari-dev-server) as a child process on loopback, for
 // black-box tests and benchmarks. Ports default to free ones; the data dir (and so the CA)
-// can be kept across restarts of the server.
+// can be kept across restarts of the server. `statePage: true` adds `--status-page 0` and
+// exposes the page's URL as `statePageUrl`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +10,14 @@ import { createInterface } from 'node:readline';
 import { ROOT } from './cli.mjs';
 
 /**
- * @param {{ host?: string; urlPort?: number; securedUrlPort?: number; apiPort?: number; dataDir?: string; twoWaySsl?: boolean; env?: Record<string, string> }} [options]
+ * @param {{ host?: string; urlPort?: number; securedUrlPort?: number; apiPort?: number; dataDir?: string; twoWaySsl?: boolean; statePage?: boolean | number; env?: Record<string, string> }} [options]
+ *   statePage: true (any free port) or a port number
  */
-export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedUrlPort = 0, apiPort = 0, dataDir, twoWaySsl = false, env = {} } = {}) {
+export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedUrlPort = 0, apiPort = 0, dataDir, twoWaySsl = false, statePage = false, env = {} } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'aa-devsrv-'));
   const args = [join(ROOT, 'bin/ambari-dev-server'), '--host', host, '--url-port', String(urlPort), '--secured-url-port', String(securedUrlPort), '--api-port', String(apiPort), '--data-dir', dir, '-v'];
   if (twoWaySsl) args.push('--two-way-ssl');
+  if (statePage !== false) args.push('--status-page', String(statePage === true ? 0 : statePage));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr.on('data', (d) => (log += d));
@@ -34,6 +37,8 @@ export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedU
     urlPort: ready.url_port,
     securedUrlPort: ready.secured_url_port,
     apiPort: ready.api_port,
+    /** The state page (http://127.0.0.1:N/), with statePage only. */
+    statePageUrl: ready.status_page_url,
     dataDir: dir,
     pid: child.pid,
     log: () => log,

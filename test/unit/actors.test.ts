@@ -10,7 +10,8 @@ import { isAlive, readPid, removePidFileIfOwned, writePidFileAtomic } from '../.
 import { describeBindError, pingPortListener } from '../../src/actors/pingPortListener.js';
 import { findPortHolder } from '../../src/actors/portHolder.js';
 import { ping } from '../../src/cli/controlClient.js';
-import { describeActor, formatActorTree, topLevelState } from '../../src/introspection/actorTree.js';
+import { describeActor, topLevelState } from '../../src/introspection/actorTree.js';
+import { formatStateReport, stateReport } from '../../src/introspection/stateReport.js';
 import { formatRecord } from '../../src/logging/logger.js';
 import { RotatingFile } from '../../src/logging/rotatingFile.js';
 import type { ListenerEvent } from '../../src/machines/pingPort.js';
@@ -188,11 +189,7 @@ describe('actor tree', () => {
     expect(tree.context).not.toHaveProperty('fn');
     expect(tree.children.map((c) => c.id)).toEqual(['worker', 'callback']);
     expect((tree.children[0]!.context!.big as unknown[]).length).toBe(11);
-    expect(formatActorTree(tree).split('\n')).toEqual([
-      'root (rootMachine): {"running":"inner"} {"label":"x"}',
-      expect.stringMatching(/^  worker \(childMachine\): busy \{"n":1,"big":\[0,1,2,3,4,5,6,7,8,9,"… 10 more"\]\}$/),
-      '  callback: active',
-    ]);
+    expect(formatStateReport(stateReport(tree)).split('\n')).toEqual(['root (rootMachine) running.inner', '├─ worker (childMachine) busy', '└─ callback']);
     expect(topLevelState(root.getSnapshot().value)).toBe('running');
     root.stop();
   });
@@ -216,7 +213,7 @@ describe('actor tree of live contexts', () => {
     clearTimeout(connection.timer);
     expect(() => JSON.stringify(tree)).not.toThrow();
     expect(tree.context).toEqual({ circular: { name: 'loop' }, deep: { a: { b: { c: { d: '{…}' } } } }, ok: 3 });
-    expect(() => formatActorTree(tree)).not.toThrow();
+    expect(() => formatStateReport(stateReport(tree))).not.toThrow();
     root.stop();
   });
 });

@@ -23,6 +23,8 @@ export async function status({ paths }: CommandContext): Promise<number> {
     say(`State: ${reply.state}`);
     if (reply.activeServer) say(`Server: ${reply.activeServer}`);
     if (reply.responseId !== undefined) say(`Response id: ${reply.responseId}`);
+    if (reply.statePageUrl) say(`State page: ${reply.statePageUrl}`);
+    if (reply.inspectorUrl) say(`Inspector: ${reply.inspectorUrl}`);
     if (reply.commands) {
       say(`Commands: ${reply.commands.length === 0 ? 'none' : reply.commands.length}`);
       for (const command of reply.commands) say(`  task ${command.taskId}: ${command.label} ${command.state}${command.attempts > 1 ? ` (attempt ${command.attempts})` : ''}`);
