@@ -3,9 +3,10 @@
 // last 200 events and state changes. Listeners hear of every change (the state page, `state
 // --watch`); they are called at most once per turn of the event loop.
 import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { EventLog } from './eventLog.js';
 import type { LoggedEvent } from './viewTypes.js';
 
-export const MAX_EVENTS = 200;
+export { MAX_EVENTS } from './eventLog.js';
 const MAX_ACTORS = 1000;
 
 /** A state value as one readable string: 'connected', 'online.registered', 'a.b, c.d' for parallel states. */
@@ -22,11 +23,11 @@ export function stateText(value: unknown): string {
 
 export class StateRecorder {
   private readonly entered = new Map<string, { value: string; since: number }>();
-  private readonly log: LoggedEvent[] = [];
-  private readonly listeners = new Set<() => void>();
-  private notifyScheduled = false;
+  private readonly log: EventLog;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.log = new EventLog(now);
+  }
 
   /** Pass to createActor({ inspect }). */
   readonly inspect = (event: InspectionEvent): void => {
@@ -39,11 +40,11 @@ export class StateRecorder {
       if (snapshot.status !== 'active') this.entered.delete(ref.sessionId);
       if (before?.value === value) return;
       if (snapshot.status === 'active') this.remember(ref.sessionId, value);
-      this.push({ t: this.now(), actor: ref.id, kind: 'state', type: value, ...(before ? { detail: before.value } : {}) });
+      this.log.record(ref.id, 'state', value, before?.value);
     } else if (event.type === '@xstate.event') {
       const type = String((event.event as { type?: unknown }).type);
       const source = (event.sourceRef as AnyActorRef | undefined)?.id;
-      this.push({ t: this.now(), actor: ref.id, kind: 'event', type, ...(source && source !== ref.id ? { detail: `from ${source}` } : {}) });
+      this.log.record(ref.id, 'event', type, source && source !== ref.id ? `from ${source}` : undefined);
     }
   };
 
@@ -67,28 +68,10 @@ export class StateRecorder {
 
   /** The recent events, oldest first. */
   events(): LoggedEvent[] {
-    return [...this.log];
+    return this.log.events();
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private push(entry: LoggedEvent): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_EVENTS) this.log.splice(0, this.log.length - MAX_EVENTS);
-    if (this.listeners.size === 0 || this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    setImmediate(() => {
-      this.notifyScheduled = false;
-      for (const listener of this.listeners) {
-        try {
-          listener();
-        } catch {
-          // a viewer's failure is the viewer's
-        }
-      }
-    });
+    return this.log.subscribe(listener);
   }
 }

@@ -6,7 +6,7 @@
 // reports, which devServer.ts records).
 import type { ActorNode } from '../introspection/actorTree.js';
 import type { StateSource, StateView } from '../introspection/viewTypes.js';
-import { EventLog } from './eventLog.js';
+import { EventLog } from '../introspection/eventLog.js';
 import type { HostRecord, HostRegistry } from './hostRegistry.js';
 import { hostGraph, taskGraph } from './stateGraphs.js';
 import { FINAL_STATUSES, type Task, type TaskStore } from './taskStore.js';

@@ -3,9 +3,9 @@
 // what matters for it. --watch redraws on every transition until Ctrl-C (or the agent stops).
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
-import { isAlive, readPid } from '../../actors/pidFile.js';
 import { formatStateReport, type StateReport, type StateReportNode } from '../../introspection/stateReport.js';
 import { askAgent } from '../controlClient.js';
+import { runningAgent } from '../runningAgent.js';
 import { complain, EXIT, say, type CommandContext } from '../context.js';
 
 export interface StateOptions {
@@ -15,16 +15,10 @@ export interface StateOptions {
 
 export async function state(ctx: CommandContext, options: StateOptions): Promise<number> {
   const { paths } = ctx;
-  const pid = readPid(paths.pidFile);
   // The same words and codes as `status`.
-  if (pid === undefined) {
-    say('ambari-agent currently not running');
-    return EXIT.NOT_RUNNING;
-  }
-  if (!isAlive(pid)) {
-    say(`ambari-agent not running. Stale PID File at: ${paths.pidFile}`);
-    return EXIT.STALE_PID;
-  }
+  const running = runningAgent(paths);
+  if ('exitCode' in running) return running.exitCode;
+  const { pid } = running;
   if (options.watch) return watch(paths.controlSocket, options.json);
   let report: StateReport;
   try {

@@ -1,18 +1,12 @@
 import type { StatusReply } from '../../actors/controlChannel.js';
-import { isAlive, readPid } from '../../actors/pidFile.js';
 import { askAgent } from '../controlClient.js';
+import { runningAgent } from '../runningAgent.js';
 import { EXIT, say, type CommandContext } from '../context.js';
 
 export async function status({ paths }: CommandContext): Promise<number> {
-  const pid = readPid(paths.pidFile);
-  if (pid === undefined) {
-    say('ambari-agent currently not running');
-    return EXIT.NOT_RUNNING;
-  }
-  if (!isAlive(pid)) {
-    say(`ambari-agent not running. Stale PID File at: ${paths.pidFile}`);
-    return EXIT.STALE_PID;
-  }
+  const running = runningAgent(paths);
+  if ('exitCode' in running) return running.exitCode;
+  const { pid } = running;
   say(`Found ambari-agent PID: ${pid}`);
   say('ambari-agent running.');
   say(`Agent PID at: ${paths.pidFile}`);

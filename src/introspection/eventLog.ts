@@ -1,8 +1,8 @@
-// The dev server's recent happenings, for its state page: a ring of the last MAX_EVENTS
-// LoggedEvents (registrations, hosts lost, tasks created and changing status, reports), and
-// listeners told of every change (the page's view also changes without an event: a heartbeat
-// count). Listeners are called at most once per turn of the event loop.
-import type { LoggedEvent } from '../introspection/viewTypes.js';
+// Recent happenings for a viewer: a ring of the last MAX_EVENTS LoggedEvents, and listeners
+// told of every change (a view can also change without an event, e.g. a heartbeat count:
+// changed()). Listeners are called at most once per turn of the event loop. Used by the
+// agent's StateRecorder and the dev server's state source.
+import type { LoggedEvent } from './viewTypes.js';
 
 export const MAX_EVENTS = 200;
 
