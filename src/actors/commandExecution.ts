@@ -124,7 +124,8 @@ export function createRunAttempt(settings: ExecutionSettings) {
           timeoutSeconds: timeoutSeconds(command),
           // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
           signal: AbortSignal.any([input.signal, stopped]),
-          onOutput,
+          // Output is collected only for IN_PROGRESS reports that carry it.
+          onOutput: settings.updateOutput ? onOutput : undefined,
           onSpawn: (spawned) =>
             running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() }),
         });
@@ -221,7 +222,7 @@ export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 
       stderr: `${await readTail(files.errors)}${note}`,
       structuredOut: {},
     } as Parameters<ReportStore['put']>[0]);
+    running.remove(entry.taskId);
   }
-  if (leftovers.length > 0) running.clearLeftovers();
   return leftovers.length;
 }

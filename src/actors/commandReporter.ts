@@ -8,6 +8,7 @@
 // right after it.
 import { fromCallback } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
+import { acknowledged } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 
 export const COMMANDS_STATUS_DESTINATION = '/reports/commands_status';
@@ -36,7 +37,9 @@ export function createCommandReporter({ store, intervalSeconds, send, log }: Com
       if (!batch) return;
       inFlight = true;
       send(input.link, COMMANDS_STATUS_DESTINATION, batch.body)
-        .then(() => {
+        .then((answer) => {
+          // Only an OK answer takes the reports off the store (as the original's listener).
+          if (!acknowledged(answer)) throw new Error(`the server refused them: ${JSON.stringify(answer).slice(0, 200)}`);
           store.acknowledge(batch.taskIds, batch.version);
           log('commandReporter', 'debug', `Server acknowledged the reports of task(s) ${batch.taskIds.join(', ')}`);
         })

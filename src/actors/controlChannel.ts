@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import { describeActor, findActor, topLevelState, type ActorNode } from '../introspection/actorTree.js';
 import type { StateRecorder } from '../introspection/stateRecorder.js';
+import { ACTION_QUEUE_ID, taskIdOfActor } from '../machines/actionQueue.js';
 import { stateReport } from '../introspection/stateReport.js';
 
 export const SUPERVISOR_SYSTEM_ID = 'supervisor';
@@ -14,10 +15,15 @@ const MAX_REQUEST_BYTES = 4096;
 export type ControlRequest = { cmd: 'status' } | { cmd: 'tree' } | { cmd: 'state' } | { cmd: 'watch' };
 
 /** What the channel knows beyond the snapshots (since when each actor is in its state). */
+/** Where the viewers (inspector bridge, state page) are, for `status`; filled as they start. */
+export interface Viewers {
+  inspectorUrl?: string;
+  statePageUrl?: string;
+}
+
 export interface ControlChannelOptions {
   recorder?: Pick<StateRecorder, 'sinceOf' | 'subscribe'>;
-  /** Where the viewers are (filled as they start). */
-  viewers?: { inspectorUrl?: string; statePageUrl?: string };
+  viewers?: Viewers;
 }
 
 /** `watch` sends a new report at most this often. */
@@ -38,12 +44,12 @@ export interface StatusReply {
 
 /** The action queue's command actors, in task order. */
 function commandsOf(tree: ActorNode): StatusReply['commands'] {
-  const queue = findActor(tree, 'actionQueue');
+  const queue = findActor(tree, ACTION_QUEUE_ID);
   if (!queue) return undefined;
   return queue.children
-    .filter((child) => child.id.startsWith('task-'))
+    .filter((child) => taskIdOfActor(child.id) !== undefined)
     .map((child) => ({
-      taskId: Number(child.id.slice('task-'.length)),
+      taskId: taskIdOfActor(child.id)!,
       label: String(child.context?.label ?? ''),
       state: typeof child.state === 'string' ? child.state : JSON.stringify(child.state),
       attempts: Number(child.context?.attempts ?? 0),

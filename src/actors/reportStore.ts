@@ -10,6 +10,7 @@
 // drops those reports unless a newer one for the same task was put after that version was taken.
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from './pidFile.js';
 
 export const PENDING_REPORTS_FILE = 'pending-reports.json';
 const FORMAT_VERSION = 1;
@@ -176,15 +177,6 @@ export class ReportStore {
       if (Number.isInteger(writer) && writer !== process.pid && isAlive(writer)) continue;
       rmSync(join(this.dir, name), { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -57,6 +57,10 @@ export class RunningCommands {
       throw err;
     }
     const entries = parseEntries(text);
+    if (entries !== undefined) {
+      // Listed (and kept on disk) until each is reported: a recovery cut short resumes next start.
+      for (const entry of entries) if (!this.entries.has(entry.taskId)) this.entries.set(entry.taskId, entry);
+    }
     if (entries === undefined) {
       const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(this.file, aside);
@@ -93,11 +97,6 @@ export class RunningCommands {
     if (this.entries.delete(taskId)) this.persist();
   }
 
-  /** Forgets the previous run's entries once they are dealt with (keeps this run's). */
-  clearLeftovers(): void {
-    this.persist();
-  }
-
   /** Tracks an attempt until it settles (see drain). */
   track<T>(attempt: Promise<T>): Promise<T> {
     this.inFlight.add(attempt);
@@ -124,7 +123,9 @@ export class RunningCommands {
   }
 
   private persist(): void {
-    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, running: [...this.entries.values()] })}\n`, 0o600);
+    // No fsync: the file is for a successor after this process dies; after a power loss the
+    // trees it names are gone anyway (and it is written several times per command).
+    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, running: [...this.entries.values()] })}\n`, 0o600, { durable: false });
   }
 }
 

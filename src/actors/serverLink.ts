@@ -9,6 +9,7 @@ import { AgentCaches, SYNC_ORDER, type CacheName } from '../caches/index.js';
 import type { LogFn } from '../logging/logger.js';
 import type { BeatResult } from '../machines/heartbeat.js';
 import type { RegistrationResponse } from '../machines/registration.js';
+import { ACTION_QUEUE_ID } from '../machines/actionQueue.js';
 import type { LinkEvent } from '../machines/session.js';
 import { StompClient, type StompClientOptions } from '../protocol/stompClient.js';
 import { ensureAgentCertificate } from './agentCertificate.js';
@@ -96,9 +97,6 @@ export function linkRequest(link: unknown, destination: string, body: unknown): 
   return asLink(link).client.request(destination, body);
 }
 
-/** The supervisor child that runs commands (it outlives sessions). */
-export const ACTION_QUEUE_SYSTEM_ID = 'actionQueue';
-
 /** The effectful actors of the session, registration and heartbeat machines. */
 export function linkActors(settings: LinkSettings) {
   const syncByCache = new Map(SYNC_ORDER.map((step) => [step.cache, step]));
@@ -109,7 +107,7 @@ export function linkActors(settings: LinkSettings) {
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
       link.router.onRestart = (reason) => sendBack({ type: 'AGENT.RESTART', reason });
       link.router.onCommands = (batch) => {
-        const queue = system.get(ACTION_QUEUE_SYSTEM_ID) as AnyActorRef | undefined;
+        const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
         if (!queue) throw new Error('the action queue is not running');
         if (batch.commands.length > 0) queue.send({ type: 'EXECUTE', commands: batch.commands });
         for (const cancel of batch.cancels) queue.send({ type: 'CANCEL', taskId: cancel.taskId, reason: cancel.reason });

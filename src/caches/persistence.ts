@@ -11,8 +11,11 @@ export function cacheFilePath(cacheDir: string, name: string): string {
   return join(cacheDir, `${name}.json`);
 }
 
-/** Writes `text` to `file` via a temp file + rename. On failure the temp file is removed. */
-export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
+/**
+ * Writes `text` to `file` via a temp file + rename. On failure the temp file is removed.
+ * durable: false skips the fsyncs, for files that need to survive the process, not the machine.
+ */
+export function writeFileAtomic(file: string, text: string, mode = 0o600, { durable = true }: { durable?: boolean } = {}): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const temp = `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -20,7 +23,7 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600): void 
   try {
     fd = openSync(temp, 'w', mode);
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(temp, file);
@@ -35,7 +38,7 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600): void 
     rmSync(temp, { force: true });
     throw err;
   }
-  syncDirectory(dir);
+  if (durable) syncDirectory(dir);
 }
 
 /** Makes the rename itself durable where the platform allows it (best effort). */

@@ -5,7 +5,7 @@ import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { agentPaths } from '../config/paths.js';
-import { SUPERVISOR_SYSTEM_ID } from '../actors/controlChannel.js';
+import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/controlChannel.js';
 import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
 import type { InspectorBridge } from '../actors/inspectorBridge.js';
@@ -168,18 +168,14 @@ function transitionLogger(logger: AgentLogger) {
     const value = typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
     const key = event.actorRef.sessionId;
     const before = last.get(key);
+    // An ended actor is forgotten (one per command and per reconnect would pile up).
+    if (snapshot.status !== 'active') last.delete(key);
     if (before === value) return;
-    last.set(key, value);
+    if (snapshot.status === 'active') last.set(key, value);
     const ref = event.actorRef as AnyActorRef;
     const isRoot = ref.sessionId === event.rootId;
     logger.log(ref.id, isRoot ? 'info' : 'debug', before === undefined ? `state ${value}` : `state ${before} -> ${value}`);
   };
-}
-
-/** Where the viewers are, for `status` (see controlChannel.ts). */
-export interface Viewers {
-  inspectorUrl?: string;
-  statePageUrl?: string;
 }
 
 /** --status-page wins over [agent] status_page_port; undefined: no page. */

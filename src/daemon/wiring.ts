@@ -11,7 +11,7 @@ import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
 import { createRegistrationBody } from '../actors/registrationBody.js';
-import { ACTION_QUEUE_SYSTEM_ID, linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
+import { linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commandExecution.js';
 import { createComponentStatusReporter } from '../actors/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../actors/componentVersionReporter.js';
@@ -19,7 +19,7 @@ import { collectHostStatus, createHostStatusReporter } from '../actors/hostStatu
 import { createCommandReporter } from '../actors/commandReporter.js';
 import { ReportStore } from '../actors/reportStore.js';
 import { RunningCommands } from '../actors/runningCommands.js';
-import { actionQueueMachine } from '../machines/actionQueue.js';
+import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { confDir } from '../config/loadConfig.js';
@@ -28,6 +28,7 @@ import { heartbeatMachine } from '../machines/heartbeat.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
 import type { StateRecorder } from '../introspection/stateRecorder.js';
+import type { Viewers } from '../actors/controlChannel.js';
 import type { LogFn } from '../logging/logger.js';
 import { dataCleanerMachine } from '../machines/dataCleaner.js';
 import { daemonizeMachine } from '../machines/daemonize.js';
@@ -51,7 +52,7 @@ export interface DaemonOptions {
   /** Since-when per actor, for the control channel's `state` and `watch`. */
   recorder?: StateRecorder;
   /** Where the inspector bridge and the state page are, for `status`. */
-  viewers?: { inspectorUrl?: string; statePageUrl?: string };
+  viewers?: Viewers;
 }
 
 /** The `log` action every machine declares, writing through the agent logger as that actor. */
@@ -218,14 +219,15 @@ export function daemonMachine(options: DaemonOptions) {
       controlChannel: createControlChannel(paths.controlSocket, { recorder: options.recorder, viewers: options.viewers }),
       shutdown: fromPromise(async ({ input, system }) => {
         // Cancelled commands first: their trees killed, their reports persisted.
-        const queue = system.get(ACTION_QUEUE_SYSTEM_ID) as AnyActorRef | undefined;
+        const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
+        // One deadline for both waits, well inside `stop`'s 30 s before it SIGKILLs.
+        const deadline = Date.now() + COMMANDS_STOP_TIMEOUT_MS;
+        const gaveUp = () => log('supervisor', 'error', `Commands still running after ${COMMANDS_STOP_TIMEOUT_MS} ms; exiting anyway (the next start kills what is left)`);
         if (queue && !queue.getSnapshot().matches('idle')) {
           log('supervisor', 'info', 'Waiting for the cancelled commands to end');
-          await waitFor(queue, (snapshot) => snapshot.matches('idle'), { timeout: COMMANDS_STOP_TIMEOUT_MS }).catch(() =>
-            log('supervisor', 'error', `Commands still running after ${COMMANDS_STOP_TIMEOUT_MS} ms; exiting anyway (the next start kills what is left)`),
-          );
+          await waitFor(queue, (snapshot) => snapshot.matches('idle'), { timeout: COMMANDS_STOP_TIMEOUT_MS }).catch(gaveUp);
         }
-        await running.drain(COMMANDS_STOP_TIMEOUT_MS);
+        if (!(await running.drain(Math.max(0, deadline - Date.now())))) gaveUp();
         if (removePidFileIfOwned(input.pidFile, process.pid)) log('supervisor', 'info', `Removed pid file ${input.pidFile}`);
       }),
     },

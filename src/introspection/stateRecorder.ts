@@ -49,8 +49,9 @@ export class StateRecorder {
   };
 
   /**
-   * Most recently changed last (Map order). Actors stopped from outside leave no trace in the
-   * inspection stream, so the map is bounded: past MAX_ACTORS the least recently changed go.
+   * Most recently changed last (Map order). Ended and stopped actors are dropped when their
+   * last snapshot passes by; as a safeguard the map is also bounded: past MAX_ACTORS the least
+   * recently changed go.
    */
   private remember(sessionId: string, value: string): void {
     this.entered.delete(sessionId);

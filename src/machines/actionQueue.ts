@@ -46,7 +46,12 @@ export interface ActionQueueContext {
 /** Task ids remembered against repeated deliveries (the server resends only recent ones). */
 export const MAX_KNOWN = 10_000;
 
+/** The queue's actor id and systemId under the supervisor. */
+export const ACTION_QUEUE_ID = 'actionQueue';
+
 export const taskActorId = (taskId: number) => `task-${taskId}`;
+/** The task id of a `task-ID` actor id, else undefined. */
+export const taskIdOfActor = (actorId: string): number | undefined => (/^task-\d+$/.test(actorId) ? Number(actorId.slice(5)) : undefined);
 const taskIdOf = (eventType: string) => Number(eventType.replace(/^xstate\.done\.actor\.task-/, ''));
 const retryEnabled = (command: ExecutionCommand) => String(command.commandParams?.command_retry_enabled).toLowerCase() === 'true';
 

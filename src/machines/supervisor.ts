@@ -14,7 +14,7 @@ import { daemonizeMachine } from './daemonize.js';
 import { discoveryMachine } from './discovery.js';
 import { sessionMachine } from './session.js';
 import { logNowhere, type LogParams } from './logParams.js';
-import { actionQueueMachine } from './actionQueue.js';
+import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
 import { pingPortMachine } from './pingPort.js';
 import { preflightMachine } from './preflight.js';
 
@@ -106,15 +106,15 @@ export const supervisorMachine = setup({
     spawnControlChannel: spawnChild('controlChannel', { id: 'controlChannel' }),
     // The queue outlives sessions: a command keeps running while the agent reconnects.
     spawnActionQueue: spawnChild('actionQueue', {
-      id: 'actionQueue',
-      systemId: 'actionQueue',
+      id: ACTION_QUEUE_ID,
+      systemId: ACTION_QUEUE_ID,
       input: ({ context }) => ({ parallel: context.parallelExecution ?? false }),
     }),
     // Stopping or restarting: every queued or running command is cancelled (its tree killed)
     // and reported; the shutdown actor waits for that before the process goes.
     cancelAllCommands: enqueueActions(({ context, self, enqueue }) => {
       if (!self.getSnapshot().children.actionQueue) return;
-      enqueue.sendTo('actionQueue', { type: 'CANCEL_ALL', reason: `The agent is stopping: ${context.stopReason ?? context.error ?? 'stop'}` });
+      enqueue.sendTo(ACTION_QUEUE_ID, { type: 'CANCEL_ALL', reason: `The agent is stopping: ${context.stopReason ?? context.error ?? 'stop'}` });
     }),
     spawnSession: spawnChild('session', {
       id: 'session',
@@ -244,7 +244,7 @@ export const supervisorMachine = setup({
     },
     stopped: {
       type: 'final',
-      entry: [stopChild('actionQueue'), stopChild('controlChannel')],
+      entry: [stopChild(ACTION_QUEUE_ID), stopChild('controlChannel')],
     },
   },
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),

@@ -7,6 +7,7 @@
 import type { ActorNode } from '../introspection/actorTree.js';
 import type { StateSource, StateView } from '../introspection/viewTypes.js';
 import { EventLog } from '../introspection/eventLog.js';
+import { taskActorId } from '../machines/actionQueue.js';
 import type { HostRecord, HostRegistry } from './hostRegistry.js';
 import { hostGraph, taskGraph } from './stateGraphs.js';
 import { FINAL_STATUSES, type Task, type TaskStore } from './taskStore.js';
@@ -30,8 +31,6 @@ export interface ServerState {
   /** Stops listening to the registry and the store. */
   close(): void;
 }
-
-export const taskActorId = (taskId: number) => `task-${taskId}`;
 
 export function createServerState(options: ServerStateOptions): ServerState {
   const { hosts, tasks } = options;

@@ -196,6 +196,20 @@ describe('commandReporter', () => {
     expect(onDisk(dir)).toEqual([]);
   });
 
+  it('keeps a report the server answered with a refusal (status other than OK), and says so', async () => {
+    const { store, start, calls, dir, logs } = setup((s) => s.put(completed(1)));
+    start();
+    calls[0]!.resolve({ status: 'ERROR', reason: 'unknown task' });
+    await settle();
+    expect(store.get(1)?.status).toBe('COMPLETED');
+    expect(onDisk(dir)).toEqual([1]);
+    expect(logs.some((l) => l.level === 'warn' && l.msg.includes('refused') && l.msg.includes('unknown task'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(INTERVAL_S * 1000);
+    calls[1]!.resolve();
+    await settle();
+    expect(store.pendingCount()).toBe(0);
+  });
+
   it('sends one request at a time: a final report put during a flight goes right after it', async () => {
     const { store, start, calls, maxOpen } = setup((s) => s.put(completed(1)));
     start();

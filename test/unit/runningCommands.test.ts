@@ -134,23 +134,20 @@ describe('RunningCommands persistence', () => {
     expect(nextAgent(dir)).toMatchObject({ leftovers: [], warnings: [] });
   });
 
-  it('clearLeftovers forgets the previous run entries and keeps this run ones', () => {
+  it('keeps the previous run entries listed, beside this run ones, until each is removed', () => {
     const dir = tempDir('aa-running-');
     new RunningCommands(dir).add(entry(1));
     const { running, leftovers } = nextAgent(dir);
     expect(taskIds(leftovers)).toEqual([1]);
-    running.clearLeftovers();
-    expect(readFile(dir).running).toEqual([]);
-    expect(nextAgent(dir).leftovers).toEqual([]);
-    running.add(entry(2));
-    running.clearLeftovers();
+    // A new command before the recovery is done must not drop the leftover from the file.
+    running.accept([{ taskId: 2, template: entry(2).template }]);
+    expect(taskIds(readFile(dir).running)).toEqual([1, 2]);
+    running.remove(1);
+    expect(taskIds(readFile(dir).running)).toEqual([2]);
     expect(taskIds(nextAgent(dir).leftovers)).toEqual([2]);
   });
 
-  // BUG (src/actors/runningCommands.ts, leftovers): writeFileAtomic's temp files
-  // (running-commands.json.tmp-PID-HEX) that an agent killed mid-write left are never removed,
-  // unlike ReportStore.load (removeStaleTemps) and the caches (removeStaleTempFiles). This file
-  // exists for agents that die abruptly, and the data cleaner's patterns do not match the name.
+  // An agent killed between writing the temp file and renaming it leaves the temp file behind.
   it('removes temp files a writer killed mid-write left (as ReportStore and the caches do)', () => {
     const dir = tempDir('aa-running-');
     new RunningCommands(dir).add(entry(1));

@@ -15,7 +15,8 @@ import { activePaths, createStatePage, pageView, type PageView, type StatePage }
 import type { LoggedEvent, MachineGraph, StateSource, StateView } from '../../src/introspection/viewTypes.js';
 import { HostRegistry } from '../../src/server/hostRegistry.js';
 import { hostGraph, taskGraph } from '../../src/server/stateGraphs.js';
-import { createServerState, taskActorId } from '../../src/server/stateSource.js';
+import { createServerState } from '../../src/server/stateSource.js';
+import { taskActorId } from '../../src/machines/actionQueue.js';
 import { TaskStore, type CommandRequest } from '../../src/server/taskStore.js';
 import { startLoopbackDevServer } from '../support/inProcessDevServer.js';
 
