@@ -5,7 +5,7 @@
 // so its first pass reports everything (the original forces a full report after registering).
 import { fromCallback, type EventObject } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
-import { acknowledged, componentsFromCaches, errorText, groupByCluster, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from './hostComponents.js';
+import { acknowledged, componentsFromCaches, errorText, groupByCluster, repeatEvery, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from './hostComponents.js';
 
 export type { StatusRun } from './hostComponents.js';
 
@@ -57,11 +57,10 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
     const reported = new Map<string, ComponentStatus>();
     /** Status commands that threw, warned about once until they run again. */
     const failing = new Set<string>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
 
     const check = async (component: HostComponent, command: string): Promise<ComponentStatusEntry> => {
       const { componentName, serviceName, clusterId } = component;
-      const failKey = JSON.stringify([clusterId, serviceName, componentName, command]);
+      const failKey = statusKey({ clusterId, serviceName, componentName, command });
       let status: ComponentStatus;
       try {
         // Exit code 0 is STARTED, anything else INSTALLED; SECURITY_STATUS is mapped the same
@@ -110,24 +109,10 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
       log(ACTOR, 'debug', `Reported ${changes.length} component statuses`);
     };
 
-    // Passes start intervalMs apart, and never overlap: a long pass delays the next one.
-    const loop = async () => {
-      const started = Date.now();
-      try {
-        await pass();
-      } catch (err) {
-        if (!stopped()) log(ACTOR, 'error', `Component status pass failed: ${errorText(err)}`);
-      }
-      if (stopped()) return;
-      const wait = intervalMs - (Date.now() - started);
-      if (wait > 0) timer = setTimeout(() => void loop(), wait);
-      else void loop();
-    };
-    void loop();
-
+    const stop = repeatEvery(intervalMs, pass, (err) => log(ACTOR, 'error', `Component status pass failed: ${errorText(err)}`));
     return () => {
       abort.abort();
-      clearTimeout(timer);
+      stop();
     };
   });
 }

@@ -145,3 +145,29 @@ export function acknowledged(answer: unknown): boolean {
 }
 
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs `pass` now and then every intervalMs, start to start, never overlapping (a long pass
+ * delays the next), until stopped; a pass that throws goes to `onError`. Returns the stop.
+ */
+export function repeatEvery(intervalMs: number, pass: () => Promise<void>, onError: (err: unknown) => void): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = async (): Promise<void> => {
+    const started = Date.now();
+    try {
+      await pass();
+    } catch (err) {
+      if (!stopped) onError(err);
+    }
+    if (stopped) return;
+    const wait = intervalMs - (Date.now() - started);
+    if (wait > 0) timer = setTimeout(() => void loop(), wait);
+    else void loop();
+  };
+  void loop();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -5,7 +5,7 @@
 import { fromCallback, type EventObject } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
 import { agentEnv, type AgentEnv } from './hostInfo/index.js';
-import { acknowledged, errorText, type SendFn } from './hostComponents.js';
+import { acknowledged, errorText, repeatEvery, type SendFn } from './hostComponents.js';
 
 export const HOST_STATUS_DESTINATION = '/reports/host_status';
 const ACTOR = 'hostStatus';
@@ -32,33 +32,16 @@ export function createHostStatusReporter(options: HostStatusReporterOptions) {
       return () => {};
     }
     let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-
     const report = async () => {
       const body = await collect();
       if (stopped) return;
       const answer = await send(input.link, HOST_STATUS_DESTINATION, body);
       if (!acknowledged(answer)) throw new Error(`the server answered ${JSON.stringify(answer).slice(0, 200)}`);
     };
-
-    // Reports start intervalMs apart and never overlap: a slow one delays the next.
-    const loop = async () => {
-      const started = Date.now();
-      try {
-        await report();
-      } catch (err) {
-        if (!stopped) log(ACTOR, 'warn', `Cannot report the host status: ${errorText(err)}; trying again at the next interval`);
-      }
-      if (stopped) return;
-      const wait = intervalMs - (Date.now() - started);
-      if (wait > 0) timer = setTimeout(() => void loop(), wait);
-      else void loop();
-    };
-    void loop();
-
+    const stop = repeatEvery(intervalMs, report, (err) => log(ACTOR, 'warn', `Cannot report the host status: ${errorText(err)}; trying again at the next interval`));
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      stop();
     };
   });
 }

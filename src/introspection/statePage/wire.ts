@@ -26,8 +26,7 @@
 // machine detailsOf does not know (the dev server's `host` and `task`) they are the context's
 // plain fields (strings, numbers, booleans, number lists; at most MAX_FALLBACK_DETAILS).
 import type { ActorNode } from '../actorTree.js';
-import { stateText } from '../stateRecorder.js';
-import { detailsOf } from '../stateReport.js';
+import { stateReportNode } from '../stateReport.js';
 import type { LoggedEvent, MachineGraph, StateView } from '../viewTypes.js';
 
 export type DetailValue = string | number | boolean | number[];
@@ -85,18 +84,15 @@ function plainDetails(context: Record<string, unknown> | undefined): Record<stri
   return out;
 }
 
+/** The state report's node (stateReport.ts), plus the active paths and, for machines it has no details for, the plain context fields. */
 export function pageNode(node: ActorNode, now: number): PageNode {
-  let details: Record<string, DetailValue> = detailsOf(node, now);
-  if (Object.keys(details).length === 0) details = plainDetails(node.context);
-  const out: PageNode = { id: node.id, status: node.status, paths: activePaths(node.state), details, children: [] };
-  if (node.machine) out.machine = node.machine;
-  if (node.state !== undefined) out.state = stateText(node.state);
-  if (node.since !== undefined) {
-    out.since = node.since;
-    out.inStateMs = Math.max(0, now - node.since);
-  }
-  out.children = node.children.map((child) => pageNode(child, now));
-  return out;
+  const { children: _children, ...report } = stateReportNode({ ...node, children: [] }, now);
+  return {
+    ...report,
+    paths: activePaths(node.state),
+    details: Object.keys(report.details).length > 0 ? report.details : plainDetails(node.context),
+    children: node.children.map((child) => pageNode(child, now)),
+  };
 }
 
 /** The wire form of a view; `withMachines: false` leaves the machine graphs out. */
