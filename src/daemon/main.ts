@@ -10,8 +10,6 @@ import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
 import type { InspectorBridge } from '../actors/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
-import { agentStateSource } from '../introspection/agentStateSource.js';
-import { createStatePage } from '../introspection/statePage/index.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
 import { formatStateReport, stateReport } from '../introspection/stateReport.js';
 import { createAgentLogger, levelFromIni, type AgentLogger } from '../logging/logger.js';
@@ -102,8 +100,16 @@ async function main(): Promise<void> {
   }
   const statePagePort = statePagePortOf(values['status-page'], config.ini.agent.status_page_port);
   if (statePagePort !== undefined) {
-    const source = agentStateSource(root as AnyActorRef, recorder, () => `ambari-agent (pid ${process.pid}${values.home ? `, home ${values.home}` : ''})`);
-    viewers.statePageUrl = await startViewer('state page', () => createStatePage({ source, port: statePagePort }), log);
+    viewers.statePageUrl = await startViewer(
+      'state page',
+      async () => {
+        // Loaded only when asked for, like the inspector: an agent without a page pays nothing.
+        const [{ agentStateSource }, { createStatePage }] = await Promise.all([import('../introspection/agentStateSource.js'), import('../introspection/statePage/index.js')]);
+        const source = agentStateSource(root as AnyActorRef, recorder, () => `ambari-agent (pid ${process.pid}${values.home ? `, home ${values.home}` : ''})`);
+        return createStatePage({ source, port: statePagePort });
+      },
+      log,
+    );
   }
 
   // Deferred one turn so the inspection of the final transition is logged before we go.
