@@ -3,7 +3,7 @@
 // DataCleaner removing old command files. Real CLI, real agent processes, the real dev server
 // as a child process; scripts are written by the tests and record their pids for the checks
 // (and for the clean-up of anything a failed test leaves running).
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
@@ -13,7 +13,7 @@ import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import * as scripts from '../support/commandScripts.mjs';
 import {
-  alive, cleanup, cli, homeFiles, logText, newHome, parentPid, processesMentioning, readPidFile, startAgent, stateOf, waitFor, waitForLog,
+  alive, cleanup, cli, devServerAgent, homeFiles, logText, parentPid, processesMentioning, readPidFile, startAgent, stateOf, waitFor, waitForLog,
   waitForState,
 } from './helpers.js';
 
@@ -82,30 +82,8 @@ function testDir(name: string): string {
   return path;
 }
 
-/** A started, registered agent calling itself a fresh name, reporting every second. */
-async function registeredAgent(server: DevServer, set: string[] = []): Promise<{ home: string; host: string; pid: number }> {
-  const host = `res-${process.pid}-${++seq}.test`;
-  const hostnameScript = join(dir, `${host}.sh`);
-  writeFileSync(hostnameScript, `#!/bin/sh\necho ${host}\n`);
-  chmodSync(hostnameScript, 0o755);
-  const home = await newHome({
-    servers: ['127.0.0.1'],
-    urlPort: server.urlPort,
-    set: [
-      'server.connect_retry_delay=1',
-      `server.secured_url_port=${server.securedUrlPort}`,
-      `agent.hostname_script=${hostnameScript}`,
-      'agent.command_reports_interval=1',
-      ...set,
-    ],
-  });
-  const started = await startAgent(home);
-  expect(started.code, started.output).toBe(0);
-  await waitForState(home, 'connected', 15000);
-  const hosts = (await server.api('/api/v1/hosts')).body.items.map((h: { host_name: string }) => h.host_name);
-  expect(hosts).toContain(host);
-  return { home, host, pid: started.pid! };
-}
+/** A started, registered agent of `server` (see devServerAgent). */
+const registeredAgent = (server: DevServer, set: string[] = []) => devServerAgent(server, { name: 'res', set });
 
 const isFinal = (t: any) => scripts.FINAL.has(t.status);
 

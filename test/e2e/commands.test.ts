@@ -2,7 +2,7 @@
 // with the CLI), which runs scripts written by the tests. Covers the result of a run (output,
 // files, argument list, structured output), failures, the timeout that kills a whole process
 // tree, abort, the queue's parallel/serial rules, retries, and `status` listing a command.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import * as scripts from '../support/commandScripts.mjs';
-import { cleanup, cli, homeFiles, iniValue, logText, newHome, startAgent, waitFor, waitForState } from './helpers.js';
+import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor } from './helpers.js';
 
 interface DevServer {
   pid: number;
@@ -51,34 +51,8 @@ afterAll(async () => {
   scripts.removeScriptDirs();
 });
 
-/**
- * A registered agent calling itself a fresh name (hostname_script), talking to the dev server
- * and reporting every second; returns its home and host name.
- */
-async function registeredAgent(set: string[] = []): Promise<{ home: string; host: string }> {
-  const host = `cmd-${process.pid}-${++hostSeq}.test`;
-  const hostnameScript = join(dir, `${host}.sh`);
-  writeFileSync(hostnameScript, `#!/bin/sh\necho ${host}\n`);
-  chmodSync(hostnameScript, 0o755);
-  const home = await newHome({
-    servers: ['127.0.0.1'],
-    urlPort: server.urlPort,
-    set: [
-      'server.connect_retry_delay=1',
-      `server.secured_url_port=${server.securedUrlPort}`,
-      `agent.hostname_script=${hostnameScript}`,
-      'agent.command_reports_interval=1',
-      ...set,
-    ],
-  });
-  const started = await startAgent(home);
-  expect(started.code, started.output).toBe(0);
-  await waitForState(home, 'connected', 15000);
-  // The server lists the host under the agent's hostname.
-  const hosts = (await server.api('/api/v1/hosts')).body.items.map((h: { host_name: string }) => h.host_name);
-  expect(hosts).toContain(host);
-  return { home, host };
-}
+/** A registered agent of the file's dev server (see devServerAgent). */
+const registeredAgent = (set: string[] = []) => devServerAgent(server, { name: 'cmd', set });
 
 /** A fresh sub-directory of the scripts dir, for one test's scripts and records. */
 function testDir(name: string): string {

@@ -1,8 +1,10 @@
 // Shared helpers for the black-box e2e tests (not a test file: vitest only runs *.test.ts).
 // Built on test/support; adds process scans by home path, log polling and ini reading.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import getPort from 'get-port';
 // @ts-ignore plain .mjs helpers without type declarations
 import * as support from '../support/cli.mjs';
@@ -67,10 +69,56 @@ export function processesMentioning(text: string): number[] {
   return found;
 }
 
+/** What devServerAgent needs of a dev server (test/support/devServer.mjs). */
+export interface DevServerLike {
+  urlPort: number;
+  securedUrlPort: number;
+  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+const hostnameDirs = new Set<string>();
+let agentSeq = 0;
+
+/**
+ * A started agent of `server`, registered (`connected`) under a fresh name of its own (a
+ * hostname script; `name` is its first part), reporting commands every second; `set` adds ini
+ * settings, `startArgs` goes to `start`. Checks that the server lists the host.
+ */
+export async function devServerAgent(
+  server: DevServerLike,
+  options: { name?: string; set?: string[]; startArgs?: string[] } = {},
+): Promise<{ home: string; host: string; pid: number }> {
+  const host = `${options.name ?? 'agent'}-${process.pid}-${++agentSeq}.test`;
+  const dir = mkdtempSync(join(tmpdir(), 'aa-hostname-'));
+  hostnameDirs.add(dir);
+  const script = join(dir, 'hostname.sh');
+  writeFileSync(script, `#!/bin/sh\necho ${host}\n`);
+  chmodSync(script, 0o755);
+  const home = await newHome({
+    servers: ['127.0.0.1'],
+    urlPort: server.urlPort,
+    set: [
+      'server.connect_retry_delay=1',
+      `server.secured_url_port=${server.securedUrlPort}`,
+      `agent.hostname_script=${script}`,
+      'agent.command_reports_interval=1',
+      ...(options.set ?? []),
+    ],
+  });
+  const started = await startAgent(home, options.startArgs);
+  if (started.code !== 0 || started.pid === undefined) throw new Error(`start failed (${started.code}):\n${started.output}`);
+  await waitForState(home, 'connected', 15000);
+  const hosts = (await server.api('/api/v1/hosts')).body.items.map((h: { host_name: string }) => h.host_name);
+  if (!hosts.includes(host)) throw new Error(`the dev server does not list ${host}: ${hosts.join(', ')}`);
+  return { home, host, pid: started.pid };
+}
+
 /** Stops every agent of every home (support's cleanupAll), then SIGKILLs, by pid, anything we started that is left. */
 export async function cleanup(): Promise<void> {
   const homes = [...myHomes];
   myHomes.clear();
+  for (const dir of hostnameDirs) rmSync(dir, { recursive: true, force: true });
+  hostnameDirs.clear();
   const leftovers = homes.flatMap((home) => processesMentioning(home));
   await support.cleanupAll();
   for (const pid of new Set([...leftovers, ...homes.flatMap((home) => processesMentioning(home))])) {

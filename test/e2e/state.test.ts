@@ -2,7 +2,7 @@
 // running a command, stopping), `state --watch --json` seeing a transition arrive, and the
 // agent behaving the same with the Stately inspector bridge on, which streams its events.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
 import type { StateReport, StateReportNode } from '../../src/introspection/stateReport.js';
-import { cleanup, cli, newHome, readPidFile, ROOT, startAgent, waitFor, waitForState } from './helpers.js';
+import { cleanup, cli, devServerAgent, newHome, readPidFile, ROOT, startAgent, waitFor } from './helpers.js';
 
 interface DevServer {
   urlPort: number;
@@ -45,21 +45,7 @@ async function stateJson(home: string): Promise<StateReport> {
 }
 
 /** An agent of the dev server under its own name; `extra` goes to `start`. */
-async function connectedAgent(extra: string[] = []): Promise<{ home: string; host: string }> {
-  const host = `state-${process.pid}-${++seq}.test`;
-  const script = join(dir, `${host}.sh`);
-  writeFileSync(script, `#!/bin/sh\necho ${host}\n`);
-  chmodSync(script, 0o755);
-  const home = await newHome({
-    servers: ['127.0.0.1'],
-    urlPort: server.urlPort,
-    set: [`server.secured_url_port=${server.securedUrlPort}`, `agent.hostname_script=${script}`, 'agent.command_reports_interval=1'],
-  });
-  const started = await startAgent(home, extra);
-  expect(started.code, started.output).toBe(0);
-  await waitForState(home, 'connected');
-  return { home, host };
-}
+const connectedAgent = (extra: string[] = []) => devServerAgent(server, { name: 'state', startArgs: extra });
 
 /** A command whose script sleeps (ignoring SIGTERM when asked, so a stop takes the kill grace). */
 async function sleepingCommand(host: string, seconds: number, ignoreTerm = false): Promise<number> {
