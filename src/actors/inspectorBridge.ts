@@ -7,7 +7,7 @@
 //
 // This module is loaded only when inspection is on (dynamic import), so an agent without
 // --inspect neither loads @statelyai/inspect nor pays for it.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import type { InspectionEvent } from 'xstate';
@@ -70,14 +70,20 @@ export function safeJson(value: unknown): string {
 
 export async function startInspectorBridge(port: number, host = '127.0.0.1'): Promise<InspectorBridge> {
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new Error(`the inspector listens on loopback only, not ${host}`);
+  // Only pages on this machine's own names may talk to it (no DNS rebinding): checked per request.
+  let allowedHosts = new Set<string>();
   const server: Server = createServer((req, res) => {
+    if (!allowedHosts.has(req.headers.host ?? '')) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host\n');
+      return;
+    }
     if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(bridgePage(STATELY_INSPECTOR_URL));
   });
-  const wss = new WebSocketServer({ server, maxPayload: 1024 });
+  const wss = new WebSocketServer({ server, maxPayload: 1024, verifyClient: ({ req }: { req: IncomingMessage }) => allowedHosts.has(req.headers.host ?? '') });
 
   // What a late browser needs: actor creations and latest snapshots by session, recent events.
   const actors = new Map<string, string>();
@@ -126,6 +132,7 @@ export async function startInspectorBridge(port: number, host = '127.0.0.1'): Pr
     server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([`${host}:${bound}`, `localhost:${bound}`]);
   return {
     port: bound,
     url: `http://${host}:${bound}/`,

@@ -2,6 +2,7 @@
 // running a command, stopping), `state --watch --json` seeing a transition arrive, and the
 // agent behaving the same with the Stately inspector bridge on, which streams its events.
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +142,16 @@ describe('the Stately inspector bridge', () => {
 
     const page = await fetch(url!);
     expect(page.status).toBe(200);
+    // A page served under another name (DNS rebinding) is refused.
+    const foreign = await new Promise<number | undefined>((resolve, reject) =>
+      request(url!, { headers: { host: 'inspector.example.com' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(foreign).toBe(421);
     expect(await page.text()).toContain('<iframe id="inspector" src="https://stately.ai/inspect">');
 
     const messages: Array<{ type: string; name?: string; event?: { type?: string } }> = [];
