@@ -40,7 +40,10 @@ type GraphTransition = StateGraphNode['transitions'][number];
 
 /** The machine's states and transitions as plain data (targets as dotted paths from the root). */
 export function machineGraph(machine: AnyStateMachine): MachineGraph {
-  return { id: machine.id, root: stateGraph(machine.root) };
+  const root = stateGraph(machine.root);
+  // One way to write a transition, for mermaid and the state page alike.
+  for (const node of allStates(root)) for (const transition of node.transitions) transition.label = transitionLabel(transition, node, machine.id);
+  return { id: machine.id, root };
 }
 
 function stateGraph(node: AnyStateNode): StateGraphNode {

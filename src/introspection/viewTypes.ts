@@ -12,8 +12,12 @@ export interface StateGraphNode {
   /** Key of the initial child state (compound states). */
   initial?: string;
   children: StateGraphNode[];
-  /** Transitions leaving this state; targets are paths. Delayed ones read `after 10000ms`. */
-  transitions: Array<{ event: string; targets: string[]; guard?: string }>;
+  /**
+   * Transitions leaving this state; targets are paths. Delayed ones read `after 10000ms`.
+   * `label`: how diagrams write it (`done(connect) [guard]`, as `ambari-agent machines` does);
+   * absent in hand-written graphs, which then show the event and guard as they are.
+   */
+  transitions: Array<{ event: string; targets: string[]; guard?: string; label?: string }>;
   /** What the state invokes (actor source names). */
   invokes: string[];
 }

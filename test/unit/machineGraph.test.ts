@@ -179,11 +179,11 @@ describe('machineGraph', () => {
   it('names delayed transitions after their delay, eventless ones always', () => {
     expect(targetsOf(stateAt(machineGraph(sessionMachine), 'waiting'), 'after reconnectDelay')).toEqual([{ targets: ['connecting'], guard: undefined }]);
     const discovery = machineGraph(AGENT_MACHINES.find((m) => m.id === 'discovery')!);
-    expect(stateAt(discovery, 'waiting').transitions).toEqual([{ event: 'after retryDelay', targets: ['probing'] }]);
+    expect(stateAt(discovery, 'waiting').transitions).toEqual([{ event: 'after retryDelay', targets: ['probing'], label: 'after retryDelay' }]);
     const queue = machineGraph(AGENT_MACHINES.find((m) => m.id === 'actionQueue')!);
     expect(stateAt(queue, 'settling').transitions).toEqual([
-      { event: 'always', targets: ['idle'], guard: 'idle' },
-      { event: 'always', targets: ['busy'] },
+      { event: 'always', targets: ['idle'], guard: 'idle', label: 'always [idle]' },
+      { event: 'always', targets: ['busy'], label: 'always [else]' },
     ]);
     expect(targetsOf(queue.root, 'xstate.done.actor.*')).toEqual([{ targets: ['settling'], guard: undefined }]);
     expect(targetsOf(queue.root, 'EXECUTE')).toEqual([{ targets: ['settling'], guard: 'inline' }]);
@@ -193,8 +193,8 @@ describe('machineGraph', () => {
       states: { a: { after: { 1500: 'b', 250: { target: 'c', guard: 'quick' } } }, b: {}, c: { type: 'final' } },
     });
     expect(stateAt(machineGraph(timed), 'a').transitions).toEqual([
-      { event: 'after 250ms', targets: ['c'], guard: 'quick' },
-      { event: 'after 1500ms', targets: ['b'] },
+      { event: 'after 250ms', targets: ['c'], guard: 'quick', label: 'after 250ms [quick]' },
+      { event: 'after 1500ms', targets: ['b'], label: 'after 1500ms' },
     ]);
   });
 
@@ -229,7 +229,7 @@ describe('machineGraph', () => {
     expect(stateAt(graph, 'both').initial).toBeUndefined();
     expect(targetsOf(stateAt(graph, 'default'), 'GO')).toEqual([{ targets: ['both.left.waiting'], guard: undefined }]);
     expect(targetsOf(graph.root, 'RESET')).toEqual([{ targets: [''], guard: undefined }]);
-    expect(stateAt(graph, 'both.right.waiting').transitions).toEqual([{ event: 'always', targets: ['state'] }]);
+    expect(stateAt(graph, 'both.right.waiting').transitions).toEqual([{ event: 'always', targets: ['state'], label: 'always' }]);
 
     const text = toMermaid(graph);
     const parsed = parseMermaid(text);

@@ -16,7 +16,9 @@ import type { LoggedEvent, MachineGraph, StateSource, StateView } from '../../sr
 import { HostRegistry } from '../../src/server/hostRegistry.js';
 import { hostGraph, taskGraph } from '../../src/server/stateGraphs.js';
 import { createServerState } from '../../src/server/stateSource.js';
-import { taskActorId } from '../../src/machines/actionQueue.js';
+import { actionQueueMachine, taskActorId } from '../../src/machines/actionQueue.js';
+import { sessionMachine } from '../../src/machines/session.js';
+import { machineGraph } from '../../src/introspection/machineGraph.js';
 import { TaskStore, type CommandRequest } from '../../src/server/taskStore.js';
 import { startLoopbackDevServer } from '../support/inProcessDevServer.js';
 
@@ -481,6 +483,14 @@ describe('diagram layout', () => {
       expect(svg).toMatch(/^<svg [^>]*viewBox="[-\d.]+ [-\d.]+ [\d.]+ [\d.]+"/);
       expect(svg).not.toContain('url(#MARK)');
     }
+  });
+
+  it('labels the agent\'s machines as `ambari-agent machines` does (the graph\'s labels), guards included', () => {
+    const { svg } = diagram(machineGraph(sessionMachine), 0);
+    expect(svg).toContain('>done(connect)<');
+    expect(svg).not.toContain('>done: connect<');
+    const queue = diagram(machineGraph(actionQueueMachine), 1).svg;
+    expect(queue).toContain('always [idle]');
   });
 
   it('draws one arrow per source and target, labelled with all their events; root transitions as notes', () => {

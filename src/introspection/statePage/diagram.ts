@@ -22,7 +22,8 @@ export const DIAGRAM_SCRIPT = String.raw`
   function isContainer(n) { return (n.type === 'compound' || n.type === 'parallel') && n.children && n.children.length > 0; }
   function inside(path, ancestor) { return ancestor === '' || path === ancestor || path.indexOf(ancestor + '.') === 0; }
   function eachState(n, fn) { fn(n); (n.children || []).forEach(function (c) { eachState(c, fn); }); }
-  // XState's own event names, shortened for labels (tooltips keep them whole):
+  // For graphs without labels (hand-written ones): XState's own event names, shortened
+  // (tooltips keep them whole):
   // xstate.done.actor.0.session.connect -> done: connect, xstate.after.5000.x.y -> after 5000ms.
   function eventLabel(event) {
     var m = /^xstate\.(done|error)\.(?:actor|state)\.(.*)$/.exec(event);
@@ -264,7 +265,7 @@ export const DIAGRAM_SCRIPT = String.raw`
       (s.transitions || []).forEach(function (t) {
         (t.targets || []).forEach(function (target) {
           if (!known[target]) return;
-          var label = eventLabel(t.event) + (t.guard ? ' [' + t.guard + ']' : '');
+          var label = t.label || eventLabel(t.event) + (t.guard ? ' [' + t.guard + ']' : '');
           if (s.path === '') { (fromRoot[target] = fromRoot[target] || []).push(label); return; }
           var key = s.path + '\n' + target;
           if (!groups[key]) { groups[key] = { from: s.path, to: target, labels: [] }; list.push(groups[key]); }
