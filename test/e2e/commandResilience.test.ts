@@ -14,21 +14,8 @@ import { startDevServer } from '../support/devServer.mjs';
 import * as scripts from '../support/commandScripts.mjs';
 import {
   alive, cleanup, cli, devServerAgent, homeFiles, logText, parentPid, processesMentioning, readPidFile, startAgent, stateOf, waitFor, waitForLog,
-  waitForState,
+  waitForState, type DevServer,
 } from './helpers.js';
-
-interface DevServer {
-  pid: number;
-  urlPort: number;
-  securedUrlPort: number;
-  apiPort: number;
-  dataDir: string;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  host(name: string): Promise<any>;
-  stop(options?: { keep?: boolean }): Promise<void>;
-  kill(): Promise<void>;
-  log(): string;
-}
 
 interface ProcRecord {
   role: string;

@@ -10,18 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import * as scripts from '../support/commandScripts.mjs';
-import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor } from './helpers.js';
-
-interface DevServer {
-  pid: number;
-  urlPort: number;
-  securedUrlPort: number;
-  dataDir: string;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  host(name: string): Promise<any>;
-  stop(options?: { keep?: boolean }): Promise<void>;
-  log(): string;
-}
+import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor, type DevServer } from './helpers.js';
 
 interface ProcRecord {
   role: string;

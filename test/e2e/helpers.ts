@@ -69,12 +69,25 @@ export function processesMentioning(text: string): number[] {
   return found;
 }
 
-/** What devServerAgent needs of a dev server (test/support/devServer.mjs). */
-export interface DevServerLike {
+/** The dev server test/support/devServer.mjs starts (a child process), as the tests use it. */
+export interface DevServer {
+  pid: number;
   urlPort: number;
   securedUrlPort: number;
+  apiPort: number;
+  dataDir: string;
+  /** With startDevServer({ statePage: true }). */
+  statePageUrl?: string;
   api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** GET /api/v1/hosts/NAME, or undefined when the server does not know the host. */
+  host(name: string): Promise<any>;
+  stop(options?: { keep?: boolean }): Promise<void>;
+  kill(): Promise<void>;
+  log(): string;
 }
+
+/** What devServerAgent needs of a dev server. */
+export type DevServerLike = Pick<DevServer, 'urlPort' | 'securedUrlPort' | 'api'>;
 
 const hostnameDirs = new Set<string>();
 let agentSeq = 0;

@@ -8,19 +8,7 @@ import getPort from 'get-port';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
-import { alive, cleanup, cli, homeFiles, logText, newHome, readPidFile, startAgent, waitFor, waitForLog, waitForState } from './helpers.js';
-
-interface DevServer {
-  pid: number;
-  urlPort: number;
-  securedUrlPort: number;
-  dataDir: string;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  host(name: string): Promise<any>;
-  stop(options?: { keep?: boolean }): Promise<void>;
-  kill(): Promise<void>;
-  log(): string;
-}
+import { alive, cleanup, cli, homeFiles, logText, newHome, readPidFile, startAgent, waitFor, waitForLog, waitForState, type DevServer } from './helpers.js';
 
 const servers: DevServer[] = [];
 const scriptDir = mkdtempSync(join(tmpdir(), 'aa-proto-'));

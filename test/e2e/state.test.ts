@@ -13,14 +13,7 @@ import WebSocket from 'ws';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
 import type { StateReport, StateReportNode } from '../../src/introspection/stateReport.js';
-import { cleanup, cli, devServerAgent, newHome, readPidFile, ROOT, startAgent, waitFor } from './helpers.js';
-
-interface DevServer {
-  urlPort: number;
-  securedUrlPort: number;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  stop(): Promise<void>;
-}
+import { cleanup, cli, devServerAgent, newHome, readPidFile, ROOT, startAgent, waitFor, type DevServer } from './helpers.js';
 
 let server: DevServer;
 let dir: string;

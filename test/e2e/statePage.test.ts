@@ -11,21 +11,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
-import { cleanup, newHome, ROOT, startAgent, waitForState } from './helpers.js';
+import { cleanup, newHome, ROOT, startAgent, waitForState, type DevServer } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-output', 'state-page-devserver.png');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) process.stderr.write(`statePage.test.ts: SKIPPED, ${CHROMIUM} is missing (install Debian's chromium to run the browser test)\n`);
-
-interface DevServer {
-  urlPort: number;
-  securedUrlPort: number;
-  statePageUrl: string;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  stop(): Promise<void>;
-  log(): string;
-}
 
 let server: DevServer | undefined;
 let browser: Browser | undefined;
@@ -67,7 +58,7 @@ const stateOf = (page: Page, actor: string) => page.getAttribute(row(actor), 'da
 describe.skipIf(!hasChromium)(`the dev server's state page in ${CHROMIUM}`, () => {
   it('shows a real agent register and heartbeat, and a task run to COMPLETED, live', async () => {
     const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
-    const origin = new URL(server!.statePageUrl).origin;
+    const origin = new URL(server!.statePageUrl!).origin;
     expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const requests: string[] = [];
     const errors: string[] = [];
@@ -77,7 +68,7 @@ describe.skipIf(!hasChromium)(`the dev server's state page in ${CHROMIUM}`, () =
       if (message.type() === 'error') errors.push(message.text());
     });
 
-    await page.goto(server!.statePageUrl);
+    await page.goto(server!.statePageUrl!);
     await page.waitForSelector(row('devServer'));
     expect(await page.textContent('#title')).toBe('ambari-dev-server');
     expect(await page.textContent('#conn')).toBe('live');

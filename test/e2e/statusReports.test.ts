@@ -8,15 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
-import { cleanup, cli, newHome, startAgent, waitFor, waitForState } from './helpers.js';
-
-interface DevServer {
-  urlPort: number;
-  securedUrlPort: number;
-  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  host(name: string): Promise<any>;
-  stop(): Promise<void>;
-}
+import { cleanup, cli, newHome, startAgent, waitFor, waitForState, type DevServer } from './helpers.js';
 
 let server: DevServer;
 let dir: string;
