@@ -1,17 +1,16 @@
-// The real protocol messages of the reference (shared/reference/fixtures, beside this repo in
-// every checkout and in CI). AMBARI_REFERENCE_DIR points elsewhere when needed.
+// Real protocol messages, kept in the repository (test/fixtures/, see its README for where
+// each shape comes from and which Java class reads or writes it).
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REFERENCE_DIR = process.env.AMBARI_REFERENCE_DIR ?? resolve(fileURLToPath(new URL('../../../shared/reference', import.meta.url)));
-const FIXTURES = join(REFERENCE_DIR, 'fixtures');
+const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
 /** The raw text of a fixture file. */
 export function fixtureText(name: string): string {
   const file = join(FIXTURES, name);
   if (!existsSync(file)) {
-    throw new Error(`protocol fixture ${file} not found: the tests need shared/reference beside the repo (or AMBARI_REFERENCE_DIR)`);
+    throw new Error(`protocol fixture ${file} not found (test/fixtures/ holds them all)`);
   }
   return readFileSync(file, 'utf8');
 }
