@@ -7,6 +7,8 @@ import { encodeFrame, FrameDecoder, negotiateHeartbeat, SERVER_COMMANDS, StompPr
 export const USER_DESTINATION = '/user/';
 /** The original's REQUEST_RESPONSE_TIMEOUT. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How many unanswered send()s are remembered, so that their late answers are not taken for events. */
+const MAX_UNAWAITED = 1000;
 
 export interface StompClientOptions {
   url: string;
@@ -38,6 +40,8 @@ export class StompClient {
   private readonly messageHandlers: Array<(message: InboundMessage) => void> = [];
   private readonly closeHandlers: Array<(reason: string) => void> = [];
   private nextCorrelationId = 0;
+  /** correlationIds of send()s whose answers nobody waits for. */
+  private readonly unawaited = new Set<string>();
   private nextSubscriptionId = 0;
   private lastReceived = Date.now();
   private timers: NodeJS.Timeout[] = [];
@@ -130,8 +134,21 @@ export class StompClient {
     return id;
   }
 
+  /**
+   * SEND without waiting for an answer (the confirmations on /reports/responses). It still
+   * carries a correlationId, as every SEND of the original does (AmbariStompConnection.send):
+   * the server answers it on /user/ like any request, and that answer is dropped here.
+   */
   send(destination: string, body: unknown, headers: Record<string, string> = {}): void {
-    this.write({ command: 'SEND', headers: { destination, 'content-type': 'application/json;charset=UTF-8', ...headers }, body: JSON.stringify(body) });
+    if (headers.correlationId === undefined) {
+      const correlationId = String(this.nextCorrelationId++);
+      this.write(sendFrame(destination, body, { ...headers, correlationId }));
+      this.unawaited.add(correlationId);
+      // Bounded: a server that never answers them cannot grow the set.
+      if (this.unawaited.size > MAX_UNAWAITED) this.unawaited.delete(this.unawaited.values().next().value!);
+      return;
+    }
+    this.write(sendFrame(destination, body, headers));
   }
 
   /** SEND with a new correlationId; resolves with the parsed body of the server's answer. */
@@ -206,6 +223,7 @@ export class StompClient {
         }
         continue;
       }
+      if (destination === USER_DESTINATION && correlationId !== undefined && this.unawaited.delete(correlationId)) continue;
       for (const handler of this.messageHandlers) handler({ destination, headers: full.headers, body: full.body });
     }
   }
@@ -232,6 +250,10 @@ export class StompClient {
     if (this.closedReason !== undefined) throw new Error(`connection closed: ${this.closedReason}`);
     this.ws.send(encodeFrame(frame));
   }
+}
+
+function sendFrame(destination: string, body: unknown, headers: Record<string, string>): StompFrame {
+  return { command: 'SEND', headers: { destination, 'content-type': 'application/json;charset=UTF-8', ...headers }, body: JSON.stringify(body) };
 }
 
 function toBuffer(data: WebSocket.RawData): Buffer {
