@@ -4,6 +4,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { fromPromise } from 'xstate';
 import { stageIdOf } from './stageId.js';
 import type { PreflightCheck } from '../machines/preflight.js';
+import { ambariVersionFile, readAmbariVersionSync } from './ambariVersion.js';
 import { agentHostname } from './hostname.js';
 import { isAlive, readPid } from './pidFile.js';
 import type { LogFn } from '../logging/logger.js';
@@ -52,6 +53,10 @@ export function createRunCheck(settings: PreflightSettings) {
         isDir = false;
       }
       if (!isDir) throw new Error(`Ambari prefix dir ${settings.prefixDir} does not exists, can't continue`);
+    },
+    ambariVersion: (actorId) => {
+      const version = readAmbariVersionSync(settings.prefixDir);
+      settings.log(actorId, 'info', `Registering as Ambari ${version} (from ${ambariVersionFile(settings.prefixDir)})`);
     },
     writableDirs: () => {
       for (const [key, dir] of [['logdir', settings.logDir], ['piddir', settings.pidDir]] as const) {

@@ -1,9 +1,10 @@
 // The body of SEND /register, built fresh for every registration from what this host is now:
 // hostname (as preflight settled it), the ping port actually bound, hardware profile and
-// agentEnv, version, prefix and the agent's start time.
+// agentEnv, the Ambari version (read from prefix/version each time), prefix and start time.
+// Register (agent/Register.java) reads exactly these properties.
 import type { AnyActorRef } from 'xstate';
 import type { AgentIni } from '../config/schema.js';
-import { AGENT_VERSION } from '../version.js';
+import { readAmbariVersion } from './ambariVersion.js';
 import { SUPERVISOR_SYSTEM_ID } from './controlChannel.js';
 import { agentHostname } from './hostname.js';
 import { agentEnv, hardwareProfile } from './hostInfo/index.js';
@@ -30,7 +31,7 @@ export function createRegistrationBody(settings: RegistrationBodySettings) {
       publicHostname,
       hardwareProfile: await hardwareProfile({ hostname, ignoreMountPoints: agent.ignore_mount_points }),
       agentEnv: await agentEnv({ hostname }),
-      agentVersion: AGENT_VERSION,
+      agentVersion: await readAmbariVersion(agent.prefix),
       prefix: agent.prefix,
       agentStartTime: settings.startedAt,
     };

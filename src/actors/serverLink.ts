@@ -36,6 +36,8 @@ export interface LinkSettings {
   hostname: () => string;
   caches: AgentCaches;
   log: LogFn;
+  /** prefix/version, named when the server refuses the version. */
+  versionFile: string;
   /** The body of /register, built fresh for every registration. */
   registrationBody: (system: { get(id: string): AnyActorRef | undefined }) => Promise<Record<string, unknown>>;
   heartbeat?: [number, number];
@@ -127,9 +129,14 @@ export function linkActors(settings: LinkSettings) {
     }),
     register: fromPromise<RegistrationResponse, { link: unknown }>(async ({ input, system }) => {
       const body = await settings.registrationBody(system);
+      // RegistrationResponse (agent/RegistrationResponse.java): `id`, `exitstatus`, `log`.
       const answer = (await asLink(input.link).client.request('/register', body)) as Partial<RegistrationResponse>;
       if (typeof answer.id !== 'number' || typeof answer.exitstatus !== 'number') throw new Error(`unexpected registration answer ${JSON.stringify(answer).slice(0, 200)}`);
-      return answer as RegistrationResponse;
+      const response = answer as RegistrationResponse;
+      if (response.exitstatus !== 0 && /non compatible agent version/i.test(response.log ?? '')) {
+        response.hint = `this agent sent agentVersion ${String(body.agentVersion)}, read from ${settings.versionFile}; write the server's version there`;
+      }
+      return response;
     }),
     sync: fromPromise<void, { link: unknown; cache: string }>(async ({ input }) => {
       const step = syncByCache.get(input.cache as CacheName);

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = 'Usage: ambari-agent {start|stop|restart|status|reset <server_hostname>}';
-export const USAGE_MORE = `Also: ambari-agent init --home DIR [--server HOST ...] [--url-port N] [--secured-url-port N] [--set section.key=value ...] [--force]
+export const USAGE_MORE = `Also: ambari-agent init --home DIR [--server HOST ...] [--url-port N] [--secured-url-port N] [--ambari-version V] [--set section.key=value ...] [--force]
       ambari-agent state [--home DIR] [--json] [--watch]   (the running agent's actor tree)
       ambari-agent machines [MACHINE ...] [--format mermaid|json]   (the state machines' diagrams, from the code)
 Options: --home DIR (run several agents on one host), --foreground, -v/--verbose, -e/--expected-hostname HOST, --version,
@@ -21,6 +21,8 @@ export interface CliArgs {
   urlPort?: string;
   securedUrlPort?: string;
   set: string[];
+  /** `init --ambari-version V`: the version written to prefix/version (registered with). */
+  ambariVersion?: string;
   force: boolean;
   /** `machines --format mermaid|json`. */
   format?: string;
@@ -58,6 +60,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'url-port': { type: 'string' },
         'secured-url-port': { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
+        'ambari-version': { type: 'string' },
         force: { type: 'boolean', default: false },
         format: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -87,6 +90,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     urlPort: values['url-port'],
     securedUrlPort: values['secured-url-port'],
     set: values.set,
+    ambariVersion: values['ambari-version'],
     force: values.force,
     format: values.format,
     json: values.json,

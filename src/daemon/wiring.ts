@@ -11,6 +11,7 @@ import { pingPortListener } from '../actors/pingPortListener.js';
 import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
 import { createRegistrationBody } from '../actors/registrationBody.js';
+import { ambariVersionFile } from '../actors/ambariVersion.js';
 import { linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commandExecution.js';
 import { createComponentStatusReporter } from '../actors/componentStatusReporter.js';
@@ -107,6 +108,7 @@ export function daemonMachine(options: DaemonOptions) {
     hostname: () => identity.hostname ?? 'localhost',
     caches,
     log,
+    versionFile: ambariVersionFile(agent.prefix),
     registrationBody: createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt }),
   };
   const protocol = linkActors(link);

@@ -3,7 +3,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { logNowhere, type LogParams } from './logParams.js';
 
-export const PREFLIGHT_CHECKS = ['runtime', 'hostname', 'pidFile', 'prefixDir', 'writableDirs'] as const;
+export const PREFLIGHT_CHECKS = ['runtime', 'hostname', 'pidFile', 'prefixDir', 'ambariVersion', 'writableDirs'] as const;
 export type PreflightCheck = (typeof PREFLIGHT_CHECKS)[number];
 
 export interface PreflightInput {

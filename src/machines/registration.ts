@@ -10,6 +10,8 @@ export interface RegistrationResponse {
   exitstatus: number;
   log?: string;
   errorMessage?: string;
+  /** The agent's own note on a refusal (e.g. where its version comes from), not the server's. */
+  hint?: string;
 }
 
 export interface RegistrationInput {
@@ -81,7 +83,10 @@ export const registrationMachine = setup({
           },
           {
             target: 'failed',
-            actions: assign({ error: ({ event }) => `Registration failed due to: ${event.output.log ?? event.output.errorMessage ?? `exitstatus ${event.output.exitstatus}`}` }),
+            actions: assign({
+              error: ({ event }) =>
+                `Registration failed due to: ${event.output.log ?? event.output.errorMessage ?? `exitstatus ${event.output.exitstatus}`}${event.output.hint ? ` (${event.output.hint})` : ''}`,
+            }),
           },
         ],
         onError: { target: 'failed', actions: assign({ error: ({ event }) => `registration request failed: ${message(event.error)}` }) },

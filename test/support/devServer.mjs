@@ -10,14 +10,15 @@ import { createInterface } from 'node:readline';
 import { ROOT } from './cli.mjs';
 
 /**
- * @param {{ host?: string; urlPort?: number; securedUrlPort?: number; apiPort?: number; dataDir?: string; twoWaySsl?: boolean; statePage?: boolean | number; env?: Record<string, string> }} [options]
- *   statePage: true (any free port) or a port number
+ * @param {{ host?: string; urlPort?: number; securedUrlPort?: number; apiPort?: number; dataDir?: string; twoWaySsl?: boolean; statePage?: boolean | number; env?: Record<string, string>; args?: string[] }} [options]
+ *   statePage: true (any free port) or a port number; args: more command-line options
  */
-export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedUrlPort = 0, apiPort = 0, dataDir, twoWaySsl = false, statePage = false, env = {} } = {}) {
+export async function startDevServer({ host = '127.0.0.1', urlPort = 0, securedUrlPort = 0, apiPort = 0, dataDir, twoWaySsl = false, statePage = false, env = {}, args: extraArgs = [] } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'aa-devsrv-'));
   const args = [join(ROOT, 'bin/ambari-dev-server'), '--host', host, '--url-port', String(urlPort), '--secured-url-port', String(securedUrlPort), '--api-port', String(apiPort), '--data-dir', dir, '-v'];
   if (twoWaySsl) args.push('--two-way-ssl');
   if (statePage !== false) args.push('--status-page', String(statePage === true ? 0 : statePage));
+  args.push(...extraArgs);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr.on('data', (d) => (log += d));

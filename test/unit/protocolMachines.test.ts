@@ -48,6 +48,13 @@ describe('registration machine', () => {
     expect(steps).toEqual([`subscribe ${PRE_REGISTRATION_TOPICS.join(' ')}`, 'register']);
   });
 
+  it("adds the agent's hint to a refusal (where its version comes from)", async () => {
+    const log = 'Cannot register host with non compatible agent version, hostname=h1, agentVersion=2.7.0.0, serverVersion=2.8.0.0';
+    const { actor } = run({ id: -1, exitstatus: 1, log, hint: 'this agent sent agentVersion 2.7.0.0, read from /p/version; write the server\'s version there' });
+    await waitFor(actor, (s) => s.status === 'done');
+    expect(actor.getSnapshot().output?.error).toBe(`Registration failed due to: ${log} (this agent sent agentVersion 2.7.0.0, read from /p/version; write the server's version there)`);
+  });
+
   it('fails naming the cache whose sync failed', async () => {
     const { actor, steps } = run({ id: 0, exitstatus: 0 }, 'configurations');
     await waitFor(actor, (s) => s.status === 'done');

@@ -14,7 +14,7 @@ describe('preflight machine', () => {
       { input: {} },
     ).start();
     await waitFor(actor, (s) => s.status === 'done');
-    expect(ran).toEqual(['runtime', 'hostname', 'pidFile', 'prefixDir', 'writableDirs']);
+    expect(ran).toEqual(['runtime', 'hostname', 'pidFile', 'prefixDir', 'ambariVersion', 'writableDirs']);
     expect(actor.getSnapshot().value).toBe('passed');
     expect(actor.getSnapshot().output).toEqual({ ok: true, failedCheck: undefined, error: undefined });
   });

@@ -159,7 +159,7 @@ describe('supervisor machine', () => {
     const snapshot = h.actor.getSnapshot();
     expect(snapshot.context).toMatchObject({ boundPort: 8670, pid: 4242, activeServer: 'server-a', responseId: 7, exitCode: 0 });
     expect(h.events.filter((e) => e.startsWith('check:'))).toEqual([
-      'check:runtime', 'check:hostname', 'check:pidFile', 'check:prefixDir', 'check:writableDirs',
+      'check:runtime', 'check:hostname', 'check:pidFile', 'check:prefixDir', 'check:ambariVersion', 'check:writableDirs',
     ]);
     // main.py's order: checks, then cleaner and port lock, then pid file, then the server.
     expect(h.events.indexOf('clean')).toBeGreaterThan(h.events.indexOf('check:writableDirs'));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import getPort from 'get-port';
+import { ambariVersionFile, versionProblem } from '../../actors/ambariVersion.js';
 import { envFilePath } from '../../config/envFile.js';
 import { ConfigError } from '../../config/errors.js';
 import { configFromText, iniPathFor } from '../../config/loadConfig.js';
@@ -8,6 +9,7 @@ import { SCHEMA } from '../../config/schema.js';
 import { ENV_FILE_TEMPLATE, renderIni } from '../../config/template.js';
 import type { CliArgs } from '../args.js';
 import { EXIT, complain, say } from '../context.js';
+import { DEFAULT_AMBARI_VERSION } from '../../version.js';
 
 /** `ambari-agent init --home DIR`: a complete, commented ini and every directory it names. */
 export async function init(args: CliArgs): Promise<number> {
@@ -21,6 +23,9 @@ export async function init(args: CliArgs): Promise<number> {
     complain(`ERROR: ${file} already exists; use --force to overwrite it`);
     return EXIT.ERROR;
   }
+  const ambariVersion = args.ambariVersion ?? DEFAULT_AMBARI_VERSION;
+  const versionError = versionProblem(ambariVersion);
+  if (versionError) throw new ConfigError(`--ambari-version ${versionError}`);
   const overrides = parseSettings(args.set);
   const text = renderIni({
     home,
@@ -40,9 +45,12 @@ export async function init(args: CliArgs): Promise<number> {
   const { agent, security } = config.ini;
   for (const dir of [agent.logdir, agent.piddir, agent.prefix, agent.cache_dir, security.keysdir]) mkdirSync(dir, { recursive: true });
   mkdirSync(security.keysdir, { recursive: true, mode: 0o700 });
+  const versionFile = ambariVersionFile(agent.prefix);
+  writeFileSync(versionFile, `${ambariVersion}\n`);
 
   say(`Wrote ${file}`);
   say(`Server(s): ${config.ini.server.hostname}  url_port: ${config.ini.server.url_port}  ping_port: ${agent.ping_port}`);
+  say(`Ambari version: ${ambariVersion} (in ${versionFile}; it must be the server's)`);
   say(`Start this agent with: ambari-agent start --home ${home}`);
   return EXIT.OK;
 }
