@@ -15,6 +15,7 @@ import { StompClient, type StompClientOptions } from '../protocol/stompClient.js
 import { ensureAgentCertificate } from './agentCertificate.js';
 import { ensureServerCa } from './serverCa.js';
 import { stageIdOf } from './stageId.js';
+import type { TakenTasks } from './takenTasks.js';
 import { TopicRouter } from './topicRouter.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
@@ -36,6 +37,8 @@ export interface LinkSettings {
   hostname: () => string;
   caches: AgentCaches;
   log: LogFn;
+  /** Task ids taken before (persisted): a command delivered again is not run again. */
+  takenTasks: TakenTasks;
   /** prefix/version, named when the server refuses the version. */
   versionFile: string;
   /** The body of /register, built fresh for every registration. */
@@ -104,14 +107,20 @@ export function linkActors(settings: LinkSettings) {
   const syncByCache = new Map(SYNC_ORDER.map((step) => [step.cache, step]));
   return {
     connect: fromPromise<unknown, { server: string }>(({ input, signal, self }) => openLink(input.server, settings, signal, stageIdOf(self))),
-    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system }) => {
+    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system, self }) => {
       const link = asLink(input.link);
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
       link.router.onRestart = (reason) => sendBack({ type: 'AGENT.RESTART', reason });
       link.router.onCommands = (batch) => {
         const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
         if (!queue) throw new Error('the action queue is not running');
-        if (batch.commands.length > 0) queue.send({ type: 'EXECUTE', commands: batch.commands });
+        // A task runs once, across restarts too: one taken before is confirmed, not run again.
+        const { fresh, repeated } = settings.takenTasks.claim(batch.commands.map((command) => command.taskId));
+        if (repeated.length > 0) {
+          settings.log(stageIdOf(self), 'info', `Task(s) ${repeated.join(', ')} delivered again; taken before (by this agent or the one before it in this home), so not run again`);
+        }
+        const commands = batch.commands.filter((command, index) => fresh.includes(command.taskId) && batch.commands.findIndex((c) => c.taskId === command.taskId) === index);
+        if (commands.length > 0) queue.send({ type: 'EXECUTE', commands });
         for (const cancel of batch.cancels) queue.send({ type: 'CANCEL', taskId: cancel.taskId, reason: cancel.reason });
       };
       return () => {

@@ -12,6 +12,7 @@ import { createRunCheck } from '../actors/preflightChecks.js';
 import { createServerProbe } from '../actors/serverProbe.js';
 import { createRegistrationBody } from '../actors/registrationBody.js';
 import { ambariVersionFile } from '../actors/ambariVersion.js';
+import { TakenTasks } from '../actors/takenTasks.js';
 import { linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commandExecution.js';
 import { createComponentStatusReporter } from '../actors/componentStatusReporter.js';
@@ -97,6 +98,8 @@ export function daemonMachine(options: DaemonOptions) {
   const { caches, warnings } = AgentCaches.load(agent.cache_dir);
   for (const warning of warnings) log('caches', 'warn', warning);
   const passphraseVar = security.passphrase_env_var_name;
+  const { taken: takenTasks, warnings: takenWarnings } = TakenTasks.load(agent.prefix);
+  for (const warning of takenWarnings) log('actionQueue', 'warn', warning);
 
   const link: LinkSettings = {
     urlPort: server.url_port,
@@ -108,6 +111,7 @@ export function daemonMachine(options: DaemonOptions) {
     hostname: () => identity.hostname ?? 'localhost',
     caches,
     log,
+    takenTasks,
     versionFile: ambariVersionFile(agent.prefix),
     registrationBody: createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt }),
   };
