@@ -192,7 +192,7 @@ export function daemonMachine(options: DaemonOptions) {
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
           hostStatus: createHostStatusReporter({
             intervalSeconds: config.ini.heartbeat.state_interval_seconds,
-            collect: () => collectHostStatus(link.hostname()),
+            collect: () => collectHostStatus(link.hostname(), agent.ignore_mount_points),
             send: linkRequest,
             log,
           }),

@@ -65,6 +65,8 @@ sys.exit(0 if os.path.exists(${JSON.stringify(started)}) else 3)
     const record = await server.host(host);
     expect(record.component_status.find((s: any) => s.componentName === 'ZOOKEEPER_SERVER')).toMatchObject({ serviceName: 'ZOOKEEPER', command: 'STATUS', clusterId: '0' });
     expect(record.host_status?.agentEnv?.hostHealth).toBeDefined();
+    // HostStatusReport.mounts (DiskInfo list), as HostStatusReporter.py sends them.
+    expect(record.host_status?.mounts?.[0]).toMatchObject({ mountpoint: expect.any(String), available: expect.any(String) });
 
     // Versions are reported once per registration: a restarted agent reports the new component's.
     expect((await cli(['restart', '--home', home])).code).toBe(0);

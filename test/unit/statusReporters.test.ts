@@ -471,11 +471,37 @@ describe('host status reporter', () => {
     expect(f.logs).toEqual([]);
   });
 
-  it('collectHostStatus gives the agentEnv of fixtures/agent_host_status_update.json', async () => {
+  it('sends a report only when it differs from the last acknowledged one, timestamps aside (Utils.are_dicts_equal)', async () => {
+    useFakeClock();
+    const f = fakes();
+    f.sendPlan.push('ok', 'reject', 'ok', 'ok');
+    let mounts = [{ mountpoint: '/', available: '10' }];
+    let n = 0;
+    const collect = async () => ({ agentEnv: { hostHealth: { agentTimeStampAtReporting: ++n } }, mounts });
+    const actor = createActor(createHostStatusReporter({ intervalSeconds: 5, collect, send: f.send, log: f.log }), { input: { link: LINK } }).start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(5_000); // same but for the timestamp: not sent
+    expect(f.sent).toHaveLength(1);
+    mounts = [{ mountpoint: '/', available: '9' }];
+    await vi.advanceTimersByTimeAsync(5_000); // changed: sent, refused
+    await vi.advanceTimersByTimeAsync(5_000); // not acknowledged yet: sent again
+    await vi.advanceTimersByTimeAsync(5_000); // acknowledged: nothing new
+    await settle();
+    expect(f.sent.map((s) => s.body.mounts[0].available)).toEqual(['10', '9', '9']);
+    actor.stop();
+  });
+
+  it('collectHostStatus gives the agentEnv of fixtures/agent_host_status_update.json and the mounts (HostStatusReport, DiskInfo)', async () => {
     const before = Date.now();
     const status = (await collectHostStatus(HOST)) as unknown as Record<string, any>;
     const expected = fixture<Record<string, any>>('agent_host_status_update.json');
-    expect(Object.keys(status)).toEqual(Object.keys(expected));
+    // HostStatusReport (agent/stomp/dto/HostStatusReport.java): agentEnv and mounts; the fixture predates mounts.
+    expect(Object.keys(status)).toEqual([...Object.keys(expected), 'mounts']);
+    expect(status.mounts.length).toBeGreaterThan(0);
+    for (const mount of status.mounts) {
+      expect(Object.keys(mount).sort()).toEqual(['available', 'device', 'mountpoint', 'percent', 'size', 'type', 'used']);
+      for (const value of Object.values(mount)) expect(typeof value).toBe('string');
+    }
     expect(Object.keys(status.agentEnv).sort()).toEqual(Object.keys(expected.agentEnv).sort());
     expect(Object.keys(status.agentEnv.hostHealth).sort()).toEqual(Object.keys(expected.agentEnv.hostHealth).sort());
     expect(status.agentEnv.hostHealth.agentTimeStampAtReporting).toBeGreaterThanOrEqual(before);
