@@ -2,10 +2,11 @@
 // file: a 200 MB output file costs at most 3 bytes per kept character of reading.
 //
 // The cut follows Grep.tail_by_symbols (ambari_agent/Grep.py, used by PythonExecutor and
-// CommandStatusDict with [heartbeat] log_max_symbols_size): it keeps the TAIL, as many whole
-// lines from the end as fit, and adds no marker. Two differences, both on purpose: text that
-// already fits is kept as it is (the original also strips surrounding whitespace), and a last
-// line longer than the limit keeps its own tail (the original would keep nothing).
+// CommandStatusDict with [heartbeat] log_max_symbols_size): it keeps the TAIL and adds no
+// marker. Two differences, both on purpose: text that already fits is kept as it is (the
+// original strips surrounding whitespace), and the cut keeps the longest tail that fits, so
+// its first line may be partial (the original keeps whole lines only, and nothing at all when
+// the last line alone is too long).
 import { open } from 'node:fs/promises';
 
 /** The Python agent's Grep.OUTPUT_LAST_LINES: IN_PROGRESS reports carry this many lines. */
@@ -27,38 +28,34 @@ function startsChar(text: string, i: number): boolean {
 }
 
 /**
- * The tail of `text` whose cost is at most `limit`: whole lines from the end while they fit;
- * when not even the last line fits, that line's own tail, character by character. With
- * `partialFirstLine` (text read from the middle of a file) the first line is never kept whole,
- * since its start was not read.
+ * The longest tail of `text` whose cost is at most `limit`, never splitting a surrogate pair.
+ * Whole lines are measured at once, the line where the limit falls character by character.
  */
-export function cutTail(text: string, limit: number, cost: Cost = chars, partialFirstLine = false): string {
-  if (!partialFirstLine && cost(text) <= limit) return text;
+export function cutTail(text: string, limit: number, cost: Cost = chars): string {
+  if (cost(text) <= limit) return text;
+  if (cost === chars) {
+    let from = text.length - Math.max(0, limit);
+    if (from > 0 && !startsChar(text, from)) from++;
+    return text.slice(from);
+  }
   let start = text.length;
   let used = 0;
-  // Line starts from the end: each line keeps its trailing newline.
   while (start > 0) {
-    const previousNewline = text.lastIndexOf('\n', start - 2);
-    const lineStart = previousNewline + 1;
-    if (lineStart === 0 && partialFirstLine) break;
+    const lineStart = text.lastIndexOf('\n', start - 2) + 1;
     const lineCost = cost(text.slice(lineStart, start));
     if (used + lineCost > limit) break;
     used += lineCost;
     start = lineStart;
   }
-  if (start < text.length) return text.slice(start);
-  // Not even the last line fits: its tail, never splitting a surrogate pair.
-  let from = text.length;
-  used = 0;
-  while (from > 0) {
-    let step = from - 1;
+  while (start > 0) {
+    let step = start - 1;
     if (!startsChar(text, step)) step--;
-    const charCost = cost(text.slice(step, from));
+    const charCost = cost(text.slice(step, start));
     if (used + charCost > limit) break;
     used += charCost;
-    from = step;
+    start = step;
   }
-  return text.slice(from);
+  return text.slice(start);
 }
 
 /** The last `n` lines of `text` (Grep.tail, without its strip). */
@@ -103,9 +100,7 @@ export async function readTail(file: string, maxChars: number, lines?: number): 
     if (start > 0) while (skip < bytesRead && (buffer[skip]! & 0xc0) === 0x80) skip++;
     const text = buffer.subarray(skip, bytesRead).toString('utf8');
     const kept = lines === undefined ? text : lastLines(text, lines);
-    // The first line read is partial only when the read started mid-file and it was kept.
-    const partial = start > 0 && kept.length === text.length;
-    return { text: cutTail(kept, maxChars, chars, partial), bytesRead, missing: false };
+    return { text: cutTail(kept, maxChars), bytesRead, missing: false };
   } catch {
     return { text: '', bytesRead: 0, missing: true };
   } finally {

@@ -239,8 +239,8 @@ sys.stderr.write('to stderr\\n')
     expect(DEFAULT_OUTPUT_CHARS).toBe(900_000);
     const req = setup('big.py', `import sys\nsys.stdout.write('a' * 3000 + '\\n' + 'é' * 1500 + '\\n' + 'b' * 1000 + 'END')\n`);
     const result = await runCommand({ ...req, outputChars: 2600 });
-    // The tail, as many whole lines as fit in 2600 characters (multi-byte ones count once).
-    expect(result.stdout).toBe('é'.repeat(1500) + '\n' + 'b'.repeat(1000) + 'END');
+    // The last 2600 characters (multi-byte ones count once).
+    expect(result.stdout).toBe('a'.repeat(95) + '\n' + 'é'.repeat(1500) + '\n' + 'b'.repeat(1000) + 'END');
     expect(statSync(commandFiles(req.prefixDir, req.taskId).output).size).toBe(3001 + 3001 + 1003);
     // The default keeps it all.
     const all = await runCommand(req);
