@@ -68,7 +68,7 @@ export function createCommandReporter({ store, intervalSeconds, maxOutputChars, 
       let allOk = true;
       for (const [index, frame] of frames.entries()) {
         if (stopped) return allOk;
-        const what = `task(s) ${frame.taskIds.join(', ')}${frames.length > 1 ? ` (frame ${index + 1} of ${frames.length}, ${frame.bodyBytes} bytes)` : ''}`;
+        const what = `task(s) ${frame.taskIds.join(', ')} (${frames.length > 1 ? `frame ${index + 1} of ${frames.length}, ` : ''}${frame.bodyBytes} bytes)`;
         try {
           const answer = await send(input.link, COMMANDS_STATUS_DESTINATION, frame.body);
           if (isOkAnswer(answer)) {

@@ -259,7 +259,7 @@ describe('commandReporter', () => {
     await settle(() => calls.length === 1);
     calls[0]!.reject(new Error('10 seconds timeout expired waiting for response from server at /user/ to message from /reports/commands_status'));
     await settle();
-    expect(warnings()[0]).toMatch(/task\(s\) 1: 10 seconds timeout expired.*sending again in 1 s/);
+    expect(warnings()[0]).toMatch(/task\(s\) 1 \(\d+ bytes\): 10 seconds timeout expired.*sending again in 1 s/);
     await vi.advanceTimersByTimeAsync(1000);
     await settle(() => calls.length === 2);
     calls[1]!.reject(new Error('connection lost'));
