@@ -7,7 +7,7 @@
 // original strips surrounding whitespace), and the cut keeps the longest tail that fits, so
 // its first line may be partial (the original keeps whole lines only, and nothing at all when
 // the last line alone is too long).
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** The Python agent's Grep.OUTPUT_LAST_LINES: IN_PROGRESS reports carry this many lines. */
 export const IN_PROGRESS_LAST_LINES = 10;
@@ -73,9 +73,28 @@ export interface FileTail {
   missing: boolean;
 }
 
+/** How much an IN_PROGRESS read (last lines only) tries first. */
+const LINES_WINDOW_BYTES = 64 * 1024;
+
+/** The file's last `want` bytes as text, without the partial character they may start with. */
+async function readEnd(handle: FileHandle, size: number, want: number): Promise<string> {
+  const start = size - want;
+  const buffer = Buffer.alloc(want);
+  let bytesRead = 0;
+  while (bytesRead < want) {
+    const { bytesRead: n } = await handle.read(buffer, bytesRead, want - bytesRead, start + bytesRead);
+    if (n === 0) break;
+    bytesRead += n;
+  }
+  let skip = 0;
+  if (start > 0) while (skip < bytesRead && (buffer[skip]! & 0xc0) === 0x80) skip++;
+  return buffer.subarray(skip, bytesRead).toString('utf8');
+}
+
 /**
  * The last characters of a file, cut with cutTail to at most `maxChars`, reading at most
- * 3 * maxChars bytes from its end. `lines` keeps only that many last lines first (IN_PROGRESS).
+ * 3 * maxChars bytes from its end (bytesRead: how many it asked for). `lines` keeps only that
+ * many last lines first (IN_PROGRESS); those are looked for in the last 64 KiB first.
  */
 export async function readTail(file: string, maxChars: number, lines?: number): Promise<FileTail> {
   let handle;
@@ -86,21 +105,16 @@ export async function readTail(file: string, maxChars: number, lines?: number): 
   }
   try {
     const { size } = await handle.stat();
-    const want = Math.min(size, maxChars * MAX_BYTES_PER_UNIT);
-    const start = size - want;
-    const buffer = Buffer.alloc(want);
-    let bytesRead = 0;
-    while (bytesRead < want) {
-      const { bytesRead: n } = await handle.read(buffer, bytesRead, want - bytesRead, start + bytesRead);
-      if (n === 0) break;
-      bytesRead += n;
+    const most = Math.min(size, maxChars * MAX_BYTES_PER_UNIT);
+    let total = 0;
+    // The last few lines are usually in the last LINES_WINDOW_BYTES: only read more when not.
+    for (const want of lines !== undefined && most > LINES_WINDOW_BYTES ? [LINES_WINDOW_BYTES, most] : [most]) {
+      const text = await readEnd(handle, size, want);
+      total += want;
+      const kept = lines === undefined ? text : lastLines(text, lines);
+      if (want === most || kept.length < text.length) return { text: cutTail(kept, maxChars), bytesRead: total, missing: false };
     }
-    // Read from the middle: skip the continuation bytes of a character cut in two.
-    let skip = 0;
-    if (start > 0) while (skip < bytesRead && (buffer[skip]! & 0xc0) === 0x80) skip++;
-    const text = buffer.subarray(skip, bytesRead).toString('utf8');
-    const kept = lines === undefined ? text : lastLines(text, lines);
-    return { text: cutTail(kept, maxChars), bytesRead, missing: false };
+    return { text: '', bytesRead: total, missing: false }; // not reached
   } catch {
     return { text: '', bytesRead: 0, missing: true };
   } finally {

@@ -204,6 +204,16 @@ describe('reading the tail of a 200 MB output file', () => {
     expect(frame!.body.clusters.c1![0]!.stdout.endsWith('almost\ndone\n')).toBe(true);
   });
 
+  it('IN_PROGRESS (last 10 lines): 64 KiB read when they are in it, up to the bound when not', async () => {
+    const file = sparseFile(SIZE, Array.from({ length: 50 }, (_, i) => `progress ${i}\n`).join(''));
+    const lines = await readTail(file, 900_000, 10);
+    expect(lines.bytesRead).toBe(64 * 1024);
+    expect(lines.text).toBe(Array.from({ length: 10 }, (_, i) => `progress ${i + 40}\n`).join(''));
+    const few = await readTail(sparseFile(SIZE, 'one\ntwo\n'), 900_000, 10);
+    expect(few.bytesRead).toBeLessThanOrEqual(64 * 1024 + 2_700_000);
+    expect(few.text.endsWith('one\ntwo\n')).toBe(true);
+  });
+
   it('a missing file reads as missing', async () => {
     expect(await readTail(join(tempDir('aa-frames-'), 'nope.txt'), 10)).toEqual({ text: '', bytesRead: 0, missing: true });
   });
