@@ -235,7 +235,7 @@ sys.stderr.write('to stderr\\n')
     expect(existsSync(commandFiles(req.prefixDir, req.taskId).commandJson)).toBe(false);
   });
 
-  it('keeps only the tail of a large output (log_max_symbols_size characters, whole lines), all of it in the file', async () => {
+  it('keeps only the tail of a large output (its last log_max_symbols_size characters), all of it in the file', async () => {
     expect(DEFAULT_OUTPUT_CHARS).toBe(900_000);
     const req = setup('big.py', `import sys\nsys.stdout.write('a' * 3000 + '\\n' + 'é' * 1500 + '\\n' + 'b' * 1000 + 'END')\n`);
     const result = await runCommand({ ...req, outputChars: 2600 });
