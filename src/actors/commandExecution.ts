@@ -6,25 +6,24 @@
 //   (an absolute script path is taken as is, as os.path.join does in the original).
 // - Interpreter: commandParams.script_type, PYTHON (python3) or SHELL (/bin/sh, an extension).
 // - Timeout: commandParams.command_timeout seconds (DEFAULT_COMMAND_TIMEOUT when absent).
-// - Reports: an IN_PROGRESS report at the start of each attempt, kept up to date with the output
-//   so far when command_update_output=1 (without output otherwise); the reporter actor sends
-//   what is pending every command_reports_interval.
-import { open } from 'node:fs/promises';
+// - Reports: the task is marked IN_PROGRESS in the report store at the start of each attempt
+//   (the reporter sends that at once, and again every command_reports_interval with the last
+//   lines of the output files when command_update_output=1); nothing of the output is held in
+//   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
-import { reportTemplate, type AttemptResult, type ExecutionCommand } from '../machines/command.js';
-import { commandFiles, killLeftoverTree, MAX_CAPTURE_BYTES, runCommand } from './commandRunner.js';
+import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../machines/command.js';
+import { finalReport, reportHeader } from './commandReport.js';
+import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand } from './commandRunner.js';
+import { readTail } from './outputTail.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
 
 export const DEFAULT_COMMAND_TIMEOUT = 600;
-/** The original's exit code in IN_PROGRESS reports. */
-export const IN_PROGRESS_EXIT_CODE = 777;
-/** Output changes are folded into the pending IN_PROGRESS report at most this often. */
-const PROGRESS_EVERY_MS = 200;
+export { IN_PROGRESS_EXIT_CODE } from './commandReport.js';
 
 export interface ExecutionSettings {
   prefixDir: string;
@@ -32,6 +31,8 @@ export interface ExecutionSettings {
   logLevel: string;
   /** [agent] command_update_output=1: IN_PROGRESS reports carry the output so far. */
   updateOutput: boolean;
+  /** [heartbeat] log_max_symbols_size: how much of each stream a report keeps (the tail). */
+  maxOutputChars?: number;
   store: ReportStore;
   running: RunningCommands;
   log: LogFn;
@@ -67,12 +68,6 @@ export function timeoutSeconds(command: ExecutionCommand): number {
   return seconds;
 }
 
-/** Keeps the last MAX_CAPTURE_BYTES (roughly: by characters) of a growing text. */
-function appendTail(text: string, more: string): string {
-  const joined = text + more;
-  return joined.length > MAX_CAPTURE_BYTES ? joined.slice(joined.length - MAX_CAPTURE_BYTES) : joined;
-}
-
 export function createRunAttempt(settings: ExecutionSettings) {
   const { store, running, log } = settings;
   return fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(({ input, signal: stopped }) => {
@@ -80,30 +75,8 @@ export function createRunAttempt(settings: ExecutionSettings) {
     const taskId = command.taskId;
     const template = reportTemplate(command);
     const files = commandFiles(settings.prefixDir, taskId);
-    let stdout = '';
-    let stderr = '';
     const progress = (): void => {
-      store.put({
-        ...template,
-        status: 'IN_PROGRESS',
-        exitCode: IN_PROGRESS_EXIT_CODE,
-        stdout: settings.updateOutput ? stdout : '',
-        stderr: settings.updateOutput ? stderr : '',
-        structuredOut: {},
-        tmpout: files.output,
-        tmperr: files.errors,
-      });
-    };
-    let progressTimer: NodeJS.Timeout | undefined;
-    const onOutput = (chunk: { stdout?: string; stderr?: string }): void => {
-      if (chunk.stdout) stdout = appendTail(stdout, chunk.stdout);
-      if (chunk.stderr) stderr = appendTail(stderr, chunk.stderr);
-      if (settings.updateOutput && !progressTimer) {
-        progressTimer = setTimeout(() => {
-          progressTimer = undefined;
-          progress();
-        }, PROGRESS_EVERY_MS);
-      }
+      store.putInProgress({ header: reportHeader(template), files, withOutput: settings.updateOutput });
     };
 
     const attempt = (async () => {
@@ -124,15 +97,13 @@ export function createRunAttempt(settings: ExecutionSettings) {
           timeoutSeconds: timeoutSeconds(command),
           // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
           signal: AbortSignal.any([input.signal, stopped]),
-          // Output is collected only for IN_PROGRESS reports that carry it.
-          onOutput: settings.updateOutput ? onOutput : undefined,
+          outputChars: settings.maxOutputChars,
           onSpawn: (spawned) =>
             running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() }),
         });
         log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${commandName(command)} of ${String(command.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
         return result;
       } finally {
-        clearTimeout(progressTimer);
         running.attemptEnded(taskId);
       }
     })();
@@ -174,31 +145,14 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
   };
 }
 
-/** How much of a leftover command's output files goes into its report. */
-async function readTail(file: string): Promise<string> {
-  try {
-    const handle = await open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      const start = Math.max(0, size - MAX_CAPTURE_BYTES);
-      const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return '';
-  }
-}
-
 /**
  * Deals with the commands a previous agent left running (see runningCommands.ts): kills what
  * is left of each tree and stores a FAILED final report for it (persisted, so it reaches the
  * server after registration even if this agent dies too). Returns how many there were.
  */
-export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 'store' | 'running' | 'log' | 'prefixDir'>): Promise<number> {
+export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 'store' | 'running' | 'log' | 'prefixDir' | 'maxOutputChars'>): Promise<number> {
   const { store, running, log } = settings;
+  const maxChars = settings.maxOutputChars ?? DEFAULT_OUTPUT_CHARS;
   const leftovers = running.leftovers((message) => log('recovery', 'warn', message));
   for (const entry of leftovers) {
     let note: string;
@@ -213,15 +167,18 @@ export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 
       note = `\nThe agent (pid ${entry.agentPid}) stopped while this command waited to run; it was not run again.`;
     }
     const files = entry.files ?? commandFiles(settings.prefixDir, entry.taskId);
-    store.put({
-      ...entry.template,
+    // Only the tails are read (bounded), however big the files grew.
+    const [out, err] = await Promise.all([readTail(files.output, maxChars), readTail(files.errors, maxChars)]);
+    const outcome = {
+      ...(entry.template as Partial<CommandReport>),
       taskId: entry.taskId,
-      status: 'FAILED',
+      status: 'FAILED' as const,
       exitCode: 1,
-      stdout: `${await readTail(files.output)}${note}\n\nCommand failed\n`,
-      stderr: `${await readTail(files.errors)}${note}`,
+      stdout: `${out.text}${note}\n\nCommand failed\n`,
+      stderr: `${err.text}${note}`,
       structuredOut: {},
-    } as Parameters<ReportStore['put']>[0]);
+    };
+    store.putFinal(finalReport(outcome, maxChars));
     running.remove(entry.taskId);
   }
   return leftovers.length;

@@ -13,8 +13,10 @@
 // - scriptType 'SHELL' runs the script with /bin/sh and the same argument list. This is an
 //   extension: the original only runs PYTHON scripts. Any other type is a setup error.
 // - stdout/stderr go through pipes (not straight into the files) so that they can be streamed
-//   live to `onOutput` as well as into the files. The in-memory copies in the result are capped
-//   at MAX_CAPTURE_BYTES each, keeping the TAIL (the files always hold everything).
+//   live to `onOutput` as well as into the files. Nothing is kept in memory: the result's
+//   stdout/stderr are read back from the files' ends once they are closed, cut to
+//   `outputChars` characters as PythonExecutor.condense_output cuts with log_max_symbols_size
+//   (the tail, whole lines, outputTail.ts), reading at most 3 bytes per kept character.
 // - After the direct child exits the pipes are drained for at most DRAIN_AFTER_EXIT_MS; a
 //   daemon the script left behind that still holds them does not hold up the result (its later
 //   writes to the pipe then fail: it should redirect its output, as Ambari's daemons do).
@@ -48,10 +50,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import treeKill from 'tree-kill';
+import { readTail } from './outputTail.js';
 
 export { TIMEOUT_EXIT_CODE };
-/** In-memory cap of the stdout / stderr copies in the result (the tail is kept). */
-export const MAX_CAPTURE_BYTES = 1024 * 1024;
+/** [heartbeat] log_max_symbols_size's default: the result's streams keep this many characters (the tail). */
+export const DEFAULT_OUTPUT_CHARS = 900_000;
 /**
  * Between SIGTERM and SIGKILL. Under 2 s so that even a tree that ignores SIGTERM is gone
  * within 2 s of its timeout (freezing and SIGKILL take a few ms more).
@@ -103,6 +106,8 @@ export interface RunRequest {
   tmpDir: string;
   /** commandParams.command_timeout. */
   timeoutSeconds: number;
+  /** How many characters of each stream the result keeps (the tail); DEFAULT_OUTPUT_CHARS. */
+  outputChars?: number;
   /** Use the auto_* file names (recovery commands). */
   auto?: boolean;
   /** Cancel: kills the whole tree. */
@@ -128,7 +133,7 @@ export interface SpawnedProcess {
 
 /**
  * One attempt's result: what the command machine's `run` actor returns (AttemptResult; stdout
- * and stderr hold the last MAX_CAPTURE_BYTES, stderr plus the timeout line on timeout), and
+ * and stderr hold the files' last `outputChars`, stderr with the timeout line on timeout), and
  * the process facts.
  */
 export interface RunResult extends AttemptResult {
@@ -224,12 +229,7 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   }
 
   // ---- run ----
-  const stdoutTail = new TailBuffer(MAX_CAPTURE_BYTES);
-  const stderrTail = new TailBuffer(MAX_CAPTURE_BYTES);
-  const pipeEnded = [
-    pump(child.stdout!, outFile, stdoutTail, 'stdout', req.onOutput),
-    pump(child.stderr!, errFile, stderrTail, 'stderr', req.onOutput),
-  ];
+  const pipeEnded = [pump(child.stdout!, outFile, 'stdout', req.onOutput), pump(child.stderr!, errFile, 'stderr', req.onOutput)];
 
   let childExited = false;
   let killing: Promise<void> | undefined;
@@ -272,21 +272,20 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   let exitCode: number;
   if (exit.code !== null) exitCode = exit.code;
   else exitCode = 128 + (exit.signal ? (osConstants.signals[exit.signal] ?? 0) : 0);
-  let stderrText = stderrTail.text();
   if (timedOut) {
     exitCode = TIMEOUT_EXIT_CODE;
-    const line = timeoutMessage(req.timeoutSeconds);
-    stderrText += line;
-    errFile.write(line);
+    errFile.write(timeoutMessage(req.timeoutSeconds));
   } else if (cancelled && exitCode === 0) {
     exitCode = 128 + SIGTERM_NUMBER;
   }
   await Promise.all([closeStream(outFile), closeStream(errFile)]);
+  const outputChars = req.outputChars ?? DEFAULT_OUTPUT_CHARS;
+  const [stdout, stderr] = await Promise.all([readTail(files.output, outputChars), readTail(files.errors, outputChars)]);
 
   return {
     exitCode,
-    stdout: stdoutTail.text(),
-    stderr: stderrText,
+    stdout: stdout.text,
+    stderr: stderr.text,
     structuredOut: await readStructuredOut(files.structuredOut),
     timedOut,
     cancelled,
@@ -340,43 +339,10 @@ async function readStructuredOut(file: string): Promise<Record<string, unknown>>
   }
 }
 
-/** Keeps the last `cap` bytes written to it. */
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly cap: number) {}
-
-  push(chunk: Buffer): void {
-    if (chunk.length >= this.cap) {
-      this.chunks = [chunk.subarray(chunk.length - this.cap)];
-      this.size = this.cap;
-      return;
-    }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > this.cap) {
-      const first = this.chunks[0]!;
-      const excess = this.size - this.cap;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-      } else {
-        this.chunks[0] = first.subarray(excess);
-        this.size -= excess;
-      }
-    }
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks, this.size).toString('utf8');
-  }
-}
-
-/** Pipe -> file + tail + live callback; resolves when the pipe ended or was destroyed. */
+/** Pipe -> file + live callback; resolves when the pipe ended or was destroyed. */
 function pump(
   pipe: Readable,
   file: WriteStream,
-  tail: TailBuffer,
   name: 'stdout' | 'stderr',
   onOutput: RunRequest['onOutput'],
 ): Promise<void> {
@@ -390,8 +356,19 @@ function pump(
     }
   };
   pipe.on('data', (chunk: Buffer) => {
-    file.write(chunk);
-    tail.push(chunk);
+    // Back-pressure: a script writing faster than the disk must not pile its output up in memory.
+    if (!file.destroyed && !file.write(chunk)) {
+      pipe.pause();
+      const resume = (): void => {
+        file.off('drain', resume);
+        file.off('error', resume);
+        file.off('close', resume);
+        pipe.resume();
+      };
+      file.on('drain', resume);
+      file.on('error', resume);
+      file.on('close', resume);
+    }
     emit(decoder.write(chunk));
   });
   return new Promise((resolve) => {

@@ -1,49 +1,77 @@
-// Pending command reports: kept until the server acknowledges them, resent after a
-// re-registration, and (when final) persisted so they survive an agent crash or restart.
+// Pending command reports: kept until the server answers the request that carried them with
+// status OK, sent again after a re-registration, and (when final) persisted so they survive an
+// agent crash or restart. The reports are already in the server's shape (commandReport.ts).
 //
-// One report per taskId: the latest wins, except that an IN_PROGRESS report never replaces a
-// final one (a late progress update must not hide the result). Final reports are written to
-// DIR/pending-reports.json at once (temp file + fsync + rename, mode 0600); IN_PROGRESS ones
-// live in memory only, since the command that produced them is re-reported anyway.
+// One entry per taskId:
+// - IN_PROGRESS: the report header and the command's output files. It stays while the command
+//   runs (the reporter reads the files' tails each time it sends, as
+//   CommandStatusDict.generate_in_progress_report does) and is never persisted: after a
+//   restart the recovery of leftover commands reports those tasks FAILED.
+// - final (COMPLETED / FAILED): the whole report, written to DIR/pending-reports.json at once
+//   (temp file + fsync + rename, mode 0600) and dropped when the server acknowledged it.
+// A final report is never replaced by an IN_PROGRESS one, not even after it was acknowledged
+// (the store remembers the tasks it saw finish), so a task is never reported running again.
 //
-// batch() hands out everything pending together with a version; acknowledge(taskIds, version)
-// drops those reports unless a newer one for the same task was put after that version was taken.
+// snapshot() hands out what is pending with a version; acknowledge(taskIds, version) drops the
+// final reports among them unless a newer report for the same task was put since.
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { toWireReport, type ReportHeader, type WireCommandReport } from './commandReport.js';
 import { isAlive } from './pidFile.js';
 
 export const PENDING_REPORTS_FILE = 'pending-reports.json';
-const FORMAT_VERSION = 1;
+/** 2: reports in the CommandReport shape; 1 (read, converted): the agent's older shape. */
+const FORMAT_VERSION = 2;
+/** How many finished task ids are remembered to refuse late IN_PROGRESS reports. */
+const FINISHED_MEMORY = 10_000;
 
-export interface PendingReport {
-  taskId: number;
-  clusterId: string;
-  report: Record<string, unknown> & { status: string };
+export interface OutputFiles {
+  output: string;
+  errors: string;
+  structuredOut: string;
 }
 
-export interface ReportBatch {
-  body: { clusters: Record<string, Array<Record<string, unknown>>> };
-  taskIds: number[];
+export interface FinalEntry {
+  kind: 'final';
+  taskId: number;
+  /** The key under "clusters": the clusterId, "null" for host-level commands. */
+  clusterKey: string;
+  report: WireCommandReport;
+}
+
+export interface ProgressEntry {
+  kind: 'progress';
+  taskId: number;
+  clusterKey: string;
+  header: ReportHeader;
+  files: OutputFiles;
+  /** [agent] command_update_output=1: the report carries the output so far. */
+  withOutput: boolean;
+}
+
+export type PendingEntry = FinalEntry | ProgressEntry;
+
+export interface ReportSnapshot {
+  entries: PendingEntry[];
   version: number;
 }
 
-interface Entry {
-  pending: PendingReport;
-  /** Value of the store's counter when this report was put (compared with batch versions). */
+interface Slot {
+  entry: PendingEntry;
+  /** Value of the store's counter when this entry was put (compared with snapshot versions). */
   seq: number;
 }
 
-export const isFinalStatus = (status: string) => status !== 'IN_PROGRESS';
-
 /** Ambari groups host-level commands (no cluster) under the key "null". */
-const clusterKey = (clusterId: unknown) => (clusterId === undefined || clusterId === null || clusterId === '' ? 'null' : String(clusterId));
+export const clusterKey = (clusterId: unknown) => (clusterId === undefined || clusterId === null || clusterId === '' ? 'null' : String(clusterId));
 
 export class ReportStore {
-  private readonly entries = new Map<number, Entry>();
+  private readonly slots = new Map<number, Slot>();
+  private readonly finished = new Set<number>();
   private counter = 0;
   private readonly file: string;
-  /** Told of every final report put (the reporter sends those at once). */
-  private readonly finalListeners = new Set<() => void>();
+  /** Told of every report put (the reporter sends at once). */
+  private readonly listeners = new Set<() => void>();
 
   private constructor(private readonly dir: string) {
     this.file = join(dir, PENDING_REPORTS_FILE);
@@ -73,75 +101,99 @@ export class ReportStore {
       warnings.push(`${store.file} is corrupt; starting with no pending reports (the file was moved to ${aside})`);
       return { store, warnings };
     }
-    for (const pending of reports) store.entries.set(pending.taskId, { pending, seq: ++store.counter });
+    for (const entry of reports) {
+      store.slots.set(entry.taskId, { entry, seq: ++store.counter });
+      store.rememberFinished(entry.taskId);
+    }
     return { store, warnings };
   }
 
-  /** Stores a report (see the file comment for which report wins). Throws if persisting fails; the report is still kept in memory. */
-  put(report: PendingReport['report'] & { taskId: number; clusterId?: string }): void {
-    if (!Number.isInteger(report.taskId)) throw new TypeError(`report taskId must be an integer, got ${String(report.taskId)}`);
-    if (typeof report.status !== 'string') throw new TypeError(`report for task ${report.taskId} has no status`);
-    const final = isFinalStatus(report.status);
-    const existing = this.entries.get(report.taskId);
-    if (!final && existing && isFinalStatus(existing.pending.report.status)) return;
-    const pending: PendingReport = { taskId: report.taskId, clusterId: clusterKey(report.clusterId), report: { ...report } };
-    this.entries.set(report.taskId, { pending, seq: ++this.counter });
-    if (!final) return;
+  /** Stores a final report (replacing whatever the task had). Throws if persisting fails; the report is still kept in memory. */
+  putFinal(report: WireCommandReport): void {
+    if (!Number.isSafeInteger(report.taskId)) throw new TypeError(`report taskId must be an integer, got ${String(report.taskId)}`);
+    if (report.status === 'IN_PROGRESS') throw new TypeError(`report for task ${report.taskId} is not final`);
+    this.slots.set(report.taskId, { entry: { kind: 'final', taskId: report.taskId, clusterKey: clusterKey(report.clusterId), report: { ...report } }, seq: ++this.counter });
+    this.rememberFinished(report.taskId);
     try {
       this.persist();
     } finally {
-      for (const listener of this.finalListeners) listener();
+      this.changed();
     }
   }
 
-  /** Calls `listener` after every final report put; returns the unsubscribe function. */
-  onFinal(listener: () => void): () => void {
-    this.finalListeners.add(listener);
-    return () => this.finalListeners.delete(listener);
+  /** Marks a task running; ignored (false) once the task has a final report, sent or not. */
+  putInProgress(progress: { header: ReportHeader; files: OutputFiles; withOutput: boolean }): boolean {
+    const { taskId } = progress.header;
+    if (!Number.isSafeInteger(taskId)) throw new TypeError(`report taskId must be an integer, got ${String(taskId)}`);
+    if (this.finished.has(taskId)) return false;
+    const entry: ProgressEntry = { kind: 'progress', taskId, clusterKey: clusterKey(progress.header.clusterId), header: { ...progress.header }, files: { ...progress.files }, withOutput: progress.withOutput };
+    this.slots.set(taskId, { entry, seq: ++this.counter });
+    this.changed();
+    return true;
   }
 
-  /** The pending report of a task, if any (a copy). */
-  get(taskId: number): PendingReport['report'] | undefined {
-    const entry = this.entries.get(taskId);
-    return entry ? { ...entry.pending.report } : undefined;
+  /** Calls `listener` after every report put; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  /** Everything pending, grouped by cluster, or undefined when nothing is. */
-  batch(): ReportBatch | undefined {
-    if (this.entries.size === 0) return undefined;
-    const clusters: Record<string, Array<Record<string, unknown>>> = {};
-    const taskIds: number[] = [];
-    for (const { pending } of this.entries.values()) {
-      (clusters[pending.clusterId] ??= []).push({ ...pending.report });
-      taskIds.push(pending.taskId);
-    }
-    return { body: { clusters }, taskIds, version: this.counter };
+  /** The pending entry of a task, if any (a copy). */
+  get(taskId: number): PendingEntry | undefined {
+    const slot = this.slots.get(taskId);
+    return slot ? structuredClone(slot.entry) : undefined;
   }
 
-  /** The server answered the batch taken at `version`: drop its reports, keeping any put since. */
+  /** The pending final report of a task, if any (a copy). */
+  finalReport(taskId: number): WireCommandReport | undefined {
+    const entry = this.slots.get(taskId)?.entry;
+    return entry?.kind === 'final' ? { ...entry.report } : undefined;
+  }
+
+  /** Everything pending, in the order it was first put, or undefined when nothing is. */
+  snapshot(): ReportSnapshot | undefined {
+    if (this.slots.size === 0) return undefined;
+    return { entries: [...this.slots.values()].map((slot) => slot.entry), version: this.counter };
+  }
+
+  /**
+   * The server answered OK to the request with these tasks' reports, taken at `version`: drops
+   * their final reports, keeping any report put since. IN_PROGRESS entries stay (the command
+   * still runs; the next report is its result).
+   */
   acknowledge(taskIds: number[], version: number): void {
-    let finalDropped = false;
+    let dropped = false;
     for (const taskId of taskIds) {
-      const entry = this.entries.get(taskId);
-      if (!entry || entry.seq > version) continue;
-      this.entries.delete(taskId);
-      if (isFinalStatus(entry.pending.report.status)) finalDropped = true;
+      const slot = this.slots.get(taskId);
+      if (!slot || slot.seq > version || slot.entry.kind !== 'final') continue;
+      this.slots.delete(taskId);
+      dropped = true;
     }
-    if (finalDropped) this.persist();
+    if (dropped) this.persist();
   }
 
   pendingCount(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   finalCount(): number {
     let count = 0;
-    for (const { pending } of this.entries.values()) if (isFinalStatus(pending.report.status)) count++;
+    for (const { entry } of this.slots.values()) if (entry.kind === 'final') count++;
     return count;
   }
 
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private rememberFinished(taskId: number): void {
+    this.finished.delete(taskId);
+    this.finished.add(taskId);
+    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value as number);
+  }
+
   private persist(): void {
-    const reports = [...this.entries.values()].map((e) => e.pending).filter((p) => isFinalStatus(p.report.status));
+    const reports = [...this.slots.values()].flatMap(({ entry }) => (entry.kind === 'final' ? [{ taskId: entry.taskId, clusterId: entry.clusterKey, report: entry.report }] : []));
     const data = `${JSON.stringify({ version: FORMAT_VERSION, reports })}\n`;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
@@ -199,21 +251,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The final reports in the file, or undefined when it is not a valid pending-reports file. */
-function parseFile(text: string): PendingReport[] | undefined {
+function parseFile(text: string): FinalEntry[] | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isRecord(data) || data.version !== FORMAT_VERSION || !Array.isArray(data.reports)) return undefined;
-  const reports: PendingReport[] = [];
+  if (!isRecord(data) || (data.version !== 1 && data.version !== FORMAT_VERSION) || !Array.isArray(data.reports)) return undefined;
+  const entries: FinalEntry[] = [];
   for (const item of data.reports) {
     if (!isRecord(item) || !Number.isInteger(item.taskId) || typeof item.clusterId !== 'string') return undefined;
-    const report = item.report;
-    if (!isRecord(report) || typeof report.status !== 'string') return undefined;
-    if (!isFinalStatus(report.status)) continue;
-    reports.push({ taskId: item.taskId as number, clusterId: item.clusterId, report: report as PendingReport['report'] });
+    if (!isRecord(item.report) || typeof item.report.status !== 'string') return undefined;
+    if (item.report.status === 'IN_PROGRESS') continue;
+    // Version 1 held the agent's older shape (exitCode, an object structuredOut, tmpout): converted.
+    const report = toWireReport({ ...item.report, taskId: item.taskId });
+    if (!report) return undefined;
+    entries.push({ kind: 'final', taskId: report.taskId, clusterKey: item.clusterId, report });
   }
-  return reports;
+  return entries;
 }

@@ -57,6 +57,10 @@ export const SCHEMA = {
     inspect: int(0),
     inspect_port: port(0),
     status_page_port: optPort(),
+    // Largest command-report frame sent (UTF-8 bytes of the whole STOMP frame): the Python
+    // agent's CommandStatusDict.MAX_REPORT_SIZE constant, under the server's
+    // stomp.max_incoming.message.size (2 MiB). Not in the original's ini.
+    max_report_frame_bytes: int(1950000),
   },
   security: {
     keysdir: str('/var/lib/ambari-agent/keys'),

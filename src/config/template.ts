@@ -17,6 +17,8 @@ const COMMENTS: Record<string, string> = {
   'agent.inspect': '1: live inspection in the Stately inspector, bridge page on 127.0.0.1:inspect_port',
   'agent.inspect_port': 'Port of the inspector bridge page (0: any free port; `status` shows it)',
   'agent.status_page_port': 'Serve the state page on 127.0.0.1 at this port (0: any free port; unset: off)',
+  'agent.max_report_frame_bytes': 'Largest command-report frame in bytes; more reports go in several frames (keep under the server\'s stomp.max_incoming.message.size)',
+  'heartbeat.log_max_symbols_size': 'Characters of stdout / stderr a command report keeps (the tail)',
   'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
   'heartbeat.dirs': 'Directories whose existence is reported (comma list)',
 };

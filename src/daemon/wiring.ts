@@ -20,6 +20,8 @@ import { createComponentVersionReporter } from '../actors/componentVersionReport
 import { collectHostStatus, createHostStatusReporter } from '../actors/hostStatusReporter.js';
 import { createCommandReporter } from '../actors/commandReporter.js';
 import { ReportStore } from '../actors/reportStore.js';
+import { finalReport } from '../actors/commandReport.js';
+import { MIN_REPORT_FRAME_BYTES } from '../actors/reportFrames.js';
 import { RunningCommands } from '../actors/runningCommands.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
@@ -122,11 +124,15 @@ export function daemonMachine(options: DaemonOptions) {
   const { store: reports, warnings: reportWarnings } = ReportStore.load(agent.prefix);
   for (const warning of reportWarnings) log('commandReporter', 'warn', warning);
   const running = new RunningCommands(agent.prefix);
+  const maxFrameBytes = Math.max(MIN_REPORT_FRAME_BYTES, agent.max_report_frame_bytes);
+  // 0 means "no cut" to the original (condense_output); the frame still bounds what is read.
+  const maxOutputChars = config.ini.heartbeat.log_max_symbols_size > 0 ? config.ini.heartbeat.log_max_symbols_size : maxFrameBytes;
   const execution = {
     prefixDir: agent.prefix,
     cacheDir: agent.cache_dir,
     logLevel: agent.loglevel,
     updateOutput: agent.command_update_output === 1,
+    maxOutputChars,
     store: reports,
     running,
     log,
@@ -179,7 +185,14 @@ export function daemonMachine(options: DaemonOptions) {
             actors: { subscribe: protocol.subscribe, register: protocol.register, sync: protocol.sync },
           }),
           heartbeat: heartbeatMachine.provide({ actions: { log: logActionImpl }, actors: { beat: protocol.beat } }),
-          commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, send: linkRequest, log }),
+          commandReporter: createCommandReporter({
+            store: reports,
+            intervalSeconds: agent.command_reports_interval,
+            maxOutputChars,
+            maxFrameBytes,
+            send: linkRequest,
+            log,
+          }),
           componentStatus: createComponentStatusReporter({
             intervalSeconds: agent.status_commands_run_interval,
             defaultTimeoutSeconds: agent.status_command_timeout,
@@ -203,7 +216,7 @@ export function daemonMachine(options: DaemonOptions) {
           commandDone: (_, { report, kind }) => {
             log(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
             try {
-              reports.put(report as unknown as Parameters<ReportStore['put']>[0]);
+              reports.putFinal(finalReport(report, maxOutputChars));
               running.remove(report.taskId);
             } catch (err) {
               // Kept in memory (put stores before it persists), and still listed as unfinished,

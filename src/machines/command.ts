@@ -28,6 +28,10 @@ export interface AttemptResult {
   cancelled: boolean;
 }
 
+/**
+ * The agent's own record of a finished command (exit code, structured output as an object);
+ * actors/commandReport.ts turns it into the server's CommandReport shape.
+ */
 export interface CommandReport {
   role?: string;
   actionId?: number | string;
@@ -35,6 +39,7 @@ export interface CommandReport {
   clusterId?: string;
   serviceName?: string;
   roleCommand?: string;
+  customCommand?: string;
   status: 'COMPLETED' | 'FAILED';
   exitCode: number;
   stdout: string;
@@ -69,8 +74,13 @@ export type CommandEvent = { type: 'START' } | { type: 'CANCEL'; reason: string 
 
 const truthy = (value: unknown) => String(value).toLowerCase() === 'true';
 
-/** The template every report of this command starts from (the original's fields). */
+/**
+ * The template every report of this command starts from (the original's generate_report_template
+ * fields, plus customCommand: commandParams.custom_command, where ActionQueue.execute_command
+ * takes it from and where the server's AmbariCustomCommandExecutionHelper puts it).
+ */
 export function reportTemplate(command: ExecutionCommand) {
+  const custom = command.commandParams?.custom_command;
   return {
     role: command.role,
     actionId: command.commandId,
@@ -78,6 +88,7 @@ export function reportTemplate(command: ExecutionCommand) {
     clusterId: command.clusterId,
     serviceName: command.serviceName,
     roleCommand: command.roleCommand,
+    ...(typeof custom === 'string' && custom !== '' ? { customCommand: custom } : {}),
   };
 }
 

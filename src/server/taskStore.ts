@@ -315,7 +315,8 @@ export class TaskStore {
     task.started_at ??= Math.min(now, task.ended_at ?? now);
     task.ended_at ??= now;
     this.takeOutput(task, report);
-    if (typeof report.exitCode === 'number' && Number.isInteger(report.exitCode)) task.exit_code = report.exitCode;
+    // CommandReport (agent/CommandReport.java): Jackson reads the exit code as "exitcode".
+    if (typeof report.exitcode === 'number' && Number.isInteger(report.exitcode)) task.exit_code = report.exitcode;
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
     if (isObject(structured)) task.structured_out = structured;
     this.save();

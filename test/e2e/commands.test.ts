@@ -2,7 +2,7 @@
 // with the CLI), which runs scripts written by the tests. Covers the result of a run (output,
 // files, argument list, structured output), failures, the timeout that kills a whole process
 // tree, abort, the queue's parallel/serial rules, retries, and `status` listing a command.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -314,5 +314,37 @@ describe('command execution', () => {
     expect((await server.api(`/api/v1/tasks/${secondId}/abort`, {})).status).toBe(200);
     expect((await server.api(`/api/v1/tasks/${taskId}/abort`, {})).status).toBe(200);
     await waitFor(async () => /^Commands: none$/m.test((await cli(['status', '--home', home])).stdout) || undefined, { timeoutMs: 15000, what: 'Commands: none' });
+  });
+
+  it('a 5 MB multi-byte output: the report arrives whole (the output tail, cut to fit) in a frame under max_report_frame_bytes', async () => {
+    // No character cut (log_max_symbols_size above the output): only the frame limit cuts.
+    const { home, host } = await registeredAgent(['heartbeat.log_max_symbols_size=6000000', 'agent.loglevel=DEBUG']);
+    const scriptPath = join(testDir('big-output'), 'big.sh');
+    // 5 MB on each stream: lines of 3-byte characters, numbered, ending in a known last line
+    const line = '€'.repeat(99);
+    writeFileSync(scriptPath, `i=0\nwhile [ $i -lt 16900 ]; do echo "$i ${line}"; echo "$i ${line}" >&2; i=$((i+1)); done\necho "the last stdout line"\necho "the last stderr line" >&2\n`);
+    const taskId = await scripts.submitCommand(server, host, { script: scriptPath, scriptType: 'SHELL', command: 'INSTALL', timeout: 60 });
+    const task = await scripts.waitForTask(server, taskId, (t: any) => scripts.FINAL.has(t.status), { timeoutMs: 60000 });
+    expect(task.status, task.stderr?.slice(-200)).toBe('COMPLETED');
+    const prefix = homeFiles(home).prefix;
+    const out = readFileSync(join(prefix, `output-${taskId}.txt`), 'utf8');
+    const err = readFileSync(join(prefix, `errors-${taskId}.txt`), 'utf8');
+    expect(Buffer.byteLength(out)).toBeGreaterThan(5_000_000);
+    expect(Buffer.byteLength(err)).toBeGreaterThan(5_000_000);
+    // what arrived is the exact tail of each stream (the final line appended to stdout)
+    expect(`${out}\n\nCommand completed successfully!\n`.endsWith(task.stdout)).toBe(true);
+    expect(err.endsWith(task.stderr)).toBe(true);
+    expect(task.stdout).toContain('the last stdout line');
+    expect(task.stderr).toContain('the last stderr line');
+    // both streams share the frame: each keeps a good part, together under the limit
+    const bytes = Buffer.byteLength(task.stdout) + Buffer.byteLength(task.stderr);
+    expect(Buffer.byteLength(task.stdout)).toBeGreaterThan(800_000);
+    expect(Buffer.byteLength(task.stderr)).toBeGreaterThan(800_000);
+    expect(bytes).toBeLessThan(1_950_000);
+    // the agent measured the frame it sent (debug log: "... task(s) ID (N bytes)")
+    const sizes = [...logText(home).matchAll(new RegExp(`acknowledged the reports of task\\(s\\) ${taskId} \\((\\d+) bytes\\)`, 'g'))].map((m) => Number(m[1]));
+    expect(sizes.length, logText(home).split('\n').filter((l) => l.includes('commandReporter')).slice(-5).join('\n')).toBeGreaterThan(0);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(1_950_000 - 1024);
+    expect(logText(home)).not.toContain(`Cannot report task(s) ${taskId}`);
   });
 });

@@ -19,7 +19,9 @@ import {
   type ExecutionSettings,
 } from '../../src/actors/commandExecution.js';
 import { MARKER_ENV, commandFiles } from '../../src/actors/commandRunner.js';
-import { ReportStore } from '../../src/actors/reportStore.js';
+import { ReportStore, type ProgressEntry } from '../../src/actors/reportStore.js';
+import { reportHeader } from '../../src/actors/commandReport.js';
+import { inProgressReport } from '../../src/actors/inProgressReport.js';
 import { RUNNING_COMMANDS_FILE, RunningCommands, type RunningEntry } from '../../src/actors/runningCommands.js';
 import type { LogFn } from '../../src/logging/logger.js';
 import { commandMachine, reportTemplate, type CommandReport, type ExecutionCommand } from '../../src/machines/command.js';
@@ -52,10 +54,10 @@ function isRunning(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.start === seen.get(pid);
 }
 
-async function poll<T>(what: string, probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 3000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -186,7 +188,7 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
     roleCommand: 'CUSTOM_COMMAND',
     commandType: 'EXECUTION_COMMAND',
     hostLevelParams: { custom_command: 'REBALANCE' },
-    commandParams: { script: scriptPath, script_type: 'SHELL', service_package_folder: PACKAGE, command_timeout: '60', ...params },
+    commandParams: { custom_command: 'REBALANCE', script: scriptPath, script_type: 'SHELL', service_package_folder: PACKAGE, command_timeout: '60', ...params },
   });
   const start = (cmd: ExecutionCommand) => {
     const machine = commandMachine.provide({ actors: { run: createRunAttempt(settings) } });
@@ -213,25 +215,33 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
 }
 
 describe('createRunAttempt (the command machine run actor)', () => {
-  it('keeps an IN_PROGRESS report with the output so far while it runs, lists the task, and ends COMPLETED', async () => {
+  it('marks the task IN_PROGRESS at the start, whose CommandReport carries the output so far, lists the task, and ends COMPLETED', async () => {
     const s = executionSetup({ updateOutput: true });
     const cmd = s.command(21);
     const { done } = s.start(cmd);
     const files = commandFiles(s.prefixDir, 21);
 
-    const progress = await poll('the output in the IN_PROGRESS report', () => {
-      const report = s.store.get(21);
-      return report?.stdout && String(report.stdout).includes('started') && String(report.stderr).includes('warming up') ? report : undefined;
+    // At once: the store holds the IN_PROGRESS entry (the reporter sends it when it is put).
+    const entry = await poll('the IN_PROGRESS entry', () => s.store.get(21));
+    expect(entry).toEqual({ kind: 'progress', taskId: 21, clusterKey: 'c1', header: reportHeader(reportTemplate(cmd)), files, withOutput: true });
+    // What goes out: CommandReport (agent/CommandReport.java), read from the files when sent.
+    const progress = await poll('the output in the IN_PROGRESS report', async () => {
+      const report = await inProgressReport(entry as ProgressEntry, 1000);
+      return report.stdout.includes('started') && report.stderr.includes('warming up') ? report : undefined;
     });
     expect(progress).toEqual({
-      ...JSON.parse(JSON.stringify(reportTemplate(cmd))),
+      role: 'SVC_SERVER',
+      actionId: '3-21',
+      taskId: 21,
+      clusterId: 'c1',
+      serviceName: 'SVC',
+      roleCommand: 'CUSTOM_COMMAND',
+      customCommand: 'REBALANCE',
       status: 'IN_PROGRESS',
-      exitCode: IN_PROGRESS_EXIT_CODE,
+      exitcode: IN_PROGRESS_EXIT_CODE,
       stdout: 'started REBALANCE\n',
       stderr: 'warming up\n',
-      structuredOut: {},
-      tmpout: files.output,
-      tmperr: files.errors,
+      structuredOut: '{}',
     });
     expect(IN_PROGRESS_EXIT_CODE).toBe(777);
     // in memory only: a restarted agent does not resend stale progress
@@ -269,9 +279,9 @@ describe('createRunAttempt (the command machine run actor)', () => {
     const files = commandFiles(s.prefixDir, 22);
     await s.waitListed(22);
     await poll('the script output in its file', () => existsSync(files.output) && readFileSync(files.output, 'utf8').includes('started'));
-    // longer than the progress batching (200 ms): an update with output would have happened by now
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(s.store.get(22)).toMatchObject({ status: 'IN_PROGRESS', exitCode: 777, stdout: '', stderr: '', tmpout: files.output, tmperr: files.errors });
+    const entry = s.store.get(22) as ProgressEntry;
+    expect(entry).toMatchObject({ kind: 'progress', withOutput: false, files });
+    expect(await inProgressReport(entry, 1000)).toMatchObject({ status: 'IN_PROGRESS', exitcode: 777, stdout: '', stderr: '', structuredOut: '{}' });
     s.go();
     const report = await done;
     expect(report).toMatchObject({ status: 'COMPLETED', exitCode: 0 });
@@ -407,8 +417,10 @@ describe('recoverLeftoverCommands', () => {
     const survivors = await poll('the tree to be gone', () => (tree.all.some(isRunning) ? undefined : []), 500).catch(() => tree.all.filter(isRunning));
     expect(survivors).toEqual([]);
 
-    const report = store.get(31)!;
-    expect(report).toMatchObject({ ...r.template(31), status: 'FAILED', exitCode: 1, structuredOut: {} });
+    const report = store.finalReport(31)!;
+    // CommandReport shape: exitcode, structuredOut as JSON text
+    expect(report).toMatchObject({ ...r.template(31), status: 'FAILED', exitcode: 1, structuredOut: '{}' });
+    expect(report).not.toHaveProperty('exitCode');
     expect(report.stdout).toMatch(/^installing packages\nstep 2 of 5\n/);
     expect(report.stdout).toContain(`The agent (pid ${DEAD_AGENT}) stopped while this command ran; the next agent (pid ${process.pid}) killed`);
     expect(report.stdout).toMatch(/\n\nCommand failed\n$/);
@@ -421,7 +433,7 @@ describe('recoverLeftoverCommands', () => {
     expect(Number(named![1])).toBe(tree.all.length);
 
     // persisted (reaches the server even if this agent dies too), and the list forgot the entry
-    expect(ReportStore.load(r.prefixDir).store.get(31)?.status).toBe('FAILED');
+    expect(ReportStore.load(r.prefixDir).store.finalReport(31)?.status).toBe('FAILED');
     const next = new RunningCommands(r.prefixDir);
     expect(next.leftovers(() => {})).toEqual([]);
     expect(r.logs.some((l) => l.actor === 'recovery' && l.level === 'warn' && l.msg.includes('Task 31') && l.msg.includes(String(DEAD_AGENT)))).toBe(true);
@@ -448,8 +460,8 @@ describe('recoverLeftoverCommands', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(isRunning(unrelated.pid!)).toBe(true);
     expect(procStat(unrelated.pid!)?.state).not.toBe('T'); // not even stopped
-    const report = store.get(32)!;
-    expect(report).toMatchObject({ status: 'FAILED', exitCode: 1, taskId: 32 });
+    const report = store.finalReport(32)!;
+    expect(report).toMatchObject({ status: 'FAILED', exitcode: 1, taskId: 32 });
     expect(report.stdout).toContain('none of its processes was left');
     expect(new RunningCommands(r.prefixDir).leftovers(() => {})).toEqual([]);
   });
@@ -460,8 +472,8 @@ describe('recoverLeftoverCommands', () => {
     dead.accept([{ taskId: 41, template: r.template(41) }]);
     const { count, store } = await r.recover();
     expect(count).toBe(1);
-    const report = store.get(41)!;
-    expect(report).toMatchObject({ ...r.template(41), status: 'FAILED', exitCode: 1 });
+    const report = store.finalReport(41)!;
+    expect(report).toMatchObject({ ...r.template(41), status: 'FAILED', exitcode: 1 });
     expect(report.stdout).toContain('stopped while this command waited to run; it was not run again');
     expect(existsSync(r.files(41).output)).toBe(false);
   });

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import {
   KILL_GRACE_MS,
-  MAX_CAPTURE_BYTES,
+  DEFAULT_OUTPUT_CHARS,
   TIMEOUT_EXIT_CODE,
   commandFiles,
   runCommand,
@@ -235,12 +235,16 @@ sys.stderr.write('to stderr\\n')
     expect(existsSync(commandFiles(req.prefixDir, req.taskId).commandJson)).toBe(false);
   });
 
-  it('keeps only the tail of a large output in memory, all of it in the file', async () => {
-    const req = setup('big.py', `import sys\nsys.stdout.write('a' * ${MAX_CAPTURE_BYTES} + 'b' * 1000 + 'END')\n`);
-    const result = await runCommand(req);
-    expect(result.stdout.length).toBe(MAX_CAPTURE_BYTES);
-    expect(result.stdout.endsWith('b'.repeat(1000) + 'END')).toBe(true);
-    expect(statSync(commandFiles(req.prefixDir, req.taskId).output).size).toBe(MAX_CAPTURE_BYTES + 1003);
+  it('keeps only the tail of a large output (its last log_max_symbols_size characters), all of it in the file', async () => {
+    expect(DEFAULT_OUTPUT_CHARS).toBe(900_000);
+    const req = setup('big.py', `import sys\nsys.stdout.write('a' * 3000 + '\\n' + 'é' * 1500 + '\\n' + 'b' * 1000 + 'END')\n`);
+    const result = await runCommand({ ...req, outputChars: 2600 });
+    // The last 2600 characters (multi-byte ones count once).
+    expect(result.stdout).toBe('a'.repeat(95) + '\n' + 'é'.repeat(1500) + '\n' + 'b'.repeat(1000) + 'END');
+    expect(statSync(commandFiles(req.prefixDir, req.taskId).output).size).toBe(3001 + 3001 + 1003);
+    // The default keeps it all.
+    const all = await runCommand(req);
+    expect(all.stdout.length).toBe(3001 + 1501 + 1003);
   });
 
   it('streams output live through onOutput before the script exits', async () => {

@@ -200,7 +200,7 @@ describe('tasks: delivery and reports', () => {
     expect(running.started_at).toBeGreaterThanOrEqual(running.created_at);
 
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const final = { status: 'COMPLETED', exitCode: 0, stdout: 'started\n\nCommand completed successfully!\n', stderr: 'a warning', structuredOut: { version: '3.4.5' } };
+    const final = { status: 'COMPLETED', exitcode: 0, stdout: 'started\n\nCommand completed successfully!\n', stderr: 'a warning', structuredOut: { version: '3.4.5' } };
     expect(await agent.report([reportOf(command, final)])).toEqual({ status: 'OK' });
     const done = await task(task_id);
     expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: final.stdout, stderr: 'a warning', structured_out: { version: '3.4.5' }, started_at: running.started_at });
@@ -220,8 +220,8 @@ describe('tasks: delivery and reports', () => {
 
     // A final report with no IN_PROGRESS before it: started_at is the time of that report.
     await agent.report([
-      reportOf(commands[0]!, { status: 'FAILED', exitCode: 1, stdout: 'Command failed after 1 tries\n', stderr: 'Traceback ...' }),
-      reportOf(commands[1]!, { status: 'FAILED', exitCode: 999, stdout: '', stderr: 'Python script has been killed due to timeout after waiting 1 secs' }),
+      reportOf(commands[0]!, { status: 'FAILED', exitcode: 1, stdout: 'Command failed after 1 tries\n', stderr: 'Traceback ...' }),
+      reportOf(commands[1]!, { status: 'FAILED', exitcode: 999, stdout: '', stderr: 'Python script has been killed due to timeout after waiting 1 secs' }),
     ]);
     const failed = await task(failing.task_id);
     expect(failed).toMatchObject({ status: 'FAILED', exit_code: 1, stderr: 'Traceback ...' });
@@ -290,7 +290,7 @@ describe('tasks: delivery and reports', () => {
     expect(second.commandFrames()).toEqual([]);
     expect(await task(task_id)).toMatchObject({ status: 'IN_PROGRESS', sent: true, ended_at: null });
 
-    await second.report([reportOf(command, { status: 'COMPLETED', exitCode: 0, stdout: 'done' })]);
+    await second.report([reportOf(command, { status: 'COMPLETED', exitcode: 0, stdout: 'done' })]);
     expect(await task(task_id)).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: 'done' });
   });
 
@@ -300,8 +300,8 @@ describe('tasks: delivery and reports', () => {
     const { task_id } = await createTask('owner.test');
     const command = (await other.nextCommands()).clusters['0'].commands[0] as Json;
 
-    expect(await agent.report([{ taskId: 987654, status: 'COMPLETED', exitCode: 0 }])).toEqual({ status: 'OK' });
-    expect(await agent.report([reportOf(command, { status: 'COMPLETED', exitCode: 0 })])).toEqual({ status: 'OK' });
+    expect(await agent.report([{ taskId: 987654, status: 'COMPLETED', exitcode: 0 }])).toEqual({ status: 'OK' });
+    expect(await agent.report([reportOf(command, { status: 'COMPLETED', exitcode: 0 })])).toEqual({ status: 'OK' });
     expect((await agent.client.request('/reports/commands_status', { clusters: 'none' })).body).toEqual({ status: 'OK' });
     expect(logs.some((line) => /stray\.test.*unknown task 987654/.test(line))).toBe(true);
     expect(logs.some((line) => new RegExp(`stray\\.test.*task ${task_id} of host owner\\.test`).test(line))).toBe(true);
@@ -348,7 +348,7 @@ describe('tasks: abort', () => {
 
     // The agent kills the command and reports it FAILED, the reason appended.
     const stdout = "partial\nCommand aborted. Reason: 'operator said so'\n\nCommand failed after 1 tries\n";
-    await agent.report([reportOf(command, { status: 'FAILED', exitCode: 143, stdout, stderr: "Command aborted. Reason: 'operator said so'" })]);
+    await agent.report([reportOf(command, { status: 'FAILED', exitcode: 143, stdout, stderr: "Command aborted. Reason: 'operator said so'" })]);
     expect(await task(task_id)).toMatchObject({ status: 'ABORTED', exit_code: 143, stdout, ended_at: view.ended_at });
 
     // Finished: 409, and nothing more is sent.
@@ -361,7 +361,7 @@ describe('tasks: abort', () => {
     const agent = await FakeAgent.start('abort-done.test');
     const { task_id } = await createTask('abort-done.test');
     const command = (await agent.nextCommands()).clusters['0'].commands[0] as Json;
-    await agent.report([reportOf(command, { status: 'COMPLETED', exitCode: 0 })]);
+    await agent.report([reportOf(command, { status: 'COMPLETED', exitcode: 0 })]);
 
     const refused = await api(`/api/v1/tasks/${task_id}/abort`, { body: {} });
     expect(refused.status).toBe(409);

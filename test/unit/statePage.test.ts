@@ -551,7 +551,7 @@ describe('dev server state source', () => {
     clock += 100;
     tasks.applyReport('h1.test', { taskId: task.task_id, status: 'IN_PROGRESS' });
     clock += 100;
-    tasks.applyReport('h1.test', { taskId: task.task_id, status: 'COMPLETED', exitCode: 0 });
+    tasks.applyReport('h1.test', { taskId: task.task_id, status: 'COMPLETED', exitcode: 0 });
 
     await sleep(5);
     expect(notified).toBeGreaterThan(0);
