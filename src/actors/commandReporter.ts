@@ -16,6 +16,7 @@
 // not hold up the rest); after no answer the round stops there.
 import { fromCallback } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
+import { acknowledged } from './hostComponents.js';
 import type { WireCommandReport } from './commandReport.js';
 import { inProgressReport } from './inProgressReport.js';
 import { DEFAULT_MAX_REPORT_FRAME_BYTES, splitReports, type ClusterReport } from './reportFrames.js';
@@ -39,8 +40,7 @@ export interface CommandReporterOptions {
 }
 
 /** Only ReportsResponse's {"status":"OK"} acknowledges (ServerResponsesListener.RESPONSE_STATUS_SUCCESS). */
-export const isOkAnswer = (answer: unknown): boolean =>
-  typeof answer === 'object' && answer !== null && (answer as Record<string, unknown>).status === 'OK';
+export const isOkAnswer = acknowledged;
 
 /** The reports of the pending entries, IN_PROGRESS ones read from their files now. */
 async function reportsOf(entries: PendingEntry[], maxOutputChars: number): Promise<ClusterReport[]> {

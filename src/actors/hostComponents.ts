@@ -137,11 +137,13 @@ export function groupByCluster<T extends { clusterId: string }>(entries: readonl
 }
 
 /**
- * Whether the server took a report. Generic answers are `{"status":"OK"}`; an answer that names
- * another status is a refusal (the original's listener calls its on-success hook only for OK).
+ * Whether the server took a report: only ReportsResponse's `{"status":"OK"}` (StompResponse);
+ * the original's ServerResponsesListener calls its on-success hook for OK alone. Anything else
+ * (Spring's ErrorMessage from RootStompConfig's exception handler, which has no `status`,
+ * "FAILED", an empty body) is a refusal.
  */
 export function acknowledged(answer: unknown): boolean {
-  return !(isPlainObject(answer) && typeof getOwn(answer, 'status') === 'string' && getOwn(answer, 'status') !== 'OK');
+  return isPlainObject(answer) && getOwn(answer, 'status') === 'OK';
 }
 
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
