@@ -2,6 +2,7 @@
 // frames with the project's own codec (encodeFrame / FrameDecoder) but can also send anything
 // at all (garbage, oversized headers, frames out of order), and it records everything it gets.
 // Every client opened is tracked, so a test can close the ones it opened.
+import { DEFAULT_AMBARI_VERSION } from '../../src/version.js';
 import WebSocket from 'ws';
 import { encodeFrame, FrameDecoder, SERVER_COMMANDS, type StompFrame } from '../../src/protocol/stompFrame.js';
 
@@ -113,7 +114,7 @@ export class TestStompClient {
   async register(hostName: string, registration: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     await this.connect();
     this.subscribe('/user/', 'sub-0');
-    return (await this.request('/register', { hostname: hostName, agentVersion: '9.9', ...registration })).body;
+    return (await this.request('/register', { hostname: hostName, agentVersion: DEFAULT_AMBARI_VERSION, ...registration })).body;
   }
 
   /** The first frame (received or to come) matching predicate that no earlier wait took. */

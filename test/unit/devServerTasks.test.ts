@@ -3,6 +3,7 @@
 // MESSAGEs shaped as fixtures/execution_commands.json; the fake agent's /reports/commands_status
 // reports update them; delivery waits for an agent that is away; aborts send cancel commands;
 // agent actions; component and host status reports.
+import { DEFAULT_AMBARI_VERSION } from '../../src/version.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ class FakeAgent {
     await client.waitFor((f) => f.command === 'CONNECTED', 'CONNECTED');
     client.subscribe('/user/', 'sub-0');
     client.subscribe(ACTIONS, 'sub-actions');
-    expect((await client.request('/register', { hostname: hostName, agentVersion: '9.9' })).body).toMatchObject({ exitstatus: 0 });
+    expect((await client.request('/register', { hostname: hostName, agentVersion: DEFAULT_AMBARI_VERSION })).body).toMatchObject({ exitstatus: 0 });
     if (subscribeCommands) await agent.subscribeCommands();
     return agent;
   }
