@@ -61,7 +61,7 @@ describe('TaskStore persistence', () => {
     first.markSent([queued, running, done, cancelled]);
     clock = 2_000;
     expect(first.applyReport('a.test', { taskId: running.task_id, status: 'IN_PROGRESS', stdout: 'so far' })).toHaveProperty('task');
-    expect(first.applyReport('b.test', { taskId: done.task_id, status: 'COMPLETED', exitCode: 0, stdout: 'ok', structuredOut: '{"v": 1}' })).toHaveProperty('task');
+    expect(first.applyReport('b.test', { taskId: done.task_id, status: 'COMPLETED', exitcode: 0, stdout: 'ok', structuredOut: '{"v": 1}' })).toHaveProperty('task');
     expect(first.abort(cancelled.task_id, 'changed my mind')).toMatchObject({ outcome: 'aborted', cancel: true });
 
     const second = openTasks(() => 9_000);
@@ -80,7 +80,7 @@ describe('TaskStore persistence', () => {
     // Ids go on where they were, never reused.
     expect(second.create('a.test', command())).toMatchObject({ task_id: 6, request_id: 6, created_at: 9_000 });
     // The agent's resent report for a task still in progress lands after the restart.
-    expect(second.applyReport('a.test', { taskId: running.task_id, status: 'FAILED', exitCode: 1 })).toMatchObject({ task: { status: 'FAILED' } });
+    expect(second.applyReport('a.test', { taskId: running.task_id, status: 'FAILED', exitcode: 1 })).toMatchObject({ task: { status: 'FAILED' } });
     expect(openTasks().get(running.task_id)).toMatchObject({ status: 'FAILED', exit_code: 1 });
     expect(warnings).toEqual([]);
   });
@@ -271,7 +271,7 @@ describe('a dev server restarted on the same data dir', () => {
       const early = (await one.request('/agents/topologies', { hash: null })).body as Json;
       expect(early.clusters['0'].components.map((c: Json) => c.componentName)).toEqual(['ZOOKEEPER_SERVER']);
       expect((await api(server, '/api/v1/hosts/one.test/commands', { role: 'C', command: 'STOP', script: 'c.py' })).body.task_id).toBe(3);
-      await one.request('/reports/commands_status', { clusters: { '0': [{ taskId: 1, status: 'COMPLETED', exitCode: 0, stdout: 'all' }] } });
+      await one.request('/reports/commands_status', { clusters: { '0': [{ taskId: 1, status: 'COMPLETED', exitcode: 0, stdout: 'all' }] } });
       expect((await api(server, '/api/v1/tasks/1')).body).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: 'all' });
       // The waiting task goes out once its agent is back.
       const two = await agent(server, 'two.test');
