@@ -522,6 +522,6 @@ describe('status reports', () => {
     // Kept over a re-registration.
     await agent.close();
     await FakeAgent.start('status.test');
-    expect((await api('/api/v1/hosts/status.test')).body.component_status).toHaveLength(4);
+    expect((await api('/api/v1/hosts/status.test')).body.component_status).toHaveLength(2);
   });
 });
