@@ -27,6 +27,7 @@ const open = new Set<TestStompClient>();
 export class TestStompClient {
   /** Every frame received, in order. */
   readonly frames: StompFrame[] = [];
+  private readonly frameListeners: Array<(frame: StompFrame) => void> = [];
   /** Every WebSocket message received, as text, exactly as it came. */
   readonly raw: string[] = [];
   /** EOL heart-beats received. */
@@ -141,6 +142,11 @@ export class TestStompClient {
   }
 
   /** Resolves when the server closed the connection, failing after timeoutMs. */
+  /** Calls `listener` with every frame received from now on (e.g. to acknowledge commands as an agent does). */
+  onFrame(listener: (frame: StompFrame) => void): void {
+    this.frameListeners.push(listener);
+  }
+
   async waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CloseInfo> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -179,6 +185,7 @@ export class TestStompClient {
       }
       const frame = item as StompFrame;
       this.frames.push(frame);
+      for (const listener of this.frameListeners) listener(frame);
       const waiter = this.waiters.find((w) => w.predicate(frame));
       if (waiter) {
         this.waiters = this.waiters.filter((w) => w !== waiter);

@@ -243,7 +243,7 @@ describe('/reports/component_version', () => {
     expect((await report(client, { '0': [good, { serviceName: 'HDFS', componentName: 'DATANODE' }, { componentName: 7, version: '1', serviceName: 'S' }] })).body).toEqual({ status: 'OK' });
     // ComponentVersionReports cannot hold a String entry or a String cluster: the whole frame is refused.
     const refused = (await report(client, { '0': [{ serviceName: 'HDFS', componentName: 'JOURNALNODE', version: '1' }, 'text'], '1': 'nope' })).body;
-    expect(refused.payload.message).toMatch(/^Could not read JSON: Cannot construct instance|^Could not read JSON: Cannot deserialize value of type `org\.apache\.ambari\.server\.agent\.stomp\.dto\.ComponentVersionReport` from String value/);
+    expect((refused.payload as { message: string }).message).toMatch(/^Could not read JSON: Cannot construct instance|^Could not read JSON: Cannot deserialize value of type `org\.apache\.ambari\.server\.agent\.stomp\.dto\.ComponentVersionReport` from String value/);
     expect((await client.request('/reports/component_version', { versions: [] })).body).toEqual({ status: 'OK' });
     expect((await api('/api/v1/hosts/bad-versions.test')).body.component_versions).toEqual([
       { ...good, clusterId: '0', reported_at: expect.any(Number) },
