@@ -1,11 +1,32 @@
 // The server half of the agent protocol on one WebSocket: STOMP CONNECT/SUBSCRIBE/SEND, and
 // for every SEND with a correlationId a MESSAGE on the connection's `/user/` subscription.
-// A misbehaving client (bad frame, bad JSON, unknown destination) gets an ERROR frame and is
+// A misbehaving client (bad STOMP frame, unknown destination) gets an ERROR frame and is
 // disconnected; other connections are untouched.
+//
+// Strict mode (the default) answers as the Java server: every body is read as Jackson reads it
+// into the destination's Java class (agentSchemas.ts) and a body it cannot read is answered
+// with the Java error shape (serverErrors.ts) with nothing of it applied; a registration with
+// another agentVersion is refused. Lenient mode (--lenient) takes what older agents send.
+// In both modes a WebSocket message over the frame size limit closes the connection (1009).
 import type WebSocket from 'ws';
 import { CLIENT_COMMANDS, encodeFrame, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
+import { DESTINATION_TYPES } from './agentSchemas.js';
 import { SYNC_DESTINATIONS, type ClusterData } from './clusterData.js';
+import type { FaultInjector } from './faultInjector.js';
 import type { HostRegistry } from './hostRegistry.js';
+import { readAs } from './jacksonSchema.js';
+import {
+  conversionFailure,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  errorMessageBody,
+  incompatibleVersionMessage,
+  MESSAGE_TOO_LARGE,
+  OK_RESPONSE,
+  registrationAccepted,
+  registrationRefused,
+  tooLargeReason,
+} from './serverErrors.js';
+import { areVersionsEqual } from './versionUtils.js';
 
 export const USER_DESTINATION = '/user/';
 const SERVER_HEARTBEAT = '10000,10000';
@@ -24,6 +45,16 @@ export interface EndpointContext {
   onRegistered?: (connection: AgentConnection) => void;
   /** After a SUBSCRIBE (e.g. /user/commands, which the agent subscribes after registration). */
   onSubscribed?: (connection: AgentConnection, destination: string) => void;
+  /** An AckReport on /reports/responses (already validated in strict mode). */
+  onAck?: (connection: AgentConnection, ack: Record<string, unknown>) => void;
+  /** Refuse what the Java server refuses (default true). */
+  strict?: boolean;
+  /** The server's version registrations are checked against (strict mode). */
+  ambariVersion?: string;
+  /** stomp.max_incoming.message.size: bytes of one WebSocket message. */
+  maxMessageSize?: number;
+  /** Test hook: answers to fail on purpose. */
+  faults?: FaultInjector;
 }
 
 let connectionCounter = 0;
@@ -39,6 +70,8 @@ export class AgentConnection {
   private timers: NodeJS.Timeout[] = [];
   private lastReceived = Date.now();
   private closed = false;
+  /** Unknown properties already logged, so a chatty agent logs each once. */
+  private readonly loggedUnknown = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -77,11 +110,23 @@ export class AgentConnection {
     return [...this.subscriptions.keys()];
   }
 
-  close(reason: string): void {
+  close(reason: string, code = 1000): void {
     if (this.closed) return;
     this.context.log('info', `closing ${this.describe()}: ${reason}`);
-    this.ws.close(1000, reason.slice(0, 120));
+    this.ws.close(code, reason.slice(0, 120));
     this.cleanUp();
+  }
+
+  /** Test hook: drops the TCP connection without a closing handshake, as a network failure does. */
+  cut(): void {
+    if (this.closed) return;
+    this.context.log('info', `cutting ${this.describe()} (fault injection)`);
+    this.ws.terminate();
+    this.cleanUp();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   private describe(): string {
@@ -90,6 +135,13 @@ export class AgentConnection {
 
   private receive(data: Buffer): void {
     this.lastReceived = Date.now();
+    const limit = this.context.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    if (data.length > limit) {
+      // As Jetty's maxTextMessageSize (serverErrors.ts): closed before STOMP sees the frame.
+      const reason = tooLargeReason(data.length, limit);
+      this.context.log('warn', `closing ${this.describe()}: ${reason}`);
+      return this.close(reason, MESSAGE_TOO_LARGE);
+    }
     let frames;
     try {
       frames = this.decoder.push(data);
@@ -157,19 +209,50 @@ export class AgentConnection {
   private onSend(frame: StompFrame): void {
     const destination = frame.headers.destination;
     if (!destination) return this.protocolError('SEND without destination');
+    const strict = this.context.strict ?? true;
+    const correlationId = frame.headers.correlationId;
+    const answer = (body: unknown) => {
+      if (correlationId !== undefined) this.push(USER_DESTINATION, body, { correlationId });
+    };
+    const refuse = (message: string) => {
+      this.context.log('warn', `${destination} from ${this.describe()} refused: ${message}`);
+      answer(errorMessageBody(message));
+    };
     let body: unknown;
     try {
       body = frame.body === '' ? {} : JSON.parse(frame.body);
-    } catch {
-      return this.protocolError(`invalid JSON body sent to ${destination}`);
+    } catch (err) {
+      if (!strict) return this.protocolError(`invalid JSON body sent to ${destination}`);
+      return refuse(conversionFailure(`Unexpected character: ${(err as Error).message}`, 'com.fasterxml.jackson.core.JsonParseException'));
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return this.protocolError(`body sent to ${destination} is not a JSON object`);
-    const answer = this.route(destination, body as Record<string, unknown>);
-    if (answer === undefined) return;
-    const correlationId = frame.headers.correlationId;
-    if (correlationId !== undefined) this.push(USER_DESTINATION, answer, { correlationId });
+    if (strict) {
+      const type = DESTINATION_TYPES[destination];
+      if (type !== undefined) {
+        const read = readAs(type, body);
+        if (!read.ok) return refuse(conversionFailure(read.error, read.exception));
+        this.logUnknown(destination, read.unknown);
+      }
+    } else if (!body || typeof body !== 'object' || (Array.isArray(body) && destination !== '/reports/alerts_status')) {
+      return this.protocolError(`body sent to ${destination} is not a JSON object`);
+    }
+    if (body === null) body = {};
+    const fault = this.hostName ? this.context.faults?.take(this.hostName, destination) : undefined;
+    if (fault !== undefined) return refuse(fault);
+    const result = this.route(destination, body as Record<string, unknown>);
+    if (result === undefined) return;
+    answer(result);
     // Commands waiting for the host go out after the registration answer.
-    if (destination === '/register' && this.hostName && (answer as { exitstatus?: unknown }).exitstatus === 0) this.context.onRegistered?.(this);
+    if (destination === '/register' && this.hostName && (result as { exitstatus?: unknown }).exitstatus === 0) this.context.onRegistered?.(this);
+  }
+
+  /** One warning per destination and unknown property (Jackson ignores them: FAIL_ON_UNKNOWN_PROPERTIES is off). */
+  private logUnknown(destination: string, properties: string[]): void {
+    for (const property of properties) {
+      const key = `${destination} ${property.replace(/\[\d+\]/g, '[]')}`;
+      if (this.loggedUnknown.has(key)) continue;
+      this.loggedUnknown.add(key);
+      this.context.log('warn', `${destination} from ${this.describe()}: unknown property ${property} (ignored, as the Java server does)`);
+    }
   }
 
   /** The answer to a SEND, or undefined when the connection was closed for a protocol error. */
@@ -177,11 +260,20 @@ export class AgentConnection {
     const { hosts, cluster, log } = this.context;
     if (destination === '/register') {
       const hostName = typeof body.hostname === 'string' ? body.hostname.trim().toLowerCase() : '';
-      if (!hostName) return { id: -1, exitstatus: 1, log: 'registration without a hostname', errorMessage: 'registration without a hostname', clustersList: [] };
+      if (!hostName) return registrationRefused('registration without a hostname');
+      const serverVersion = this.context.ambariVersion;
+      if ((this.context.strict ?? true) && serverVersion !== undefined) {
+        const agentVersion = typeof body.agentVersion === 'string' ? body.agentVersion : body.agentVersion == null ? null : String(body.agentVersion);
+        if (!areVersionsEqual(serverVersion, agentVersion)) {
+          const message = incompatibleVersionMessage(body.hostname, agentVersion, serverVersion);
+          log('warn', `registration of ${hostName} refused: ${message}`);
+          return registrationRefused(message);
+        }
+      }
       this.hostName = hostName;
       hosts.register(hostName, body, this.id);
       log('info', `registered ${hostName} (agent ${JSON.stringify(body.agentVersion ?? null)}, ${this.id})`);
-      return { id: 0, exitstatus: 0, errorMessage: '', clustersList: ['0'] };
+      return registrationAccepted();
     }
     if (!this.hostName) {
       this.protocolError(`${destination} before /register`);
@@ -194,13 +286,18 @@ export class AgentConnection {
         return undefined;
       }
       log('debug', `heartbeat from ${this.hostName}: id ${JSON.stringify(body.id ?? null)} -> ${answer.id}`);
-      return answer;
+      // HeartBeatResponse (agent/HeartBeatResponse.java, NON_EMPTY, extends StompResponse): status and id.
+      return { status: 'OK', id: answer.id };
     }
     const sync = SYNC_DESTINATIONS[destination];
     if (sync) return cluster.sync(sync, this.hostName, body.hash);
+    if (destination === '/reports/responses') {
+      this.context.onAck?.(this, body);
+      return OK_RESPONSE;
+    }
     if (destination.startsWith('/reports/')) {
       this.context.onReport?.(this.hostName, destination, body);
-      return { status: 'OK' };
+      return OK_RESPONSE;
     }
     this.protocolError(`unknown destination ${destination}`);
     return undefined;

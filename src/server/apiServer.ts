@@ -5,8 +5,9 @@ import { readJson, sendJson as send } from './httpJson.js';
 import type { AgentConnection, ServerLog } from './agentEndpoint.js';
 import type { ClusterData, ClusterEvent } from './clusterData.js';
 import { parseComponentRequest } from './componentStore.js';
+import type { FaultInjector } from './faultInjector.js';
 import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
-import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type TaskDispatcher } from './taskStore.js';
+import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type Task, type TaskDispatcher } from './taskStore.js';
 
 export interface ApiContext {
   hosts: HostRegistry;
@@ -14,6 +15,7 @@ export interface ApiContext {
   connections: Map<string, AgentConnection>;
   tasks: TaskDispatcher;
   cluster: ClusterData;
+  faults: FaultInjector;
   log: ServerLog;
 }
 
@@ -116,15 +118,50 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    // All tasks, or ?host=NAME's, by id.
+    // Fault injection: cuts the host's connection (its WebSocket terminated, no close
+    // handshake, as a network failure). 409 when the host has no open connection.
+    method: 'POST',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/cut\/?$/,
+    handler: ({ hosts, tasks }, [name]) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      const connection = tasks.connectionOf(record.host_name);
+      if (!connection) return { status: 409, body: { error: `${record.host_name} is not connected` } };
+      connection.cut();
+      return { status: 200, body: { host_name: record.host_name, cut: connection.id } };
+    },
+  },
+  {
+    // Fault injection: {"destination": "/reports/commands_status", "count": N} answers the
+    // host's next N SENDs to that destination with the Java error shape, applying nothing
+    // (count 0 clears). Answers the failures still pending, by destination.
+    method: 'POST',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/fail_next\/?$/,
+    handler: ({ hosts, faults }, [name], body) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      const request = isObject(body) ? body : {};
+      const unknown = Object.keys(request).filter((key) => key !== 'destination' && key !== 'count');
+      if (unknown.length > 0) throw new BadRequest(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected {"destination", "count"}`);
+      if (typeof request.destination !== 'string' || !request.destination.startsWith('/')) throw new BadRequest('"destination" must be a STOMP destination such as "/reports/commands_status"');
+      const count = request.count ?? 1;
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw new BadRequest(`"count" must be a whole number >= 0, not ${JSON.stringify(count)}`);
+      faults.failNext(record.host_name, request.destination, count);
+      return { status: 200, body: { host_name: record.host_name, fail_next: faults.pending(record.host_name) } };
+    },
+  },
+  {
+    // All tasks, or ?host=NAME's, by id; each with `delivery` (null until sent): the latest
+    // /user/commands message carrying it, {message_id, sent_count, acknowledged, given_up}.
     method: 'GET',
     path: /^\/api\/v1\/tasks\/?$/,
     handler: ({ hosts, tasks }, _params, _body, query) => {
       const host = query.get('host');
-      if (host === null) return { status: 200, body: { items: tasks.store.list() } };
+      const withDelivery = (list: Task[]) => list.map((task) => ({ ...task, delivery: tasks.delivery(task.task_id) ?? null }));
+      if (host === null) return { status: 200, body: { items: withDelivery(tasks.store.list()) } };
       const record = hosts.get(host.toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${host}` } };
-      return { status: 200, body: { items: tasks.store.list(record.host_name) } };
+      return { status: 200, body: { items: withDelivery(tasks.store.list(record.host_name)) } };
     },
   },
   {
@@ -133,7 +170,7 @@ export const ROUTES: Route[] = [
     handler: ({ tasks }, [id]) => {
       const task = tasks.store.get(taskId(id));
       if (!task) return { status: 404, body: { error: `no task ${id}` } };
-      return { status: 200, body: task };
+      return { status: 200, body: { ...task, delivery: tasks.delivery(task.task_id) ?? null } };
     },
   },
   {

@@ -1,6 +1,11 @@
-// The one cluster the dev server manages ("dev", id 0) and the payloads of the five
-// post-registration sync requests, shaped as the fixtures in shared/reference. Each payload
-// carries a stable hash of its content, so an agent whose cache is current gets "nothing new".
+// The one cluster the dev server manages ("dev", id 0) and the answers to the five
+// post-registration sync requests, shaped as the Java server's events (AgentCurrentDataController
+// returns a *Holder's getUpdateIfChanged(hash)): the full event with `hash` when the agent's hash
+// differs, else the holder's empty event, `{}` (Topology/Metadata/HostLevelParamsUpdateEvent,
+// AlertDefinitionsAgentUpdateEvent: all NON_NULL with every property null) or `{"timestamp": N}`
+// (AgentConfigsUpdateEvent.emptyUpdate sets timestamp = System.currentTimeMillis()). The hash
+// is, as AgentDataHolder.getHash, a SHA-512 hex of the event's JSON without `hash` (and, for
+// configs, without `timestamp`: HashAndTimestampIgnoreMixIn); hostId is @Transient, never written.
 // Components placed on hosts (componentStore.ts) make the topology's `components` and the
 // metadata's serviceLevelParams; adding one makes the events pushed to subscribed agents.
 import { createHash } from 'node:crypto';
@@ -29,7 +34,58 @@ export const SYNC_DESTINATIONS: Record<string, SyncName> = {
 };
 
 export function contentHash(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+  return createHash('sha512').update(canonicalJson(content)).digest('hex');
+}
+
+/** AmbariManagementControllerImpl.getMetadataAmbariLevelParams: the "-1" entry's clusterLevelParams. */
+export const AMBARI_LEVEL_PARAMS: Record<string, string> = {
+  agent_stack_retry_count: '5',
+  agent_stack_retry_on_unavailability: 'false',
+  ambari_db_rca_driver: 'org.postgresql.Driver',
+  ambari_db_rca_password: 'mapred',
+  ambari_db_rca_url: 'jdbc:postgresql://localhost/ambarirca',
+  ambari_db_rca_username: 'mapred',
+  ambari_server_host: 'localhost',
+  ambari_server_port: '8080',
+  ambari_server_use_ssl: 'false',
+  db_driver_filename: 'mysql-connector-java.jar',
+  db_name: 'ambari',
+  gpl_license_accepted: 'false',
+  host_sys_prepped: 'false',
+  java_home: '/usr/jdk64/jdk1.8.0_112',
+  java_version: '8',
+  jce_name: 'jce_policy-8.zip',
+  jdk_location: 'http://localhost:8080/resources',
+  jdk_name: 'jdk-8u112-linux-x64.tar.gz',
+  mysql_jdbc_url: 'http://localhost:8080/resources/mysql-connector-java.jar',
+  oracle_jdbc_url: 'http://localhost:8080/resources/ojdbc6.jar',
+};
+
+/** Configuration.getAgentConfigsMap (section "agentConfig", the defaults of its four keys): the "-1" entry's agentConfigs. */
+export const AGENT_CONFIGS: Record<string, Record<string, string>> = {
+  agentConfig: {
+    'agent.auto.cache.update': 'true',
+    'agent.check.mounts.timeout': '0',
+    'agent.check.remote.mounts': 'false',
+    'java.home': '/usr/jdk64/jdk1.8.0_112',
+  },
+};
+
+/** MetadataUpdateEvent's AMBARI_LEVEL_CLUSTER_ID: parameters common to all clusters. */
+export const AMBARI_LEVEL_CLUSTER_ID = '-1';
+/** AlertCluster.staleIntervalMultiplier: AlertHelper's wait factor of the ambari_server_stale_alerts definition (default 2). */
+const STALE_INTERVAL_MULTIPLIER = 2;
+
+/** What Jackson's NON_EMPTY inclusion leaves of an object: no null, empty string, empty list or empty map. */
+function nonEmpty(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => {
+      if (value === null || value === undefined || value === '') return false;
+      if (Array.isArray(value)) return value.length > 0;
+      if (typeof value === 'object') return Object.keys(value).length > 0;
+      return true;
+    }),
+  );
 }
 
 function canonicalJson(value: unknown): string {
@@ -51,24 +107,32 @@ export type AddComponentResult =
   | { outcome: 'conflict'; error: string };
 
 export class ClusterData {
+  /** AgentConfigsUpdateEvent.timestamp of the configurations: when they were made (server start). */
+  readonly configsTimestamp: number;
+
   constructor(
     private readonly hosts: HostRegistry,
     readonly components: ComponentStore = new ComponentStore(),
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.configsTimestamp = now();
+  }
 
-  /** The sync answer for `name` as seen by `hostName`; `{hash}` alone when `knownHash` is current. */
+  /** The sync answer for `name` as seen by `hostName`: the holder's empty event when `knownHash` is current. */
   sync(name: SyncName, hostName: string, knownHash: unknown): Record<string, unknown> {
     const full = this.full(name, hostName);
     const record = this.hosts.get(hostName);
     if (record) record.lastSync[name] = knownHash === full.hash ? 'unchanged' : 'sent';
-    if (knownHash === full.hash) return { hash: full.hash };
+    if (knownHash === full.hash) return name === 'configs' ? { timestamp: this.now() } : {};
     return full;
   }
 
   /** The full sync answer (hash included) for `name` as seen by `hostName`. */
   full(name: SyncName, hostName: string): Record<string, unknown> & { hash: string } {
     const { extra, clusters } = this.content(name, hostName);
-    return { hash: contentHash({ extra, clusters }), ...extra, clusters };
+    // The configs' timestamp is left out of their hash (HashAndTimestampIgnoreMixIn).
+    const { timestamp: _timestamp, ...hashed } = extra;
+    return { hash: contentHash({ ...hashed, clusters }), ...extra, clusters };
   }
 
   /**
@@ -86,8 +150,9 @@ export class ClusterData {
     if (result.outcome !== 'unchanged') {
       const { hash } = this.full('topologies', hostName);
       events.push({ destination: TOPOLOGY_EVENTS, body: { eventType: 'UPDATE', hash, clusters: { [CLUSTER_ID]: { components: [topology] } } } });
+      // MetadataHolder.onServiceCreate publishes an UPDATE with the new hash.
       const metadata = this.full('metadata', hostName);
-      if (metadata.hash !== metadataBefore) events.push({ destination: METADATA_EVENTS, body: metadata });
+      if (metadata.hash !== metadataBefore) events.push({ destination: METADATA_EVENTS, body: { ...metadata, eventType: 'UPDATE' } });
     }
     return { ...result, topology, events };
   }
@@ -98,15 +163,20 @@ export class ClusterData {
   }
 
   /** A component as the topology has it (fixtures/topology_create.json), on the hosts known now. */
+  // TopologyComponent (stomp/dto/TopologyComponent.java, NON_EMPTY: empty sets and maps are left out).
   private topologyComponent(component: StoredComponent, hostIds: Map<string, number>): Record<string, unknown> {
-    return {
+    const known = component.hosts.filter((host) => hostIds.has(host));
+    return nonEmpty({
       componentName: component.component_name,
       serviceName: component.service_name,
+      displayName: component.component_name,
       version: component.version,
-      hostIds: component.hosts.flatMap((host) => hostIds.get(host) ?? []).sort((a, b) => a - b),
+      hostIds: known.map((host) => hostIds.get(host)!).sort((a, b) => a - b),
+      hostNames: known,
+      publicHostNames: known,
       componentLevelParams: {},
       commandParams: { script: component.script, script_type: component.script_type, command_timeout: COMPONENT_COMMAND_TIMEOUT },
-    };
+    });
   }
 
   private content(name: SyncName, hostName: string): { extra: Record<string, unknown>; clusters: Record<string, unknown> } {
@@ -122,7 +192,7 @@ export class ClusterData {
               components: this.components
                 .list()
                 .map((component) => this.topologyComponent(component, hostIds))
-                .filter((component) => (component.hostIds as number[]).length > 0),
+                .filter((component) => component.hostIds !== undefined),
               hosts: this.hosts.list().map((record) => ({
                 hostId: hostIds.get(record.host_name),
                 hostName: record.host_name,
@@ -133,35 +203,38 @@ export class ClusterData {
           },
         };
       }
+      // MetadataUpdateEvent (events/MetadataUpdateEvent.java) from getClustersMetadata: eventType
+      // CREATE; per cluster a MetadataCluster (NON_EMPTY; status_commands_to_run is ["STATUS"]
+      // since the cluster has a securityType); and "-1", MetadataCluster(null, null, false,
+      // ambariLevelParams, agentConfigs): no status commands, fullServiceLevelMetadata false.
       case 'metadata':
         return {
-          extra: {},
+          extra: { eventType: 'CREATE' },
           clusters: {
-            [CLUSTER_ID]: {
-              clusterLevelParams: { cluster_name: CLUSTER_NAME, stack_name: STACK_NAME, stack_version: STACK_VERSION, group_list: '["hadoop"]', user_list: '["ambari-qa"]' },
-              serviceLevelParams: Object.fromEntries(this.components.services().map((service) => [service, serviceLevelParams(service)])),
+            [CLUSTER_ID]: nonEmpty({
               status_commands_to_run: ['STATUS'],
               fullServiceLevelMetadata: true,
-            },
+              serviceLevelParams: Object.fromEntries(this.components.services().map((service) => [service, serviceLevelParams(service)])),
+              clusterLevelParams: { cluster_name: CLUSTER_NAME, stack_name: STACK_NAME, stack_version: STACK_VERSION, group_list: '["hadoop"]', user_list: '["ambari-qa"]' },
+            }),
+            [AMBARI_LEVEL_CLUSTER_ID]: { fullServiceLevelMetadata: false, clusterLevelParams: AMBARI_LEVEL_PARAMS, agentConfigs: AGENT_CONFIGS },
           },
         };
+      // AgentConfigsUpdateEvent (events/AgentConfigsUpdateEvent.java): timestamp and, per cluster,
+      // ClusterConfigs (NON_NULL: empty maps stay).
       case 'configs':
-        return { extra: { timestamp: 0 }, clusters: { [CLUSTER_ID]: { configurations: {}, configurationAttributes: {} } } };
+        return { extra: { timestamp: this.configsTimestamp }, clusters: { [CLUSTER_ID]: { configurations: {}, configurationAttributes: {} } } };
+      // HostLevelParamsUpdateEvent (events/HostLevelParamsUpdateEvent.java): per cluster a
+      // HostLevelParamsCluster (NON_EMPTY: recoveryConfig, blueprint_provisioning_state), the
+      // RecoveryConfig being just its `components` (RecoveryConfig.java).
       case 'host_level_params':
-        return {
-          extra: {},
-          clusters: {
-            [CLUSTER_ID]: {
-              repoInfo: [],
-              recoveryConfig: { type: 'DEFAULT', maxCount: 6, windowInMinutes: 60, components: '' },
-              blueprintProvisioningState: {},
-            },
-          },
-        };
+        return { extra: {}, clusters: { [CLUSTER_ID]: { recoveryConfig: { components: [] } } } };
+      // AlertDefinitionsAgentUpdateEvent (NON_EMPTY-free, NON_NULL): eventType CREATE, hostName,
+      // per cluster an AlertCluster: staleIntervalMultiplier, alertDefinitions, hostName.
       case 'alert_definitions':
         return {
           extra: { eventType: 'CREATE', hostName },
-          clusters: { [CLUSTER_ID]: { clusterName: CLUSTER_NAME, hostName, publicHostName: hostName, alertDefinitions: [] } },
+          clusters: { [CLUSTER_ID]: { staleIntervalMultiplier: STALE_INTERVAL_MULTIPLIER, alertDefinitions: [], hostName } },
         };
     }
   }

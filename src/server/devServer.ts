@@ -23,7 +23,9 @@ import { ComponentStore } from './componentStore.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
+import { FaultInjector } from './faultInjector.js';
 import { createServerState } from './stateSource.js';
+import { DEFAULT_AMBARI_VERSION } from '../version.js';
 import { TaskDispatcher, TaskStore } from './taskStore.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
@@ -41,6 +43,15 @@ export interface DevServerOptions {
   log?: ServerLog;
   /** Serve the state page on 127.0.0.1:port (0: any free port), whatever `host` is. */
   statePage?: { port: number };
+  /** Refuse what the Java server refuses (default true; false is --lenient). */
+  strict?: boolean;
+  /** The Ambari version registrations must match (default DEFAULT_AMBARI_VERSION). */
+  ambariVersion?: string;
+  /** stomp.max_incoming.message.size (default 2 MiB). */
+  maxMessageSize?: number;
+  /** execution.command.retry.count / .interval (defaults 4 and 15 s). */
+  commandRetryCount?: number;
+  commandRetryIntervalMs?: number;
 }
 
 export interface DevServer {
@@ -49,6 +60,9 @@ export interface DevServer {
   apiPort: number;
   hosts: HostRegistry;
   tasks: TaskStore;
+  /** Pushes tasks to agents, with messageId, resend and ack (commandEmitter.ts). */
+  dispatcher: TaskDispatcher;
+  faults: FaultInjector;
   cluster: ClusterData;
   /** What the state page shows (also without the page). */
   stateSource: StateSource;
@@ -64,7 +78,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const hosts = new HostRegistry(heartbeatIntervalMs);
   const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }));
   const connections = new Map<string, AgentConnection>();
-  const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log);
+  const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log, {
+    ...(options.commandRetryCount !== undefined ? { retryCount: options.commandRetryCount } : {}),
+    ...(options.commandRetryIntervalMs !== undefined ? { retryIntervalMs: options.commandRetryIntervalMs } : {}),
+  });
+  const faults = new FaultInjector();
+  const strict = options.strict ?? true;
   const portOf = (server: HttpsServer | Server) => (server.address() as AddressInfo | null)?.port;
   const state = createServerState({
     hosts,
@@ -109,7 +128,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     requestCert: options.twoWaySsl,
     rejectUnauthorized: options.twoWaySsl,
   });
-  const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: 64 * 1024 * 1024 });
+  // ws' own limit only guards memory: the frame size limit is AgentConnection's, with Jetty's close reason.
+  const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: Math.max(64 * 1024 * 1024, (options.maxMessageSize ?? 0) + 1) });
   wss.on('connection', (ws, req) => {
     const connection = new AgentConnection(
       ws,
@@ -120,13 +140,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         onReport,
         onRegistered: (registered) => tasks.registered(registered),
         onSubscribed: (subscriber, destination) => tasks.subscribed(subscriber, destination),
+        onAck: (connection, ack) => tasks.ack(connection, ack),
+        strict,
+        ambariVersion: options.ambariVersion ?? DEFAULT_AMBARI_VERSION,
+        ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
+        faults,
       },
       `${req.socket.remoteAddress}:${req.socket.remotePort}`);
     connections.set(connection.id, connection);
     ws.on('close', () => connections.delete(connection.id));
   });
 
-  const apiServer = createApiServer({ hosts, connections, tasks, cluster, log });
+  const apiServer = createApiServer({ hosts, connections, tasks, cluster, faults, log });
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];
@@ -149,11 +174,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     apiPort: portOf(apiServer)!,
     hosts,
     tasks: tasks.store,
+    dispatcher: tasks,
+    faults,
     cluster,
     stateSource: state.source,
     ...(statePage ? { statePage: { port: statePage.port, url: statePage.url } } : {}),
     close: async () => {
       clearInterval(sweeper);
+      tasks.close();
       await statePage?.close();
       state.close();
       for (const connection of connections.values()) connection.close('server shutting down');

@@ -1,12 +1,22 @@
 // `ambari-dev-server [--host H] [--url-port N] [--secured-url-port N] [--api-port N]
-//                    [--data-dir DIR] [--two-way-ssl] [--status-page PORT] [-v]`
+//                    [--data-dir DIR] [--two-way-ssl] [--status-page PORT] [--lenient]
+//                    [--ambari-version V] [--max-message-size BYTES]
+//                    [--command-retry-count N] [--command-retry-interval SECONDS] [-v]`
 // Prints one JSON line with its ports when ready (and `status_page_url` with --status-page,
 // whose page is on 127.0.0.1:PORT, 0 = any free port); runs until SIGINT/SIGTERM.
+// Strict by default (refuses what the Java server refuses: other agent versions, bodies Jackson
+// cannot read); --lenient accepts them. --max-message-size is stomp.max_incoming.message.size
+// (2097152); the retry options are execution.command.retry.count / .interval (4, 15).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_AMBARI_VERSION } from '../version.js';
+import { DEFAULT_RETRY_COUNT, DEFAULT_RETRY_INTERVAL_MS } from './commandEmitter.js';
 import { startDevServer } from './devServer.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './serverErrors.js';
 
-const USAGE = 'Usage: ambari-dev-server [--host 127.0.0.1] [--url-port N] [--secured-url-port N] [--api-port N] [--data-dir DIR] [--two-way-ssl] [--status-page PORT] [-v]';
+const USAGE =
+  'Usage: ambari-dev-server [--host 127.0.0.1] [--url-port N] [--secured-url-port N] [--api-port N] [--data-dir DIR] [--two-way-ssl] [--status-page PORT] ' +
+  `[--lenient] [--ambari-version ${DEFAULT_AMBARI_VERSION}] [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--command-retry-count ${DEFAULT_RETRY_COUNT}] [--command-retry-interval ${DEFAULT_RETRY_INTERVAL_MS / 1000}] [-v]`;
 
 async function main(): Promise<void> {
   let values;
@@ -20,6 +30,11 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string', default: '.ambari-dev-server' },
         'two-way-ssl': { type: 'boolean', default: false },
         'status-page': { type: 'string' },
+        lenient: { type: 'boolean', default: false },
+        'ambari-version': { type: 'string', default: DEFAULT_AMBARI_VERSION },
+        'max-message-size': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_SIZE) },
+        'command-retry-count': { type: 'string', default: String(DEFAULT_RETRY_COUNT) },
+        'command-retry-interval': { type: 'string', default: String(DEFAULT_RETRY_INTERVAL_MS / 1000) },
         verbose: { type: 'boolean', short: 'v', default: false },
       },
       strict: true,
@@ -32,6 +47,14 @@ async function main(): Promise<void> {
     if (!/^\d+$/.test(text) || Number(text) > 65535) fail(`--${flag} '${text}' is not a valid port number (0-65535)`);
     return Number(text);
   };
+  const whole = (flag: 'max-message-size' | 'command-retry-count', min: number) => {
+    const text = values[flag];
+    if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) fail(`--${flag} '${text}' is not a whole number >= ${min}`);
+    return Number(text);
+  };
+  const interval = values['command-retry-interval'];
+  if (!/^\d+(\.\d+)?$/.test(interval) || Number(interval) <= 0) fail(`--command-retry-interval '${interval}' is not a number of seconds > 0`);
+  if (values['ambari-version'].trim() === '') fail('--ambari-version must not be empty');
   const verbose = values.verbose;
   let server;
   try {
@@ -43,6 +66,11 @@ async function main(): Promise<void> {
       dataDir: resolve(values['data-dir']),
       twoWaySsl: values['two-way-ssl'],
       passphrase: process.env.AMBARI_PASSPHRASE ?? 'DEV',
+      strict: !values.lenient,
+      ambariVersion: values['ambari-version'],
+      maxMessageSize: whole('max-message-size', 1),
+      commandRetryCount: whole('command-retry-count', 0),
+      commandRetryIntervalMs: Number(interval) * 1000,
       ...(values['status-page'] !== undefined ? { statePage: { port: port('status-page') } } : {}),
       log: (level, msg) => {
         if (level !== 'debug' || verbose) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);

@@ -5,15 +5,20 @@
 //
 // Delivery survives reconnects: a task that could not be pushed (agent not connected, or not
 // yet subscribed to /user/commands) stays PENDING and goes out when the host registers or
-// subscribes again; a task that was pushed stays QUEUED / IN_PROGRESS until the agent reports
-// on it (the agent keeps unacknowledged reports and resends them after re-registration).
+// subscribes again; a pushed message is sent again until the agent acknowledges it
+// (commandEmitter.ts, as the Java MessageEmitter), and handed back to PENDING if it never is;
+// a task stays QUEUED / IN_PROGRESS until the agent reports on it (the agent keeps
+// unacknowledged reports and resends them after re-registration).
 // Aborting a task that was pushed sends a cancel command, also when the agent is only back later.
 import type { AgentConnection, ServerLog } from './agentEndpoint.js';
-import { CLUSTER_ID, STACK_DIR } from './clusterData.js';
+import { CLUSTER_ID, CLUSTER_NAME, STACK_DIR } from './clusterData.js';
+import { CommandEmitter, COMMANDS_DESTINATION, type Delivery, type EmittedMessage } from './commandEmitter.js';
 import type { HostRegistry } from './hostRegistry.js';
 import { StateFile } from './stateFile.js';
 
-export const COMMANDS_DESTINATION = '/user/commands';
+export { COMMANDS_DESTINATION };
+/** The dev server's requests have one stage, with this id (ExecutionCommand.commandId is `requestId-stageId`). */
+export const STAGE_ID = 0;
 export const AGENT_ACTIONS_DESTINATION = '/user/agent_actions';
 /** The configurations timestamp the dev server's configs carry (clusterData.ts: `timestamp: 0`). */
 export const REQUIRED_CONFIG_TIMESTAMP = 0;
@@ -107,19 +112,25 @@ export function parseCommandRequest(body: unknown): { request: CommandRequest } 
   };
 }
 
-/** One command of a `/user/commands` message, shaped as fixtures/execution_commands.json. */
+/**
+ * One command of a `/user/commands` message: ExecutionCommand (agent/ExecutionCommand.java,
+ * NON_EMPTY) with the properties Jackson writes: clusterId, clusterName, requestId, taskId,
+ * commandId (StageUtils.getActionId: the string `requestId-stageId`), role, roleCommand,
+ * commandParams, serviceName, and AgentCommand's commandType. configurationCredentials,
+ * hostname, stageId and the like are @JsonIgnore.
+ */
 export function executionCommand(task: Task): Record<string, unknown> {
   const service = task.service_name === 'null' ? task.role : task.service_name;
   return {
+    clusterId: CLUSTER_ID,
+    clusterName: CLUSTER_NAME,
     requestId: task.request_id,
     taskId: task.task_id,
-    commandId: task.task_id,
-    clusterId: CLUSTER_ID,
+    commandId: `${task.request_id}-${STAGE_ID}`,
     serviceName: task.service_name,
     role: task.role,
     commandType: 'EXECUTION_COMMAND',
     roleCommand: task.command,
-    configuration_credentials: {},
     commandParams: {
       script: task.script,
       script_type: task.script_type,
@@ -131,14 +142,19 @@ export function executionCommand(task: Task): Record<string, unknown> {
   };
 }
 
-/** The `/user/commands` message body carrying these tasks. */
+/**
+ * The `/user/commands` message body carrying these tasks: ExecutionCommandEvent
+ * (events/ExecutionCommandEvent.java, NON_NULL: requiredConfigTimestamp, clusters) of
+ * ExecutionCommandsCluster (stomp/dto/ExecutionCommandsCluster.java, NON_EMPTY: an empty
+ * cancelCommands list is left out).
+ */
 export function executionCommandsMessage(tasks: Task[]): Record<string, unknown> {
-  return { requiredConfigTimestamp: REQUIRED_CONFIG_TIMESTAMP, clusters: { [CLUSTER_ID]: { commands: tasks.map(executionCommand), cancelCommands: [] } } };
+  return { requiredConfigTimestamp: REQUIRED_CONFIG_TIMESTAMP, clusters: { [CLUSTER_ID]: { commands: tasks.map(executionCommand) } } };
 }
 
-/** The `/user/commands` message body cancelling these tasks. */
+/** The `/user/commands` message body cancelling these tasks: CancelCommand (agent/CancelCommand.java) target_task_id, reason. */
 export function cancelCommandsMessage(cancels: Array<{ taskId: number; reason: string }>): Record<string, unknown> {
-  return { clusters: { [CLUSTER_ID]: { commands: [], cancelCommands: cancels.map(({ taskId, reason }) => ({ target_task_id: taskId, reason })) } } };
+  return { clusters: { [CLUSTER_ID]: { cancelCommands: cancels.map(({ taskId, reason }) => ({ target_task_id: taskId, reason })) } } };
 }
 
 export type AbortResult =
@@ -263,6 +279,24 @@ export class TaskStore {
     this.save();
   }
 
+  /** A cancel that was never confirmed, to be delivered again. */
+  cancelAgain(taskId: number, hostName: string, reason: string): void {
+    this.cancels.set(taskId, { host: hostName, reason });
+    this.save();
+  }
+
+  /** Tasks whose message was never confirmed: PENDING again unless the agent reported on them meanwhile. */
+  markUnsent(taskIds: number[]): Task[] {
+    const again = taskIds.flatMap((id) => this.tasks.get(id) ?? []).filter((task) => task.status === 'QUEUED');
+    for (const task of again) {
+      task.sent = false;
+      task.status = 'PENDING';
+    }
+    this.save();
+    for (const task of again) this.changed(task, 'QUEUED');
+    return again;
+  }
+
   /**
    * Marks the task ABORTED. One the agent was sent gets a cancel command queued (see
    * pendingCancels); one never sent just never goes out. A finished task stays as it is.
@@ -315,8 +349,11 @@ export class TaskStore {
     task.started_at ??= Math.min(now, task.ended_at ?? now);
     task.ended_at ??= now;
     this.takeOutput(task, report);
-    // CommandReport (agent/CommandReport.java): Jackson reads the exit code as "exitcode".
-    if (typeof report.exitcode === 'number' && Number.isInteger(report.exitcode)) task.exit_code = report.exitcode;
+    // CommandReport reads the exit code as `exitcode` (an int: Jackson truncates 1.5, reads "1");
+    // older agents sent `exitCode`, taken only when `exitcode` is absent (lenient mode).
+    const exitCode = integerOf(report.exitcode ?? report.exitCode);
+    if (exitCode !== undefined) task.exit_code = exitCode;
+    // CommandReport.structuredOut is a String holding JSON; an object is taken as is (lenient mode).
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
     if (isObject(structured)) task.structured_out = structured;
     this.save();
@@ -356,6 +393,11 @@ export class TaskStore {
     if (typeof report.stdout === 'string') task.stdout = report.stdout;
     if (typeof report.stderr === 'string') task.stderr = report.stderr;
   }
+}
+
+function integerOf(value: unknown): number | undefined {
+  const number = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? Math.trunc(number) : undefined;
 }
 
 function parseObject(text: string): unknown {
@@ -433,12 +475,42 @@ function parseTasksFile(json: unknown): { value: TasksFile } | { error: string }
  * applies the agents' command reports.
  */
 export class TaskDispatcher {
+  readonly emitter: CommandEmitter;
+
   constructor(
     readonly store: TaskStore,
     private readonly hosts: HostRegistry,
     private readonly connections: Map<string, AgentConnection>,
     private readonly log: ServerLog,
-  ) {}
+    retry: { retryCount?: number; retryIntervalMs?: number } = {},
+  ) {
+    this.emitter = new CommandEmitter({ ...retry, connectionOf: (host) => this.connectionOf(host), log, onGiveUp: (host, messages) => this.undelivered(host, messages) });
+  }
+
+  /** For EndpointContext.onAck: an AckReport of /reports/responses. */
+  ack(connection: AgentConnection, ack: Record<string, unknown>): void {
+    if (connection.hostName) this.emitter.ack(connection.hostName, ack);
+  }
+
+  /** How the task's latest message fared (undefined: never sent). */
+  delivery(taskId: number): Delivery | undefined {
+    return this.emitter.delivery(taskId);
+  }
+
+  close(): void {
+    this.emitter.close();
+  }
+
+  /** Messages never confirmed: their tasks and cancels wait for the agent again. */
+  private undelivered(hostName: string, messages: EmittedMessage[]): void {
+    this.store.batch(() => {
+      for (const message of messages) {
+        this.store.markUnsent(message.taskIds);
+        const cancels = (((message.body.clusters as Record<string, { cancelCommands?: Array<{ target_task_id: number; reason: string }> }>)[CLUSTER_ID]?.cancelCommands) ?? []);
+        for (const cancel of cancels) this.store.cancelAgain(cancel.target_task_id, hostName, cancel.reason);
+      }
+    });
+  }
 
   /** A new task for a known host, pushed at once when its agent is there to take it. */
   submit(hostName: string, request: CommandRequest): Task {
@@ -482,16 +554,20 @@ export class TaskDispatcher {
     this.store.batch(() => this.deliverTo(hostName, connection));
   }
 
+  /** Hands what waits for the host to the emitter (one message for the tasks, one for the cancels). */
   private deliverTo(hostName: string, connection: AgentConnection): void {
+    if (!connection.subscribed().includes(COMMANDS_DESTINATION)) return;
     const tasks = this.store.pending(hostName);
-    if (tasks.length > 0 && connection.push(COMMANDS_DESTINATION, executionCommandsMessage(tasks))) {
+    if (tasks.length > 0) {
       this.store.markSent(tasks);
-      this.log('info', `sent task(s) ${tasks.map((t) => t.task_id).join(', ')} to ${hostName}`);
+      const message = this.emitter.enqueue(hostName, executionCommandsMessage(tasks), tasks.map((t) => t.task_id), []);
+      this.log('info', `task(s) ${tasks.map((t) => t.task_id).join(', ')} for ${hostName} in message ${message.messageId}`);
     }
     const cancels = this.store.pendingCancels(hostName);
-    if (cancels.length > 0 && connection.push(COMMANDS_DESTINATION, cancelCommandsMessage(cancels))) {
+    if (cancels.length > 0) {
       this.store.cancelsDelivered(cancels.map((cancel) => cancel.taskId));
-      this.log('info', `sent cancel of task(s) ${cancels.map((c) => c.taskId).join(', ')} to ${hostName}`);
+      const message = this.emitter.enqueue(hostName, cancelCommandsMessage(cancels), [], cancels.map((c) => c.taskId));
+      this.log('info', `cancel of task(s) ${cancels.map((c) => c.taskId).join(', ')} for ${hostName} in message ${message.messageId}`);
     }
   }
 

@@ -2,6 +2,7 @@
 // frames with the project's own codec (encodeFrame / FrameDecoder) but can also send anything
 // at all (garbage, oversized headers, frames out of order), and it records everything it gets.
 // Every client opened is tracked, so a test can close the ones it opened.
+import { DEFAULT_AMBARI_VERSION } from '../../src/version.js';
 import WebSocket from 'ws';
 import { encodeFrame, FrameDecoder, SERVER_COMMANDS, type StompFrame } from '../../src/protocol/stompFrame.js';
 
@@ -26,6 +27,7 @@ const open = new Set<TestStompClient>();
 export class TestStompClient {
   /** Every frame received, in order. */
   readonly frames: StompFrame[] = [];
+  private readonly frameListeners: Array<(frame: StompFrame) => void> = [];
   /** Every WebSocket message received, as text, exactly as it came. */
   readonly raw: string[] = [];
   /** EOL heart-beats received. */
@@ -113,7 +115,7 @@ export class TestStompClient {
   async register(hostName: string, registration: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     await this.connect();
     this.subscribe('/user/', 'sub-0');
-    return (await this.request('/register', { hostname: hostName, agentVersion: '9.9', ...registration })).body;
+    return (await this.request('/register', { hostname: hostName, agentVersion: DEFAULT_AMBARI_VERSION, ...registration })).body;
   }
 
   /** The first frame (received or to come) matching predicate that no earlier wait took. */
@@ -140,6 +142,11 @@ export class TestStompClient {
   }
 
   /** Resolves when the server closed the connection, failing after timeoutMs. */
+  /** Calls `listener` with every frame received from now on (e.g. to acknowledge commands as an agent does). */
+  onFrame(listener: (frame: StompFrame) => void): void {
+    this.frameListeners.push(listener);
+  }
+
   async waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<CloseInfo> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -178,6 +185,7 @@ export class TestStompClient {
       }
       const frame = item as StompFrame;
       this.frames.push(frame);
+      for (const listener of this.frameListeners) listener(frame);
       const waiter = this.waiters.find((w) => w.predicate(frame));
       if (waiter) {
         this.waiters = this.waiters.filter((w) => w !== waiter);

@@ -1,6 +1,7 @@
 // The dev server, run in-process on 127.0.0.1 with free ports: the STOMP agent endpoint spoken
 // to by raw WebSocket clients (good ones and misbehaving ones), the JSON API, lost-host
 // detection, many concurrent agents, and the url_port HTTPS resources.
+import { DEFAULT_AMBARI_VERSION } from '../../src/version.js';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -14,7 +15,8 @@ import { closeAllClients, TestStompClient } from '../support/stompTestClient.js'
 // The black-box launcher of the built server (dist/), used only for the crash proofs below.
 import { startDevServer as spawnDevServer } from '../support/devServer.mjs';
 
-const HEX64 = /^[0-9a-f]{64}$/;
+// AgentDataHolder.getHash: SHA-512, hex.
+const HEX128 = /^[0-9a-f]{128}$/;
 const SYNC = ['/agents/topologies', '/agents/metadata', '/agents/configs', '/agents/host_level_params', '/agents/alert_definitions'];
 
 let dataDir: string;
@@ -69,7 +71,7 @@ function httpsGet(port: number, path: string, method = 'GET'): Promise<{ status:
 
 async function heartbeat(client: TestStompClient, id: number): Promise<number> {
   const { body } = await client.request('/heartbeat', { id });
-  expect(Object.keys(body)).toEqual(['id']);
+  expect(Object.keys(body)).toEqual(['status', 'id']); // HeartBeatResponse (agent/HeartBeatResponse.java)
   return body.id as number;
 }
 
@@ -96,7 +98,7 @@ describe('dev server, in-process', () => {
       expect(connected.headers['heart-beat']).toMatch(/^\d+,\d+$/);
 
       client.subscribe('/user/', 'sub-0');
-      const registration = { hostname: 'h1.test', agentVersion: '9.9' };
+      const registration = { hostname: 'h1.test', agentVersion: DEFAULT_AMBARI_VERSION };
       client.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body: JSON.stringify(registration) });
       const registered = await client.waitFor((f) => f.command !== 'CONNECTED', 'the /register answer');
       expect(registered.command).toBe('MESSAGE');
@@ -106,18 +108,20 @@ describe('dev server, in-process', () => {
 
       client.send({ command: 'SEND', headers: { destination: '/heartbeat', correlationId: '1' }, body: JSON.stringify({ id: 0 }) });
       const first = await client.waitFor((f) => f.command === 'MESSAGE' && f.headers.correlationId === '1', 'heartbeat answer 1');
-      expect(JSON.parse(first.body)).toEqual({ id: 1 });
+      expect(JSON.parse(first.body)).toEqual({ status: 'OK', id: 1 });
       client.send({ command: 'SEND', headers: { destination: '/heartbeat', correlationId: '2' }, body: JSON.stringify({ id: 1 }) });
       const second = await client.waitFor((f) => f.command === 'MESSAGE' && f.headers.correlationId === '2', 'heartbeat answer 2');
-      expect(JSON.parse(second.body)).toEqual({ id: 2 });
+      expect(JSON.parse(second.body)).toEqual({ status: 'OK', id: 2 });
 
       for (const destination of SYNC) {
         const full = (await client.request(destination, { hash: null })).body;
-        expect(full.hash, destination).toMatch(HEX64);
+        expect(full.hash, destination).toMatch(HEX128);
         expect(full.clusters, destination).toBeTypeOf('object');
-        expect(Object.keys(full.clusters as object), destination).toEqual(['0']);
+        // MetadataUpdateEvent adds the cluster-independent "-1" entry.
+        expect(Object.keys(full.clusters as object).sort(), destination).toEqual(destination === '/agents/metadata' ? ['-1', '0'] : ['0']);
+        // An agent whose hash is current gets the holder's empty event (AgentConfigsUpdateEvent keeps its timestamp).
         const again = (await client.request(destination, { hash: full.hash })).body;
-        expect(again, destination).toEqual({ hash: full.hash });
+        expect(again, destination).toEqual(destination === '/agents/configs' ? { timestamp: expect.any(Number) } : {});
         // A stale hash gets the full content again.
         const stale = (await client.request(destination, { hash: '0'.repeat(64) })).body;
         expect(stale, destination).toEqual(full);
@@ -142,7 +146,7 @@ describe('dev server, in-process', () => {
       expect(await two.register('H0.Test', { hardwareProfile: { ipaddress: '10.0.0.7' } })).toMatchObject({ id: 0, exitstatus: 0 });
 
       const after = (await one.request('/agents/topologies', { hash: before.hash })).body as typeof before;
-      expect(after.hash).toMatch(HEX64);
+      expect(after.hash).toMatch(HEX128);
       expect(after.hash).not.toBe(before.hash);
       const hosts = after.clusters['0']!.hosts as Array<{ hostId: number; hostName: string; ipv4: string }>;
       const byName = new Map(hosts.map((h) => [h.hostName, h]));
@@ -155,7 +159,7 @@ describe('dev server, in-process', () => {
       const listed = (await api(server, '/api/v1/hosts')).body.items.map((h: { host_name: string }) => h.host_name);
       expect(hosts.map((h) => h.hostName).sort()).toEqual([...listed].sort());
       // Both clients see the same topology.
-      expect((await two.request('/agents/topologies', { hash: after.hash })).body).toEqual({ hash: after.hash });
+      expect((await two.request('/agents/topologies', { hash: after.hash })).body).toEqual({}) // TopologyUpdateEvent.emptyUpdate();
     });
   });
 
@@ -189,23 +193,6 @@ describe('dev server, in-process', () => {
         name: 'SEND before CONNECT',
         error: /SEND before CONNECT/,
         act: (c) => c.send({ command: 'SEND', headers: { destination: '/heartbeat', correlationId: '0' }, body: '{"id":0}' }),
-      },
-      {
-        name: 'SEND with an invalid JSON body',
-        error: /invalid JSON body sent to \/register/,
-        act: async (c) => {
-          await c.connect();
-          c.subscribe('/user/', 'sub-0');
-          c.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body: '{"hostname": "bad.test",' });
-        },
-      },
-      {
-        name: 'SEND with a JSON body that is not an object',
-        error: /not a JSON object/,
-        act: async (c) => {
-          await c.connect();
-          c.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body: '["bad.test"]' });
-        },
       },
       {
         name: 'SEND to an unknown destination after /register',
@@ -264,6 +251,23 @@ describe('dev server, in-process', () => {
       expect(goodId).toBe(expected);
     });
 
+    // Bodies Jackson cannot read are not protocol errors for the Java server: the message
+    // handler throws and RootStompConfig.ExceptionHandlingAdvice answers an ErrorMessage.
+    it.each([
+      { name: 'an invalid JSON body', body: '{"hostname": "bad.test",', message: /^Could not read JSON: Unexpected character/ },
+      { name: 'a JSON body that is not an object', body: '["bad.test"]', message: /^Could not read JSON: Cannot deserialize value of type `org\.apache\.ambari\.server\.agent\.Register` from Array value/ },
+    ])('/register with $name: answered with the ErrorMessage shape (RootStompConfig.java), connection kept', async ({ body, message }) => {
+      const bad = await openClient(server);
+      await bad.connect();
+      bad.subscribe('/user/', 'sub-0');
+      bad.send({ command: 'SEND', headers: { destination: '/register', correlationId: '0' }, body });
+      const answer = await bad.waitFor((f) => f.command === 'MESSAGE' && f.headers.correlationId === '0', 'the error answer');
+      const error = JSON.parse(answer.body) as { payload: { message: string } };
+      expect(Object.keys(error)).toEqual(['payload', 'headers', 'originalMessage']);
+      expect(error.payload.message).toMatch(message);
+      expect(bad.isOpen).toBe(true);
+    });
+
     it('the server lets go of a host whose connection was closed for a protocol error', async () => {
       const record = await api(server, '/api/v1/hosts/bad-unknown.test');
       expect(record.status).toBe(200);
@@ -275,7 +279,7 @@ describe('dev server, in-process', () => {
   describe('JSON API', () => {
     let agent: TestStompClient;
     let lastId = 0;
-    const registration = { hostname: 'h1.test', agentVersion: '9.9', publicHostname: 'h1.public.test', hardwareProfile: { ipaddress: '192.0.2.1', cpu_count: 4 } };
+    const registration = { hostname: 'h1.test', agentVersion: DEFAULT_AMBARI_VERSION, publicHostname: 'h1.public.test', hardwareProfile: { ipaddress: '192.0.2.1', cpu_count: 4 } };
 
     beforeAll(async () => {
       agent = await TestStompClient.open(server.securedUrlPort);
@@ -300,7 +304,7 @@ describe('dev server, in-process', () => {
       expect(contentType).toMatch(/^application\/json/);
       const h1 = body.items.find((h: { host_name: string }) => h.host_name === 'h1.test');
       expect(h1).toBeDefined();
-      expect(h1).toMatchObject({ host_name: 'h1.test', state: 'heartbeating', response_id: 1, agent_version: '9.9' });
+      expect(h1).toMatchObject({ host_name: 'h1.test', state: 'heartbeating', response_id: 1, agent_version: DEFAULT_AMBARI_VERSION });
       expect(h1.last_heartbeat).toBeTypeOf('number');
       expect(h1.registered_at).toBeTypeOf('number');
       expect(h1.last_heartbeat).toBeGreaterThanOrEqual(h1.registered_at);
@@ -313,7 +317,7 @@ describe('dev server, in-process', () => {
     it('GET /api/v1/hosts/h1.test includes the registration body', async () => {
       const { status, body } = await api(server, '/api/v1/hosts/h1.test');
       expect(status).toBe(200);
-      expect(body).toMatchObject({ host_name: 'h1.test', state: 'heartbeating', response_id: 1, agent_version: '9.9', connected: true });
+      expect(body).toMatchObject({ host_name: 'h1.test', state: 'heartbeating', response_id: 1, agent_version: DEFAULT_AMBARI_VERSION, connected: true });
       expect(body.registration).toEqual(registration);
       expect((await api(server, '/api/v1/hosts/H1.TEST/')).body.host_name).toBe('h1.test');
     });
@@ -523,7 +527,7 @@ describe('many connections', () => {
         onTestFinished(() => client.close());
         const registered = await client.register(`agent-${String(i).padStart(3, '0')}.test`);
         expect(registered).toMatchObject({ id: 0, exitstatus: 0 });
-        expect((await client.request('/heartbeat', { id: 0 })).body).toEqual({ id: 1 });
+        expect((await client.request('/heartbeat', { id: 0 })).body).toEqual({ status: 'OK', id: 1 });
         return client;
       }),
     );
@@ -593,10 +597,14 @@ describe('dev server survives hostile requests', () => {
     });
     expect(answer.status).toBe(200);
     expect((await client.waitFor((f) => f.headers.priority === '1', 'the pushed MESSAGE')).body).toBe('{}');
-    expect((await client.request('/heartbeat', { id: { to: 'string' } })).body).toEqual({ id: 1 });
+    // Strict mode: HeartBeat.id is a long and Register.agentVersion a String, so Jackson refuses
+    // these bodies and the answer is the ErrorMessage shape; the well-formed ones are answered.
+    expect((await client.request('/heartbeat', { id: { to: 'string' } })).body).toMatchObject({ payload: { message: expect.stringMatching(/^Could not read JSON/) } });
+    expect((await client.request('/heartbeat', { id: 0 })).body).toEqual({ status: 'OK', id: 1 });
     const other = await TestStompClient.open(child.securedUrlPort);
     onTestFinished(() => other.close());
-    expect(await other.register('fine.test', { agentVersion: { major: 9 } })).toMatchObject({ id: 0, exitstatus: 0 });
+    expect(await other.register('fine.test', { agentVersion: { major: 9 } })).toMatchObject({ payload: { message: expect.stringContaining('java.lang.String') } });
+    expect((await other.request('/register', { hostname: 'fine.test', agentVersion: DEFAULT_AMBARI_VERSION })).body).toMatchObject({ id: 0, exitstatus: 0 });
     await alive(child);
   });
 

@@ -3,6 +3,7 @@
 // MESSAGEs shaped as fixtures/execution_commands.json; the fake agent's /reports/commands_status
 // reports update them; delivery waits for an agent that is away; aborts send cancel commands;
 // agent actions; component and host status reports.
+import { DEFAULT_AMBARI_VERSION } from '../../src/version.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ class FakeAgent {
     await client.waitFor((f) => f.command === 'CONNECTED', 'CONNECTED');
     client.subscribe('/user/', 'sub-0');
     client.subscribe(ACTIONS, 'sub-actions');
-    expect((await client.request('/register', { hostname: hostName, agentVersion: '9.9' })).body).toMatchObject({ exitstatus: 0 });
+    expect((await client.request('/register', { hostname: hostName, agentVersion: DEFAULT_AMBARI_VERSION })).body).toMatchObject({ exitstatus: 0 });
     if (subscribeCommands) await agent.subscribeCommands();
     return agent;
   }
@@ -83,6 +84,9 @@ class FakeAgent {
   async nextCommands(what = 'a /user/commands MESSAGE'): Promise<Json> {
     const frame = await this.client.waitFor((f) => f.command === 'MESSAGE' && f.headers.destination === COMMANDS, what);
     expect(frame.headers.subscription).toBe('sub-commands');
+    // MessageEmitter.createHeaders: a numeric messageId, confirmed with an AckReport as the agent does.
+    expect(frame.headers.messageId).toMatch(/^\d+$/);
+    expect((await this.client.request('/reports/responses', { messageId: Number(frame.headers.messageId), status: 'OK' })).body).toEqual({ status: 'OK' });
     return JSON.parse(frame.body) as Json;
   }
 
@@ -129,23 +133,25 @@ describe('tasks: delivery and reports', () => {
     const message = await agent.nextCommands();
     const reference = fixture<Json>('execution_commands.json');
     const referenceCommand = reference.clusters['0'].commands[0] as Json;
+    // ExecutionCommandEvent: requiredConfigTimestamp and clusters, as the fixture.
     expect(sortedKeys(message)).toEqual(sortedKeys(reference));
     expect(message.requiredConfigTimestamp).toBeTypeOf('number');
     expect(Object.keys(message.clusters)).toEqual(['0']);
-    expect(message.clusters['0']).toEqual({ commands: [expect.any(Object)], cancelCommands: [] });
+    // ExecutionCommandsCluster is NON_EMPTY: no cancelCommands.
+    expect(message.clusters['0']).toEqual({ commands: [expect.any(Object)] });
     const command = message.clusters['0'].commands[0] as Json;
-    expect(sortedKeys(command)).toEqual(sortedKeys(referenceCommand));
-    for (const key of Object.keys(referenceCommand)) expect(typeof command[key], key).toBe(typeof referenceCommand[key]);
+    // ExecutionCommand (agent/ExecutionCommand.java): the properties Jackson writes, non-empty.
+    expect(sortedKeys(command)).toEqual(['clusterId', 'clusterName', 'commandId', 'commandParams', 'commandType', 'requestId', 'role', 'roleCommand', 'serviceName', 'taskId']);
+    for (const key of Object.keys(command)) if (key in referenceCommand && key !== 'commandId') expect(typeof command[key], key).toBe(typeof referenceCommand[key]);
     expect(command).toMatchObject({
       requestId: 1,
       taskId: 1,
-      commandId: 1,
+      commandId: '1-0', // StageUtils.getActionId(requestId, stageId)
       clusterId: '0',
       serviceName: 'HDFS',
       role: 'DATANODE',
       commandType: 'EXECUTION_COMMAND',
       roleCommand: 'INSTALL',
-      configuration_credentials: {},
     });
     // commandParams: the keys of the fixture's full example, all strings.
     expect(command.commandParams).toEqual({
@@ -200,7 +206,7 @@ describe('tasks: delivery and reports', () => {
     expect(running.started_at).toBeGreaterThanOrEqual(running.created_at);
 
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const final = { status: 'COMPLETED', exitcode: 0, stdout: 'started\n\nCommand completed successfully!\n', stderr: 'a warning', structuredOut: { version: '3.4.5' } };
+    const final = { status: 'COMPLETED', exitcode: 0, stdout: 'started\n\nCommand completed successfully!\n', stderr: 'a warning', structuredOut: JSON.stringify({ version: '3.4.5' }) };
     expect(await agent.report([reportOf(command, final)])).toEqual({ status: 'OK' });
     const done = await task(task_id);
     expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: final.stdout, stderr: 'a warning', structured_out: { version: '3.4.5' }, started_at: running.started_at });
@@ -271,7 +277,7 @@ describe('tasks: delivery and reports', () => {
     await client.connect();
     client.subscribe('/user/', 'sub-0');
     client.subscribe(COMMANDS, 'sub-commands');
-    await client.request('/register', { hostname: 'early.test' });
+    await client.request('/register', { hostname: 'early.test', agentVersion: DEFAULT_AMBARI_VERSION });
     const frame = await client.waitFor((f) => f.headers.destination === COMMANDS, 'the commands MESSAGE');
     expect(JSON.parse(frame.body).clusters['0'].commands[0].taskId).toBe(task_id);
     // After the answer to /register.
@@ -302,7 +308,8 @@ describe('tasks: delivery and reports', () => {
 
     expect(await agent.report([{ taskId: 987654, status: 'COMPLETED', exitcode: 0 }])).toEqual({ status: 'OK' });
     expect(await agent.report([reportOf(command, { status: 'COMPLETED', exitcode: 0 })])).toEqual({ status: 'OK' });
-    expect((await agent.client.request('/reports/commands_status', { clusters: 'none' })).body).toEqual({ status: 'OK' });
+    // CommandStatusReports.clusters is a TreeMap: a String is refused (the ErrorMessage shape).
+    expect((await agent.client.request('/reports/commands_status', { clusters: 'none' })).body).toMatchObject({ payload: { message: expect.stringMatching(/^Could not read JSON: Cannot deserialize value of type `java\.util\.TreeMap/) } });
     expect(logs.some((line) => /stray\.test.*unknown task 987654/.test(line))).toBe(true);
     expect(logs.some((line) => new RegExp(`stray\\.test.*task ${task_id} of host owner\\.test`).test(line))).toBe(true);
     expect((await task(task_id)).status).toBe('QUEUED');
@@ -341,7 +348,7 @@ describe('tasks: abort', () => {
     expect(aborted.status).toBe(200);
     expect(aborted.body).toEqual({ task_id, status: 'ABORTED', cancel: 'sent' });
     const cancel = await agent.nextCommands('the cancel MESSAGE');
-    expect(cancel).toEqual({ clusters: { '0': { commands: [], cancelCommands: [{ target_task_id: task_id, reason: 'operator said so' }] } } });
+    expect(cancel).toEqual({ clusters: { '0': { cancelCommands: [{ target_task_id: task_id, reason: 'operator said so' }] } } });
     const view = await task(task_id);
     expect(view.status).toBe('ABORTED');
     expect(view.ended_at).toBeTypeOf('number');
@@ -377,6 +384,7 @@ describe('tasks: abort', () => {
     const first = await FakeAgent.start('abort-away.test');
     const delivered = await createTask('abort-away.test');
     expect(delivered.status).toBe('QUEUED');
+    await first.nextCommands(); // received and acknowledged
     await first.close();
     await expect.poll(async () => (await api('/api/v1/hosts/abort-away.test')).body.connected).toBe(false);
     const undelivered = await createTask('abort-away.test');
@@ -388,7 +396,7 @@ describe('tasks: abort', () => {
 
     const back = await FakeAgent.start('abort-away.test');
     const message = await back.nextCommands('the cancel MESSAGE');
-    expect(message.clusters['0']).toEqual({ commands: [], cancelCommands: [{ target_task_id: delivered.task_id, reason: expect.any(String) }] });
+    expect(message.clusters['0']).toEqual({ cancelCommands: [{ target_task_id: delivered.task_id, reason: expect.any(String) }] });
     await back.sync();
     // Only that one message: the aborted undelivered task never goes out.
     expect(back.commandFrames()).toHaveLength(1);
@@ -478,17 +486,19 @@ describe('status reports', () => {
     const empty = await api('/api/v1/hosts/status.test');
     expect(empty.body).toMatchObject({ component_status: [], host_status: null });
 
+    // The fixture (from the Python agent's tests) also has SECURITY_STATUS entries, which the Java
+    // enum ComponentStatusReport.CommandStatusCommand (STATUS only) refuses: the whole frame is.
     const components = fixture<Json>('components_status_report.json');
-    expect((await agent.client.request('/reports/component_status', { clusters: components })).body).toEqual({ status: 'OK' });
+    expect((await agent.client.request('/reports/component_status', { clusters: components })).body).toMatchObject({ payload: { message: expect.stringContaining('SECURITY_STATUS') } });
+    const statusOnly = { '0': (components['0'] as Json[]).filter((entry) => entry.command === 'STATUS') };
+    expect((await agent.client.request('/reports/component_status', { clusters: statusOnly })).body).toEqual({ status: 'OK' });
     const hostStatus = fixture<Json>('agent_host_status_update.json');
     expect((await agent.client.request('/reports/host_status', hostStatus)).body).toEqual({ status: 'OK' });
 
     let host = (await api('/api/v1/hosts/status.test')).body;
-    expect(host.component_status).toHaveLength(4);
+    expect(host.component_status).toHaveLength(2);
     expect(host.component_status.map((c: Json) => [c.componentName, c.command, c.status])).toEqual([
-      ['ZOOKEEPER_CLIENT', 'SECURITY_STATUS', 'INSTALLED'],
       ['ZOOKEEPER_CLIENT', 'STATUS', 'INSTALLED'],
-      ['ZOOKEEPER_SERVER', 'SECURITY_STATUS', 'STARTED'],
       ['ZOOKEEPER_SERVER', 'STATUS', 'INSTALLED'],
     ]);
     for (const entry of host.component_status) expect(entry.reported_at).toBeTypeOf('number');
@@ -499,7 +509,7 @@ describe('status reports', () => {
     await agent.client.request('/reports/component_status', { clusters: { '0': [started] } });
     await agent.client.request('/reports/host_status', { agentEnv: { umask: '18' } });
     host = (await api('/api/v1/hosts/status.test')).body;
-    expect(host.component_status).toHaveLength(4);
+    expect(host.component_status).toHaveLength(2);
     expect(host.component_status.find((c: Json) => c.componentName === 'ZOOKEEPER_SERVER' && c.command === 'STATUS')).toEqual({ ...started, reported_at: expect.any(Number) });
     expect(host.host_status).toEqual({ agentEnv: { umask: '18' }, reported_at: expect.any(Number) });
 
@@ -512,6 +522,6 @@ describe('status reports', () => {
     // Kept over a re-registration.
     await agent.close();
     await FakeAgent.start('status.test');
-    expect((await api('/api/v1/hosts/status.test')).body.component_status).toHaveLength(4);
+    expect((await api('/api/v1/hosts/status.test')).body.component_status).toHaveLength(2);
   });
 });
