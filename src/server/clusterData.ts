@@ -37,29 +37,51 @@ export function contentHash(content: unknown): string {
   return createHash('sha512').update(canonicalJson(content)).digest('hex');
 }
 
-/** AmbariManagementControllerImpl.getMetadataAmbariLevelParams: the "-1" entry's clusterLevelParams. */
-export const AMBARI_LEVEL_PARAMS: Record<string, string> = {
-  agent_stack_retry_count: '5',
-  agent_stack_retry_on_unavailability: 'false',
-  ambari_db_rca_driver: 'org.postgresql.Driver',
-  ambari_db_rca_password: 'mapred',
-  ambari_db_rca_url: 'jdbc:postgresql://localhost/ambarirca',
-  ambari_db_rca_username: 'mapred',
-  ambari_server_host: 'localhost',
-  ambari_server_port: '8080',
-  ambari_server_use_ssl: 'false',
-  db_driver_filename: 'mysql-connector-java.jar',
-  db_name: 'ambari',
-  gpl_license_accepted: 'false',
-  host_sys_prepped: 'false',
-  java_home: '/usr/jdk64/jdk1.8.0_112',
-  java_version: '8',
-  jce_name: 'jce_policy-8.zip',
-  jdk_location: 'http://localhost:8080/resources',
-  jdk_name: 'jdk-8u112-linux-x64.tar.gz',
-  mysql_jdbc_url: 'http://localhost:8080/resources/mysql-connector-java.jar',
-  oracle_jdbc_url: 'http://localhost:8080/resources/ojdbc6.jar',
-};
+/** Where the server's own web/API address is (`ambari_server_host`, `ambari_server_port`, `jdk_location`). */
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * AmbariManagementControllerImpl.getMetadataAmbariLevelParams: the "-1" entry's clusterLevelParams.
+ * The Java server names its own host and API port (8080) and serves the resources there; the
+ * dev server names its own API address, so an agent that fetches from jdk_location asks this
+ * server (which has no /resources yet) and never a stranger on port 8080.
+ */
+export function ambariLevelParams({ host, port }: ServerAddress): Record<string, string> {
+  const resources = `http://${host}:${port}/resources`;
+  return {
+    agent_stack_retry_count: '5',
+    agent_stack_retry_on_unavailability: 'false',
+    ambari_db_rca_driver: 'org.postgresql.Driver',
+    ambari_db_rca_password: 'mapred',
+    ambari_db_rca_url: `jdbc:postgresql://${host}/ambarirca`,
+    ambari_db_rca_username: 'mapred',
+    ambari_server_host: host,
+    ambari_server_port: String(port),
+    ambari_server_use_ssl: 'false',
+    db_driver_filename: 'mysql-connector-java.jar',
+    db_name: 'ambari',
+    gpl_license_accepted: 'false',
+    host_sys_prepped: 'false',
+    java_home: '/usr/jdk64/jdk1.8.0_112',
+    java_version: '8',
+    jce_name: 'jce_policy-8.zip',
+    jdk_location: resources,
+    jdk_name: 'jdk-8u112-linux-x64.tar.gz',
+    mysql_jdbc_url: `${resources}/mysql-connector-java.jar`,
+    oracle_jdbc_url: `${resources}/ojdbc6.jar`,
+  };
+}
+
+/**
+ * AmbariManagementControllerImpl.getTopologyComponentLevelParams: every component gets
+ * clientsToUpdateConfigs (getClientsToUpdateConfigs: `["*"]` when the stack names none) and
+ * unlimited_key_jce_required; the Python agent's ConfigurationBuilder reads the map for every
+ * status and version command, so it must not be left out.
+ */
+export const COMPONENT_LEVEL_PARAMS: Record<string, string> = { clientsToUpdateConfigs: '["*"]', unlimited_key_jce_required: 'false' };
 
 /** Configuration.getAgentConfigsMap (section "agentConfig", the defaults of its four keys): the "-1" entry's agentConfigs. */
 export const AGENT_CONFIGS: Record<string, Record<string, string>> = {
@@ -114,6 +136,8 @@ export class ClusterData {
     private readonly hosts: HostRegistry,
     readonly components: ComponentStore = new ComponentStore(),
     private readonly now: () => number = Date.now,
+    /** The dev server's API address, once it listens. */
+    private readonly serverAddress: () => ServerAddress = () => ({ host: '127.0.0.1', port: 8080 }),
   ) {
     this.configsTimestamp = now();
   }
@@ -174,7 +198,7 @@ export class ClusterData {
       hostIds: known.map((host) => hostIds.get(host)!).sort((a, b) => a - b),
       hostNames: known,
       publicHostNames: known,
-      componentLevelParams: {},
+      componentLevelParams: COMPONENT_LEVEL_PARAMS,
       commandParams: { script: component.script, script_type: component.script_type, command_timeout: COMPONENT_COMMAND_TIMEOUT },
     });
   }
@@ -217,7 +241,7 @@ export class ClusterData {
               serviceLevelParams: Object.fromEntries(this.components.services().map((service) => [service, serviceLevelParams(service)])),
               clusterLevelParams: { cluster_name: CLUSTER_NAME, stack_name: STACK_NAME, stack_version: STACK_VERSION, group_list: '["hadoop"]', user_list: '["ambari-qa"]' },
             }),
-            [AMBARI_LEVEL_CLUSTER_ID]: { fullServiceLevelMetadata: false, clusterLevelParams: AMBARI_LEVEL_PARAMS, agentConfigs: AGENT_CONFIGS },
+            [AMBARI_LEVEL_CLUSTER_ID]: { fullServiceLevelMetadata: false, clusterLevelParams: ambariLevelParams(this.serverAddress()), agentConfigs: AGENT_CONFIGS },
           },
         };
       // AgentConfigsUpdateEvent (events/AgentConfigsUpdateEvent.java): timestamp and, per cluster,

@@ -76,7 +76,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const identity = loadOrCreateIdentity(options.dataDir);
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
   const hosts = new HostRegistry(heartbeatIntervalMs);
-  const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }));
+  const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }), Date.now, () => ({
+    host: options.host,
+    port: portOf(apiServer) ?? 0,
+  }));
   const connections = new Map<string, AgentConnection>();
   const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log, {
     ...(options.commandRetryCount !== undefined ? { retryCount: options.commandRetryCount } : {}),
@@ -84,6 +87,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const faults = new FaultInjector();
   const strict = options.strict ?? true;
+  tasks.store.lenient = !strict;
   const portOf = (server: HttpsServer | Server) => (server.address() as AddressInfo | null)?.port;
   const state = createServerState({
     hosts,

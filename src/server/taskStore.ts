@@ -190,6 +190,9 @@ export class TaskStore {
   private dirty = false;
   private readonly listeners = new Set<TaskListener>();
 
+  /** --lenient: also take what older agents sent (`exitCode`). */
+  lenient = false;
+
   constructor(
     private readonly now: () => number = Date.now,
     persistence?: TaskStorePersistence,
@@ -350,8 +353,9 @@ export class TaskStore {
     task.ended_at ??= now;
     this.takeOutput(task, report);
     // CommandReport reads the exit code as `exitcode` (an int: Jackson truncates 1.5, reads "1");
-    // older agents sent `exitCode`, taken only when `exitcode` is absent (lenient mode).
-    const exitCode = integerOf(report.exitcode ?? report.exitCode);
+    // without it the Java field keeps its default, 0 (the Python agent's `exitCode` is an unknown
+    // property there). Lenient mode takes `exitCode` when `exitcode` is absent.
+    const exitCode = integerOf(report.exitcode ?? (this.lenient ? report.exitCode : 0));
     if (exitCode !== undefined) task.exit_code = exitCode;
     // CommandReport.structuredOut is a String holding JSON; an object is taken as is (lenient mode).
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;

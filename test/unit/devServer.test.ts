@@ -126,6 +126,9 @@ describe('dev server, in-process', () => {
         const stale = (await client.request(destination, { hash: '0'.repeat(64) })).body;
         expect(stale, destination).toEqual(full);
       }
+      // The "-1" entry (getMetadataAmbariLevelParams) names the server's own API address: this dev server's.
+      const metadata = (await client.request('/agents/metadata', { hash: null })).body as { clusters: Record<string, any> };
+      expect(metadata.clusters['-1'].clusterLevelParams).toMatchObject({ ambari_server_host: '127.0.0.1', ambari_server_port: String(server.apiPort), jdk_location: `http://127.0.0.1:${server.apiPort}/resources` });
       const alerts = (await client.request('/agents/alert_definitions', { hash: null })).body as { clusters: Record<string, { hostName: string }> };
       expect(alerts.clusters['0']!.hostName).toBe('h1.test');
 

@@ -124,6 +124,8 @@ describe('components in the topology and the metadata', () => {
       hostIds: [watcherId],
       hostNames: ['watcher.test'],
       publicHostNames: ['watcher.test'],
+      // AmbariManagementControllerImpl.getTopologyComponentLevelParams: always these two keys.
+      componentLevelParams: { clientsToUpdateConfigs: '["*"]', unlimited_key_jce_required: 'false' },
       commandParams: { script: 'scripts/zookeeper_server.py', script_type: 'PYTHON', command_timeout: '600' },
     };
     expect(created.body).toEqual({ host_name: 'watcher.test', component: expected, host_names: ['watcher.test'], pushed: { [TOPOLOGY]: 1, [METADATA]: 1 } });

@@ -217,6 +217,15 @@ describe('tasks: delivery and reports', () => {
     expect(await task(task_id)).toEqual(done);
   });
 
+  it("CommandReport's exit code is `exitcode`: the Python agent's `exitCode` is an unknown property, so the Java default 0 is kept", async () => {
+    const agent = await FakeAgent.start('camel.test');
+    const created = await createTask('camel.test');
+    const [command] = (await agent.nextCommands()).clusters['0'].commands as Json[];
+    const { exitcode: _dropped, ...report } = reportOf(command!, { status: 'FAILED', exitcode: 3 });
+    expect(await agent.report([{ ...report, exitCode: 3 }])).toEqual({ status: 'OK' });
+    expect(await task(created.task_id)).toMatchObject({ status: 'FAILED', exit_code: 0 });
+  });
+
   it('FAILED reports keep the agent status, also for a timeout (exit code 999)', async () => {
     const agent = await FakeAgent.start('fail.test');
     const failing = await createTask('fail.test');
