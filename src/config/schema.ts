@@ -24,6 +24,8 @@ export const SCHEMA = {
     secured_url_port: port(8441),
     connect_retry_delay: int(10),
     max_reconnect_retry_delay: int(30),
+    /** This agent's: seconds from a lost connection to the next attempt (the original's fixed HEARTBEAT_INTERVAL, 10). */
+    reconnect_delay: int(10),
   },
   agent: {
     logdir: str('/var/log/ambari-agent'),

@@ -8,6 +8,7 @@ const COMMENTS: Record<string, string> = {
   'server.url_port': 'HTTPS port for registration probes (/ca) and certificate signing',
   'server.secured_url_port': 'WSS port of the STOMP agent endpoint (/agent/stomp/v1)',
   'server.connect_retry_delay': 'Seconds between tries while a server does not answer',
+  'server.reconnect_delay': 'Seconds from a lost connection (or a failed registration) to the next attempt (at least 1)',
   'agent.prefix': 'Working dir for command files; the data cleaner works only below it',
   'agent.ping_port': 'Held for the agent\'s lifetime: the machine-wide lock, answers "OK"',
   'agent.data_cleanup_interval': 'Seconds between clean-ups (0 disables; at least 3600)',

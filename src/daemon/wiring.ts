@@ -72,6 +72,7 @@ export function supervisorInput({ config, paths }: DaemonOptions): SupervisorInp
     servers: serverList(server.hostname),
     urlPort: server.url_port,
     retryDelaySeconds: server.connect_retry_delay,
+    reconnectDelaySeconds: Math.max(1, server.reconnect_delay),
     syncSteps: SYNC_ORDER.map((step) => step.cache),
     cleaner:
       agent.data_cleanup_interval > 0

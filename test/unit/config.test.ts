@@ -52,7 +52,7 @@ describe('typed config', () => {
   it('fills every default from the reference', () => {
     const { ini, warnings } = configFromText(undefined, FILE);
     expect(warnings).toEqual([`No config found at ${FILE}, use default`]);
-    expect(ini.server).toEqual({ hostname: 'localhost', url_port: 8440, secured_url_port: 8441, connect_retry_delay: 10, max_reconnect_retry_delay: 30 });
+    expect(ini.server).toEqual({ hostname: 'localhost', url_port: 8440, secured_url_port: 8441, connect_retry_delay: 10, max_reconnect_retry_delay: 30, reconnect_delay: 10 });
     expect(ini.agent).toMatchObject({
       logdir: '/var/log/ambari-agent', piddir: '/var/run/ambari-agent', prefix: '/var/lib/ambari-agent/data', loglevel: 'INFO',
       data_cleanup_interval: 86400, data_cleanup_max_age: 2592000, data_cleanup_max_size_MB: 100, ping_port: 8670,
