@@ -114,6 +114,9 @@ export function linkActors(settings: LinkSettings) {
       link.router.onCommands = (batch) => {
         const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
         if (!queue) throw new Error('the action queue is not running');
+        // Cancels first: a cancelled task may come again (the server's reschedule after a timeout).
+        for (const cancel of batch.cancels) queue.send({ type: 'CANCEL', taskId: cancel.taskId, reason: cancel.reason });
+        if (batch.cancels.length > 0) settings.takenTasks.release(batch.cancels.map((cancel) => cancel.taskId));
         // A task runs once, across restarts too: one taken before is confirmed, not run again.
         const { fresh, repeated } = settings.takenTasks.claim(batch.commands.map((command) => command.taskId));
         if (repeated.length > 0) {
@@ -121,7 +124,6 @@ export function linkActors(settings: LinkSettings) {
         }
         const commands = batch.commands.filter((command, index) => fresh.includes(command.taskId) && batch.commands.findIndex((c) => c.taskId === command.taskId) === index);
         if (commands.length > 0) queue.send({ type: 'EXECUTE', commands });
-        for (const cancel of batch.cancels) queue.send({ type: 'CANCEL', taskId: cancel.taskId, reason: cancel.reason });
       };
       return () => {
         link.router.onRestart = () => {};

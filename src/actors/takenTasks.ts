@@ -4,12 +4,18 @@
 // (DefaultMessageEmitter), and an agent killed between taking a command and confirming it gets
 // the same command once more. Such a command is confirmed and not run again.
 //
-// DIR/taken-task-ids is append-only, one id a line, written (and flushed to the kernel) before
-// the command reaches the queue; it is rewritten with the newest MAX_TAKEN ids when it has
-// grown to twice that. The server resends only recent commands, so older ids may be forgotten.
+// A cancel releases the id: the Java server's ActionScheduler cancels a timed-out task
+// (cancelCommandOnTimeout) and then sends it again, same task id, while attempts remain; that
+// second delivery must run. A plain resend of an unconfirmed message has no cancel before it.
+//
+// DIR/taken-task-ids is append-only, one line a change (`ID` taken, `-ID` released), written
+// (and flushed to the kernel) before the command reaches the queue; it is rewritten with the
+// newest MAX_TAKEN ids when it has grown to twice that. Only lines ending in a newline count (a
+// crash can cut the last one short). The server resends only recent commands, so older ids may
+// be forgotten.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeStaleTempFiles, writeFileAtomic } from '../caches/persistence.js';
+import { writeFileAtomic } from '../caches/persistence.js';
 
 export const TAKEN_TASKS_FILE = 'taken-task-ids';
 
@@ -30,7 +36,6 @@ export class TakenTasks {
   static load(dir: string): { taken: TakenTasks; warnings: string[] } {
     const taken = new TakenTasks(dir);
     const warnings: string[] = [];
-    removeStaleTempFiles(taken.file);
     let text = '';
     try {
       text = readFileSync(taken.file, 'utf8');
@@ -38,9 +43,11 @@ export class TakenTasks {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`Cannot read ${taken.file}: ${(err as Error).message}; repeated deliveries of older tasks may run again`);
     }
     let bad = 0;
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
+    const lines = text.split('\n');
+    lines.pop(); // what follows the last newline: empty, or a line cut short
+    for (const line of lines) {
       if (/^\d{1,16}$/.test(line)) taken.remember(Number(line));
+      else if (/^-\d{1,16}$/.test(line)) taken.forget(Number(line.slice(1)));
       else bad++;
     }
     if (bad > 0) warnings.push(`${taken.file}: ${bad} line(s) that are not task ids skipped`);
@@ -76,6 +83,19 @@ export class TakenTasks {
       writeFileAtomic(this.file, `${this.order.join('\n')}\n`, 0o600, { durable: false });
     }
     return { fresh, repeated };
+  }
+
+  /** Cancelled: a later delivery of the same task id (the server's reschedule) runs. */
+  release(taskIds: number[]): void {
+    const known = taskIds.filter((taskId) => this.ids.has(taskId));
+    if (known.length === 0) return;
+    appendFileSync(this.file, `${known.map((taskId) => `-${taskId}`).join('\n')}\n`, { mode: 0o600 });
+    for (const taskId of known) this.forget(taskId);
+  }
+
+  private forget(taskId: number): void {
+    if (!this.ids.delete(taskId)) return;
+    this.order = this.order.filter((id) => id !== taskId);
   }
 
   private remember(taskId: number): void {

@@ -1,7 +1,8 @@
 // The action queue: every command from the server becomes a command actor (`task-ID`).
 // Execution commands start in arrival order: one at a time, or with [agent] parallel_execution=1
 // all together, except that a command with retries enabled never runs beside another (the
-// original's rule). Background execution commands and status commands do not wait in line:
+// original's rule). A task id runs once; a CANCEL lets the same id run again (the server's
+// reschedule of a timed-out task). Background execution commands and status commands do not wait in line:
 // they start at once and run beside whatever runs. CANCEL goes to the task's actor; each
 // finished task's report goes to the injected `commandDone` action (the reporter's store).
 //
@@ -107,8 +108,13 @@ export const actionQueueMachine = setup({
       target: '.settling',
       actions: [
         enqueueActions(({ context, event, enqueue }) => {
+          // Not taken before; and not still queued or running (a cancelled task sent again
+          // before its cancel has ended it would otherwise get a second actor of the same id).
           const fresh = (event.commands as ExecutionCommand[]).filter((command, index, all) =>
-            !context.known.includes(command.taskId) && all.findIndex((c) => c.taskId === command.taskId) === index);
+            !context.known.includes(command.taskId) &&
+            !context.queue.includes(command.taskId) &&
+            !context.running.includes(command.taskId) &&
+            all.findIndex((c) => c.taskId === command.taskId) === index);
           if (fresh.length > 0) enqueue({ type: 'commandsAccepted', params: { commands: fresh } });
           for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
           enqueue.assign({
@@ -127,6 +133,9 @@ export const actionQueueMachine = setup({
         if (context.queue.includes(taskId) || context.running.includes(taskId)) {
           enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
         }
+        // A cancelled task may be sent again (ActionScheduler reschedules a timed-out task under
+        // the same id after cancelling it): that delivery runs.
+        if (context.known.includes(taskId)) enqueue.assign({ known: context.known.filter((id) => id !== taskId) });
       }),
     },
     CANCEL_ALL: {

@@ -88,6 +88,29 @@ describe('action queue', () => {
     expect(reports).toHaveLength(1);
   });
 
+  it('a cancelled task sent again under the same id runs again (ActionScheduler reschedules a timed-out task)', async () => {
+    const { q, started, reports } = run(false);
+    q().send({ type: 'EXECUTE', commands: [cmd(9)] });
+    await settle();
+    q().send({ type: 'CANCEL', taskId: 9, reason: 'timed out' });
+    await waitFor(q(), () => reports.length === 1, { timeout: 2000 });
+    await settle();
+    q().send({ type: 'EXECUTE', commands: [cmd(9)] });
+    await settle();
+    expect(started).toEqual([9, 9]);
+  });
+
+  it('the same id while its cancelled run has not ended yet is not taken (no second actor of that id)', async () => {
+    const { q, started } = run(false);
+    q().send({ type: 'EXECUTE', commands: [cmd(4), cmd(5)] });
+    await settle();
+    q().send({ type: 'CANCEL', taskId: 5, reason: 'x' });
+    q().send({ type: 'EXECUTE', commands: [cmd(5)] });
+    await settle();
+    expect(q().getSnapshot().status).toBe('active');
+    expect(started).toEqual([4]);
+  });
+
   it('CANCEL takes a queued task out and kills a running one; both are reported FAILED with the reason', async () => {
     const { q, started, reports } = run(false);
     q().send({ type: 'EXECUTE', commands: [cmd(1), cmd(2), cmd(3)] });

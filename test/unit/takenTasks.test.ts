@@ -30,9 +30,29 @@ describe('TakenTasks', () => {
     expect(next.claim([7, 8])).toEqual({ fresh: [8], repeated: [7] });
   });
 
+  it('a release (a cancel) lets the id be taken again, also after a reload', () => {
+    const dir = newDir();
+    const { taken } = TakenTasks.load(dir);
+    taken.claim([1, 2]);
+    taken.release([2, 3]);
+    expect(readFileSync(join(dir, TAKEN_TASKS_FILE), 'utf8')).toBe('1\n2\n-2\n');
+    expect(TakenTasks.load(dir).taken.has(2)).toBe(false);
+    expect(taken.claim([2])).toEqual({ fresh: [2], repeated: [] });
+    expect(TakenTasks.load(dir).taken.has(2)).toBe(true);
+  });
+
+  it('a last line cut short by a crash (no newline) is not an id', () => {
+    const dir = newDir();
+    writeFileSync(join(dir, TAKEN_TASKS_FILE), '123\n45');
+    const { taken, warnings } = TakenTasks.load(dir);
+    expect(warnings).toEqual([]);
+    expect(taken.has(123)).toBe(true);
+    expect(taken.has(45)).toBe(false);
+  });
+
   it('skips lines that are not ids, saying so', () => {
     const dir = newDir();
-    writeFileSync(join(dir, TAKEN_TASKS_FILE), '1\nnope\n2\n-3\n');
+    writeFileSync(join(dir, TAKEN_TASKS_FILE), '1\nnope\n2\n+3\n');
     const { taken, warnings } = TakenTasks.load(dir);
     expect(taken.size).toBe(2);
     expect(warnings).toEqual([`${join(dir, TAKEN_TASKS_FILE)}: 2 line(s) that are not task ids skipped`]);
