@@ -14,7 +14,7 @@
 //
 // snapshot() hands out what is pending with a version; acknowledge(taskIds, version) drops the
 // final reports among them unless a newer report for the same task was put since.
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toWireReport, type ReportHeader, type WireCommandReport } from './commandReport.js';
 import { isAlive } from './pidFile.js';
@@ -201,7 +201,7 @@ export class ReportStore {
     try {
       fd = openSync(temp, 'w', 0o600);
       fchmodSync(fd, 0o600);
-      writeSync(fd, data);
+      writeFileSync(fd, data); // loops until all is written (writeSync may write less)
       fsyncSync(fd);
       closeSync(fd);
       fd = undefined;

@@ -2,7 +2,7 @@
 // written atomically (temp file in the same directory, fsync, rename) so a crash leaves either
 // the old file or the new one, never half of one. Left-over temp files are swept at load.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const TEMP_MARK = '.tmp-';
@@ -22,7 +22,7 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600, { dura
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'w', mode);
-    writeSync(fd, text);
+    writeFileSync(fd, text); // loops until all is written (writeSync may write less)
     if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

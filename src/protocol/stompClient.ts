@@ -143,9 +143,7 @@ export class StompClient {
     if (headers.correlationId === undefined) {
       const correlationId = String(this.nextCorrelationId++);
       this.write(sendFrame(destination, body, { ...headers, correlationId }));
-      this.unawaited.add(correlationId);
-      // Bounded: a server that never answers them cannot grow the set.
-      if (this.unawaited.size > MAX_UNAWAITED) this.unawaited.delete(this.unawaited.values().next().value!);
+      this.rememberUnawaited(correlationId);
       return;
     }
     this.write(sendFrame(destination, body, headers));
@@ -158,11 +156,19 @@ export class StompClient {
       if (this.closedReason !== undefined) return reject(new Error(`connection closed: ${this.closedReason}`));
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
+        // A late answer is dropped, not taken for an event.
+        this.rememberUnawaited(correlationId);
         reject(new Error(`${this.requestTimeoutMs / 1000} seconds timeout expired waiting for response from server at ${USER_DESTINATION} to message from ${destination}`));
       }, this.requestTimeoutMs);
       this.pending.set(correlationId, { destination, resolve, reject, timer });
       this.send(destination, body, { correlationId });
     });
+  }
+
+  /** Bounded: a server that never answers cannot grow the set. */
+  private rememberUnawaited(correlationId: string): void {
+    this.unawaited.add(correlationId);
+    if (this.unawaited.size > MAX_UNAWAITED) this.unawaited.delete(this.unawaited.values().next().value!);
   }
 
   close(reason = 'closed by agent'): void {

@@ -76,23 +76,24 @@ export class CommandEmitter {
     return message;
   }
 
-  /** An AckReport from the host (MessageEmitter.processReceiveReport). */
-  ack(hostName: string, ack: Record<string, unknown>): void {
+  /** An AckReport from the host (MessageEmitter.processReceiveReport); the task ids it confirms. */
+  ack(hostName: string, ack: Record<string, unknown>): number[] {
     const messageId = typeof ack.messageId === 'number' ? ack.messageId : Number(ack.messageId);
     if (ack.status !== 'OK') {
       this.options.log('warn', `${hostName}: ${String(ack.status)} agent report for execution command with messageId ${messageId}: ${String(ack.reason ?? '')}`);
-      return;
+      return [];
     }
     const current = this.inFlight.get(hostName);
     if (!current || current.message.messageId !== messageId) {
       this.options.log('warn', `${hostName}: OK agent report was received again for already complete command with message id ${messageId}`);
-      return;
+      return [];
     }
     clearTimeout(current.timer);
     current.message.acknowledged = true;
     this.inFlight.delete(hostName);
     this.options.log('debug', `${hostName}: message ${messageId} acknowledged after ${current.message.attempts} attempt(s)`);
     this.next(hostName);
+    return current.message.taskIds;
   }
 
   delivery(taskId: number): Delivery | undefined {

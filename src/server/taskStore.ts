@@ -56,6 +56,8 @@ export interface Task {
   ended_at: number | null;
   /** Pushed to the agent (status QUEUED or later). */
   sent: boolean;
+  /** The agent confirmed the message that carried it (/reports/responses); absent in older files. */
+  confirmed?: boolean;
 }
 
 /** What `POST /api/v1/hosts/NAME/commands` asks for, validated. */
@@ -175,8 +177,9 @@ export interface TaskStorePersistence {
 
 /**
  * The tasks, in memory and (with `persistence`) in a file rewritten after every change. Times
- * come from `now` (ms since the epoch). Tasks QUEUED / IN_PROGRESS when the server stopped stay
- * so: their agent resends its unacknowledged reports after it re-registers.
+ * come from `now` (ms since the epoch). Tasks IN_PROGRESS (or QUEUED and confirmed) when the
+ * server stopped stay so: their agent resends its unacknowledged reports after it re-registers;
+ * tasks sent but never confirmed are PENDING again.
  */
 export class TaskStore {
   private readonly tasks = new Map<number, Task>();
@@ -206,6 +209,22 @@ export class TaskStore {
     // Ids are never reused, even if the counters in the file were behind its tasks.
     this.lastTaskId = saved.tasks.reduce((max, t) => Math.max(max, t.task_id), saved.last_task_id);
     this.lastRequestId = saved.tasks.reduce((max, t) => Math.max(max, t.request_id), saved.last_request_id);
+    // Sent but never confirmed: the message may never have reached the agent, and the resend
+    // queue did not outlive the server. They go out again (the agent runs a task id once).
+    for (const task of this.tasks.values()) {
+      if (task.status === 'QUEUED' && task.sent && task.confirmed !== true) {
+        task.sent = false;
+        task.status = 'PENDING';
+      }
+    }
+  }
+
+  /** The agent confirmed the message carrying these tasks. */
+  markConfirmed(taskIds: number[]): void {
+    const tasks = taskIds.flatMap((id) => this.tasks.get(id) ?? []);
+    if (tasks.length === 0) return;
+    for (const task of tasks) task.confirmed = true;
+    this.save();
   }
 
   /** Runs `change` and saves once afterwards (e.g. a report message with many reports). */
@@ -263,6 +282,7 @@ export class TaskStore {
   markSent(tasks: Task[]): void {
     for (const task of tasks) {
       task.sent = true;
+      task.confirmed = false;
       if (task.status === 'PENDING') task.status = 'QUEUED';
     }
     this.save();
@@ -452,6 +472,7 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
   started_at: orNull(isTime),
   ended_at: orNull(isTime),
   sent: (value) => typeof value === 'boolean',
+  confirmed: (value) => value === undefined || typeof value === 'boolean',
 };
 
 function parseTasksFile(json: unknown): { value: TasksFile } | { error: string } {
@@ -493,7 +514,7 @@ export class TaskDispatcher {
 
   /** For EndpointContext.onAck: an AckReport of /reports/responses. */
   ack(connection: AgentConnection, ack: Record<string, unknown>): void {
-    if (connection.hostName) this.emitter.ack(connection.hostName, ack);
+    if (connection.hostName) this.store.markConfirmed(this.emitter.ack(connection.hostName, ack));
   }
 
   /** How the task's latest message fared (undefined: never sent). */

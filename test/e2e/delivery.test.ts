@@ -138,8 +138,11 @@ print('LAST LINE', flush=True)
     await waitForLog(home, `Task(s) ${taskId} delivered again; taken before`);
     // Confirmed: the server got an OK agent report for message 9001.
     await waitFor(() => server.log().includes('message id 9001'), { timeoutMs: 10000, what: 'the confirmation of message 9001' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(runs(records)).toHaveLength(1);
+    // Commands run one at a time in arrival order: had the repeat been taken, it would have run
+    // before this next command does.
+    const next: number = await scripts.submitCommand(server, host, { script, scriptType: 'SHELL', timeout: 30 });
+    await scripts.waitForTask(server, next, 'COMPLETED');
+    expect(runs(records).map((line) => line.replace(/.*\/command-(\d+)\.json$/, '$1'))).toEqual([String(taskId), String(next)]);
     expect((await scripts.getTask(server, taskId)).status).toBe('COMPLETED');
   }, 60_000);
 });

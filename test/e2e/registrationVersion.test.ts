@@ -33,6 +33,9 @@ describe('registration version', () => {
     expect(written.code, written.output).toBe(0);
     expect(written.stdout).toContain(`Ambari version: 3.0.0.0 (in ${join(other, 'var/lib/ambari-agent/data/version')}`);
     expect(readFileSync(join(other, 'var/lib/ambari-agent/data/version'), 'utf8')).toBe('3.0.0.0\n');
+    // --force rewrites the ini but keeps the version unless --ambari-version is given again.
+    expect((await cli(['init', '--home', other, '--force'])).code).toBe(0);
+    expect(readFileSync(join(other, 'var/lib/ambari-agent/data/version'), 'utf8')).toBe('3.0.0.0\n');
 
     const bad = await cli(['init', '--home', join(home, 'bad'), '--ambari-version', 'two point eight']);
     expect(bad.code, bad.output).toBe(1);

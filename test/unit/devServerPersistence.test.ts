@@ -59,26 +59,32 @@ describe('TaskStore persistence', () => {
     const cancelled = first.create('a.test', command());
     const pending = first.create('b.test', command());
     first.markSent([queued, running, done, cancelled]);
+    first.markConfirmed([queued.task_id]);
+    const unconfirmed = first.create('a.test', command());
+    first.markSent([unconfirmed]);
     clock = 2_000;
     expect(first.applyReport('a.test', { taskId: running.task_id, status: 'IN_PROGRESS', stdout: 'so far' })).toHaveProperty('task');
     expect(first.applyReport('b.test', { taskId: done.task_id, status: 'COMPLETED', exitcode: 0, stdout: 'ok', structuredOut: '{"v": 1}' })).toHaveProperty('task');
     expect(first.abort(cancelled.task_id, 'changed my mind')).toMatchObject({ outcome: 'aborted', cancel: true });
 
     const second = openTasks(() => 9_000);
-    expect(second.list()).toEqual(first.list());
+    // Sent but never confirmed: the resend queue did not outlive the server, so it goes out again.
+    expect(second.list().filter((t) => t.task_id !== unconfirmed.task_id)).toEqual(first.list().filter((t) => t.task_id !== unconfirmed.task_id));
     expect(second.list().map((t) => [t.task_id, t.status])).toEqual([
       [queued.task_id, 'QUEUED'],
       [running.task_id, 'IN_PROGRESS'],
       [done.task_id, 'COMPLETED'],
       [cancelled.task_id, 'ABORTED'],
       [pending.task_id, 'PENDING'],
+      [unconfirmed.task_id, 'PENDING'],
     ]);
+    expect(second.pending('a.test').map((t) => t.task_id)).toEqual([unconfirmed.task_id]);
     expect(second.get(done.task_id)).toMatchObject({ exit_code: 0, stdout: 'ok', structured_out: { v: 1 }, started_at: 2_000, ended_at: 2_000 });
     expect(second.get(running.task_id)).toMatchObject({ stdout: 'so far', params: { phase: 'X' }, timeout: 30, sent: true });
     expect(second.pending('b.test').map((t) => t.task_id)).toEqual([pending.task_id]);
     expect(second.pendingCancels('a.test')).toEqual([{ taskId: cancelled.task_id, reason: 'changed my mind' }]);
     // Ids go on where they were, never reused.
-    expect(second.create('a.test', command())).toMatchObject({ task_id: 6, request_id: 6, created_at: 9_000 });
+    expect(second.create('a.test', command())).toMatchObject({ task_id: 7, request_id: 7, created_at: 9_000 });
     // The agent's resent report for a task still in progress lands after the restart.
     expect(second.applyReport('a.test', { taskId: running.task_id, status: 'FAILED', exitcode: 1 })).toMatchObject({ task: { status: 'FAILED' } });
     expect(openTasks().get(running.task_id)).toMatchObject({ status: 'FAILED', exit_code: 1 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import getPort from 'get-port';
 import { ambariVersionFile, versionProblem } from '../../actors/ambariVersion.js';
@@ -46,11 +46,12 @@ export async function init(args: CliArgs): Promise<number> {
   for (const dir of [agent.logdir, agent.piddir, agent.prefix, agent.cache_dir, security.keysdir]) mkdirSync(dir, { recursive: true });
   mkdirSync(security.keysdir, { recursive: true, mode: 0o700 });
   const versionFile = ambariVersionFile(agent.prefix);
-  writeFileSync(versionFile, `${ambariVersion}\n`);
+  // --force rewrites the ini; a version the operator set is kept unless --ambari-version is given.
+  if (args.ambariVersion !== undefined || !existsSync(versionFile)) writeFileSync(versionFile, `${ambariVersion}\n`);
 
   say(`Wrote ${file}`);
   say(`Server(s): ${config.ini.server.hostname}  url_port: ${config.ini.server.url_port}  ping_port: ${agent.ping_port}`);
-  say(`Ambari version: ${ambariVersion} (in ${versionFile}; it must be the server's)`);
+  say(`Ambari version: ${readFileSync(versionFile, 'utf8').trim()} (in ${versionFile}; it must be the server's)`);
   say(`Start this agent with: ambari-agent start --home ${home}`);
   return EXIT.OK;
 }
