@@ -328,8 +328,18 @@ async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
+/**
+ * Past this a structured output could not go in any report frame (the server's default
+ * stomp.max_incoming.message.size is 2 MiB), so it is not read into memory at all.
+ */
+const MAX_STRUCTURED_OUT_BYTES = 2 * 1024 * 1024;
+
 async function readStructuredOut(file: string): Promise<Record<string, unknown>> {
   try {
+    const { size } = await stat(file);
+    if (size > MAX_STRUCTURED_OUT_BYTES) {
+      return { msg: `The structured output (${size} bytes, ${file}) is over ${MAX_STRUCTURED_OUT_BYTES} bytes and was not read` };
+    }
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>)

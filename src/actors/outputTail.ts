@@ -76,8 +76,8 @@ export interface FileTail {
 /** How much an IN_PROGRESS read (last lines only) tries first. */
 const LINES_WINDOW_BYTES = 64 * 1024;
 
-/** The file's last `want` bytes as text, without the partial character they may start with. */
-async function readEnd(handle: FileHandle, size: number, want: number): Promise<string> {
+/** The file's last `want` bytes as text, without the partial character they may start with; and how many bytes were read. */
+async function readEnd(handle: FileHandle, size: number, want: number): Promise<{ text: string; read: number }> {
   const start = size - want;
   const buffer = Buffer.alloc(want);
   let bytesRead = 0;
@@ -88,12 +88,12 @@ async function readEnd(handle: FileHandle, size: number, want: number): Promise<
   }
   let skip = 0;
   if (start > 0) while (skip < bytesRead && (buffer[skip]! & 0xc0) === 0x80) skip++;
-  return buffer.subarray(skip, bytesRead).toString('utf8');
+  return { text: buffer.subarray(skip, bytesRead).toString('utf8'), read: bytesRead };
 }
 
 /**
  * The last characters of a file, cut with cutTail to at most `maxChars`, reading at most
- * 3 * maxChars bytes from its end (bytesRead: how many it asked for). `lines` keeps only that
+ * 3 * maxChars bytes from its end (bytesRead: how many it read). `lines` keeps only that
  * many last lines first (IN_PROGRESS); those are looked for in the last 64 KiB first.
  */
 export async function readTail(file: string, maxChars: number, lines?: number): Promise<FileTail> {
@@ -109,8 +109,8 @@ export async function readTail(file: string, maxChars: number, lines?: number): 
     let total = 0;
     // The last few lines are usually in the last LINES_WINDOW_BYTES: only read more when not.
     for (const want of lines !== undefined && most > LINES_WINDOW_BYTES ? [LINES_WINDOW_BYTES, most] : [most]) {
-      const text = await readEnd(handle, size, want);
-      total += want;
+      const { text, read } = await readEnd(handle, size, want);
+      total += read;
       const kept = lines === undefined ? text : lastLines(text, lines);
       if (want === most || kept.length < text.length) return { text: cutTail(kept, maxChars), bytesRead: total, missing: false };
     }

@@ -41,7 +41,7 @@ const EMPTY_BODY_BYTES = 15;
 const clusterEntryBytes = (key: string): number => jsonBytes(key) + 3;
 
 /** Bytes of the largest report a body can carry alone under cluster `key`. */
-function reportBudget(maxFrameBytes: number, key: string): number {
+export function reportBudget(maxFrameBytes: number, key: string): number {
   return maxFrameBytes - FRAME_HEADROOM_BYTES - EMPTY_BODY_BYTES - clusterEntryBytes(key);
 }
 

@@ -108,11 +108,18 @@ export class ReportStore {
     return { store, warnings };
   }
 
+  /**
+   * Cuts a final report to what one frame can carry (reportFrames.fitReport), once, when it is
+   * stored: so neither every send round nor the file pays for an oversized report again.
+   */
+  fit: (report: WireCommandReport, clusterKey: string) => WireCommandReport = (report) => report;
+
   /** Stores a final report (replacing whatever the task had). Throws if persisting fails; the report is still kept in memory. */
   putFinal(report: WireCommandReport): void {
     if (!Number.isSafeInteger(report.taskId)) throw new TypeError(`report taskId must be an integer, got ${String(report.taskId)}`);
     if (report.status === 'IN_PROGRESS') throw new TypeError(`report for task ${report.taskId} is not final`);
-    this.slots.set(report.taskId, { entry: { kind: 'final', taskId: report.taskId, clusterKey: clusterKey(report.clusterId), report: { ...report } }, seq: ++this.counter });
+    const key = clusterKey(report.clusterId);
+    this.slots.set(report.taskId, { entry: { kind: 'final', taskId: report.taskId, clusterKey: key, report: { ...this.fit(report, key) } }, seq: ++this.counter });
     this.rememberFinished(report.taskId);
     try {
       this.persist();

@@ -21,7 +21,7 @@ import { collectHostStatus, createHostStatusReporter } from '../actors/hostStatu
 import { createCommandReporter } from '../actors/commandReporter.js';
 import { ReportStore } from '../actors/reportStore.js';
 import { finalReport } from '../actors/commandReport.js';
-import { MIN_REPORT_FRAME_BYTES } from '../actors/reportFrames.js';
+import { fitReport, MIN_REPORT_FRAME_BYTES, reportBudget } from '../actors/reportFrames.js';
 import { RunningCommands } from '../actors/runningCommands.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
@@ -127,6 +127,7 @@ export function daemonMachine(options: DaemonOptions) {
   const running = new RunningCommands(agent.prefix);
   const maxFrameBytes = Math.max(MIN_REPORT_FRAME_BYTES, agent.max_report_frame_bytes);
   // 0 means "no cut" to the original (condense_output); the frame still bounds what is read.
+  reports.fit = (report, key) => fitReport(report, reportBudget(maxFrameBytes, key));
   const maxOutputChars = config.ini.heartbeat.log_max_symbols_size > 0 ? config.ini.heartbeat.log_max_symbols_size : maxFrameBytes;
   const execution = {
     prefixDir: agent.prefix,
@@ -220,7 +221,7 @@ export function daemonMachine(options: DaemonOptions) {
               reports.putFinal(finalReport(report, maxOutputChars));
               running.remove(report.taskId);
             } catch (err) {
-              // Kept in memory (put stores before it persists), and still listed as unfinished,
+              // Kept in memory (putFinal stores before it persists), and still listed as unfinished,
               // so that after a crash the next agent reports it FAILED rather than nothing.
               log('commandReporter', 'error', `Cannot persist the report of task ${report.taskId}: ${(err as Error).message}`);
             }

@@ -228,3 +228,17 @@ describe('ReportStore', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('fitting a final report to a frame, once', () => {
+  it('stores (and persists) the report as `fit` cut it, so no send round cuts it again', async () => {
+    const { fitReport, reportBudget } = await import('../../src/actors/reportFrames.js');
+    const { dir, store } = fresh();
+    store.fit = (report, key) => fitReport(report, reportBudget(20_000, key));
+    store.putFinal({ ...completed(9, '0'), stdout: `${'x'.repeat(50_000)}THE END` });
+    const stored = (store.snapshot()!.entries[0] as { report: WireCommandReport }).report;
+    expect(stored.stdout.length).toBeLessThan(20_000);
+    expect(stored.stdout.endsWith('THE END')).toBe(true);
+    const persisted = readFileSync(join(dir, PENDING_REPORTS_FILE), 'utf8');
+    expect(persisted.length).toBeLessThan(25_000);
+  });
+});
