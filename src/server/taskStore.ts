@@ -535,6 +535,9 @@ export class TaskDispatcher {
         for (const cancel of cancels) this.store.cancelAgain(cancel.target_task_id, hostName, cancel.reason);
       }
     });
+    // An agent that is there now (it came back between two attempts) gets them at once, in a
+    // new message; otherwise they wait for its next registration.
+    this.deliver(hostName);
   }
 
   /** A new task for a known host, pushed at once when its agent is there to take it. */

@@ -164,6 +164,15 @@ describe('ExecutionCommandEvent delivery (MessageEmitter: messageId, resend unti
     expect((await api(`/api/v1/tasks/${task_id}`)).body.delivery).toEqual({ message_id: Number(first.headers.messageId), sent_count: count, acknowledged: true, given_up: false });
   });
 
+  it('past the last retry, the tasks go out again in a new message while the agent is still connected', async () => {
+    const client = await agent('silent.test');
+    const { task_id } = (await api('/api/v1/hosts/silent.test/commands', { role: 'R', command: 'START', script: 's.py' })).body;
+    const first = await client.waitFor((f) => f.headers.destination === COMMANDS, 'the command');
+    // 1 + 4 attempts 150 ms apart, one more interval, then a new message carrying the same task.
+    const later = await client.waitFor((f) => f.headers.destination === COMMANDS && f.headers.messageId !== first.headers.messageId, 'a new message', 5_000);
+    expect(JSON.parse(later.body).clusters['0'].commands.map((c: Json) => c.taskId)).toEqual([task_id]);
+  });
+
   it('20 commands, each submitted just before the connection is cut: 0 lost', { timeout: 60_000 }, async () => {
     const host = 'cut.test';
     const received = new Set<number>();
