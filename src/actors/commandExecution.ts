@@ -81,7 +81,6 @@ export function createRunAttempt(settings: ExecutionSettings) {
 
     const attempt = (async () => {
       const { script, baseDir } = resolveScript(settings.cacheDir, params(command));
-      progress();
       log(`task-${taskId}`, 'info', `Running ${commandName(command)} of ${String(command.role)} (task ${taskId}, attempt ${input.attempt}): ${script}`);
       try {
         const result = await runCommand({
@@ -98,8 +97,12 @@ export function createRunAttempt(settings: ExecutionSettings) {
           // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
           signal: AbortSignal.any([input.signal, stopped]),
           outputChars: settings.maxOutputChars,
-          onSpawn: (spawned) =>
-            running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() }),
+          onSpawn: (spawned) => {
+            running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() });
+            // IN_PROGRESS once the script runs: its report round (file reads, a request) then
+            // never delays the start itself.
+            progress();
+          },
         });
         log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${commandName(command)} of ${String(command.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
         return result;

@@ -62,9 +62,18 @@ export function createCommandReporter({ store, intervalSeconds, maxOutputChars, 
 
     /** One round: true when every frame was acknowledged. */
     const round = async (): Promise<boolean> => {
-      const snapshot = store.snapshot();
+      let snapshot = store.snapshot();
       if (!snapshot) return true;
-      const frames = splitReports(await reportsOf(snapshot.entries, maxOutputChars), maxFrameBytes);
+      let reports = await reportsOf(snapshot.entries, maxOutputChars);
+      // A report put while the IN_PROGRESS ones were being read (a short command ending): built
+      // again, so the final goes now instead of after a round of stale IN_PROGRESS reports.
+      for (let tries = 0; tries < 2 && store.snapshot()?.version !== snapshot.version; tries++) {
+        snapshot = store.snapshot();
+        if (!snapshot) return true;
+        reports = await reportsOf(snapshot.entries, maxOutputChars);
+      }
+      const taken = snapshot;
+      const frames = splitReports(reports, maxFrameBytes);
       let allOk = true;
       for (const [index, frame] of frames.entries()) {
         if (stopped) return allOk;
@@ -72,7 +81,7 @@ export function createCommandReporter({ store, intervalSeconds, maxOutputChars, 
         try {
           const answer = await send(input.link, COMMANDS_STATUS_DESTINATION, frame.body);
           if (isOkAnswer(answer)) {
-            store.acknowledge(frame.taskIds, snapshot.version);
+            store.acknowledge(frame.taskIds, taken.version);
             log('commandReporter', 'debug', `Server acknowledged the reports of ${what}`);
             continue;
           }
