@@ -12,6 +12,7 @@ import type { WireCommandReport } from '../../src/actors/commandReport.js';
 import { FRAME_HEADROOM_BYTES, jsonBytes } from '../../src/actors/reportFrames.js';
 import { ReportStore } from '../../src/actors/reportStore.js';
 import type { LogFn } from '../../src/logging/logger.js';
+import { completedReport } from '../support/commandReports.js';
 
 afterAll(removeTempDirs);
 
@@ -19,19 +20,7 @@ const INTERVAL_S = 5;
 /** Every property Jackson reads on CommandReport (agent/CommandReport.java). */
 const COMMAND_REPORT_PROPERTIES = ['role', 'actionId', 'stdout', 'stderr', 'structuredOut', 'status', 'exitcode', 'serviceName', 'taskId', 'clusterId', 'roleCommand', 'customCommand'];
 
-const completed = (taskId: number, clusterId = 'c1', stdout = 'ok'): WireCommandReport => ({
-  taskId,
-  clusterId,
-  role: 'DATANODE',
-  actionId: `1-${taskId}`,
-  serviceName: 'HDFS',
-  roleCommand: 'START',
-  status: 'COMPLETED',
-  exitcode: 0,
-  stdout,
-  stderr: 'None',
-  structuredOut: '{}',
-});
+const completed = (taskId: number, clusterId = 'c1', stdout = 'ok'): WireCommandReport => completedReport(taskId, { clusterId, stdout });
 const failed = (taskId: number, clusterId = 'c1'): WireCommandReport => ({ ...completed(taskId, clusterId), status: 'FAILED', exitcode: 1 });
 
 /** A Spring ErrorMessage as RootStompConfig's @MessageExceptionHandler answers (no "status"). */

@@ -11,6 +11,7 @@ import { inProgressReport } from '../../src/actors/inProgressReport.js';
 import { cutTail, lastLines, readTail } from '../../src/actors/outputTail.js';
 import { DEFAULT_MAX_REPORT_FRAME_BYTES, FRAME_HEADROOM_BYTES, fitReport, jsonBytes, splitReports } from '../../src/actors/reportFrames.js';
 import { reportTemplate, type CommandReport as CommandOutcome } from '../../src/machines/command.js';
+import { completedReport } from '../support/commandReports.js';
 
 afterAll(removeTempDirs);
 
@@ -26,19 +27,7 @@ const command = {
   commandParams: { custom_command: 'DECOMMISSION', script: 'x.py' },
 };
 
-const report = (taskId: number, stdout = 'ok', stderr = 'None', clusterId = 'c1'): WireCommandReport => ({
-  taskId,
-  clusterId,
-  role: 'DATANODE',
-  actionId: `1-${taskId}`,
-  serviceName: 'HDFS',
-  roleCommand: 'START',
-  status: 'COMPLETED',
-  exitcode: 0,
-  stdout,
-  stderr,
-  structuredOut: '{}',
-});
+const report = (taskId: number, stdout = 'ok', stderr = 'None', clusterId = 'c1'): WireCommandReport => completedReport(taskId, { stdout, stderr, clusterId });
 
 /** A sparse file of `size` bytes whose last bytes are `tail`. */
 function sparseFile(size: number, tail: string): string {
