@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
@@ -53,7 +53,6 @@ async function agentHome(name: string): Promise<string> {
 }
 
 const row = (actor: string) => `#tree .row[data-actor="${actor}"]`;
-const stateOf = (page: Page, actor: string) => page.getAttribute(row(actor), 'data-state', { timeout: 1_000 }).catch(() => null);
 
 describe.skipIf(!hasChromium)(`the dev server's state page in ${CHROMIUM}`, () => {
   it('shows a real agent register and heartbeat, and a task run to COMPLETED, live', async () => {
@@ -115,10 +114,19 @@ describe.skipIf(!hasChromium)(`the dev server's state page in ${CHROMIUM}`, () =
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const task = `task-${created.body.task_id}`;
     await page.waitForSelector(`${row(task)}[data-state="IN_PROGRESS"], ${row(task)}[data-state="QUEUED"]`, { timeout: 10_000 });
-    const seenBefore = await stateOf(page, task);
-    expect(['QUEUED', 'IN_PROGRESS']).toContain(seenBefore);
-    // While it runs, the task diagram highlights that state.
-    expect(await page.$$eval('[data-machine="task"] g.st.active', (gs) => gs.map((g) => g.getAttribute('data-path')))).toEqual([seenBefore]);
+    // While it runs, the task diagram highlights the row's state. Both are read in one go (the
+    // task can move from QUEUED to IN_PROGRESS between two reads) and the page is given until
+    // they agree on a running state.
+    const running = await page.waitForFunction(
+      (selector) => {
+        const state = document.querySelector(selector)?.getAttribute('data-state');
+        const active = [...document.querySelectorAll('[data-machine="task"] g.st.active')].map((g) => g.getAttribute('data-path'));
+        return (state === 'QUEUED' || state === 'IN_PROGRESS') && active.length === 1 && active[0] === state ? state : false;
+      },
+      row(task),
+      { timeout: 10_000 },
+    );
+    expect(['QUEUED', 'IN_PROGRESS']).toContain(await running.jsonValue());
     await page.waitForSelector(`${row(task)}[data-state="COMPLETED"]`, { timeout: 20_000 });
     expect(await page.textContent(row(task))).toContain('command=INSTALL TEST_CLIENT');
     expect(await page.textContent(row(task))).toContain('exitCode=0');
