@@ -23,7 +23,6 @@ import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
 
 export const DEFAULT_COMMAND_TIMEOUT = 600;
-export { IN_PROGRESS_EXIT_CODE } from './commandReport.js';
 
 export interface ExecutionSettings {
   prefixDir: string;

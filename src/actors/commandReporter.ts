@@ -39,8 +39,6 @@ export interface CommandReporterOptions {
   log: LogFn;
 }
 
-/** Only ReportsResponse's {"status":"OK"} acknowledges (ServerResponsesListener.RESPONSE_STATUS_SUCCESS). */
-export const isOkAnswer = acknowledged;
 
 /** The reports of the pending entries, IN_PROGRESS ones read from their files now. */
 async function reportsOf(entries: PendingEntry[], maxOutputChars: number): Promise<ClusterReport[]> {
@@ -80,7 +78,7 @@ export function createCommandReporter({ store, intervalSeconds, maxOutputChars, 
         const what = `task(s) ${frame.taskIds.join(', ')} (${frames.length > 1 ? `frame ${index + 1} of ${frames.length}, ` : ''}${frame.bodyBytes} bytes)`;
         try {
           const answer = await send(input.link, COMMANDS_STATUS_DESTINATION, frame.body);
-          if (isOkAnswer(answer)) {
+          if (acknowledged(answer)) {
             store.acknowledge(frame.taskIds, taken.version);
             log('commandReporter', 'debug', `Server acknowledged the reports of ${what}`);
             continue;

@@ -10,7 +10,6 @@ import { createActor, waitFor, type AnyActorRef } from 'xstate';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import {
   DEFAULT_COMMAND_TIMEOUT,
-  IN_PROGRESS_EXIT_CODE,
   commandName,
   createRunAttempt,
   recoverLeftoverCommands,
@@ -18,6 +17,7 @@ import {
   timeoutSeconds,
   type ExecutionSettings,
 } from '../../src/actors/commandExecution.js';
+import { IN_PROGRESS_EXIT_CODE } from '../../src/actors/commandReport.js';
 import { MARKER_ENV, commandFiles } from '../../src/actors/commandRunner.js';
 import { ReportStore, type ProgressEntry } from '../../src/actors/reportStore.js';
 import { reportHeader } from '../../src/actors/commandReport.js';
