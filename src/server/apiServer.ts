@@ -65,12 +65,23 @@ export const ROUTES: Route[] = [
     // connected and subscribed to /user/commands, else when it is back (status PENDING until then).
     method: 'POST',
     path: /^\/api\/v1\/hosts\/([^/]+)\/commands\/?$/,
-    handler: ({ hosts, tasks }, [name], body) => {
+    handler: ({ hosts, tasks, cluster }, [name], body) => {
       const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
       const parsed = parseCommandRequest(body);
       if ('error' in parsed) throw new BadRequest(parsed.error);
-      const task = tasks.submit(record.host_name, parsed.request);
+      let request = parsed.request;
+      // No script: the role is a component placed on the host, and the command goes out as the
+      // Java server's (its script relative to the service package folder of the metadata).
+      if (request.script === undefined) {
+        const component = cluster.components.list().find((c) => c.component_name === request.role && c.hosts.includes(record.host_name));
+        if (!component) throw new BadRequest(`no "script" given and no component ${request.role} is placed on ${record.host_name} (POST /api/v1/hosts/${record.host_name}/components first)`);
+        if (request.service_name !== 'null' && request.service_name !== component.service_name) {
+          throw new BadRequest(`component ${request.role} belongs to service ${component.service_name}, not ${request.service_name}`);
+        }
+        request = { ...request, script: component.script, script_type: component.script_type, service_name: component.service_name, from_component: true };
+      }
+      const task = tasks.submit(record.host_name, request);
       return { status: 201, body: { task_id: task.task_id, request_id: task.request_id, status: task.status } };
     },
   },

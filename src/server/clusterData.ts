@@ -18,6 +18,8 @@ export const STACK_NAME = 'DEV';
 export const STACK_VERSION = '1.0';
 /** Where the dev server's stack keeps services and hooks (commandParams, serviceLevelParams). */
 export const STACK_DIR = `stacks/${STACK_NAME}/${STACK_VERSION}`;
+/** clusterLevelParams.hooks_folder: Configuration.HOOKS_FOLDER's default (stack.hooks.folder). */
+export const HOOKS_FOLDER = 'stack-hooks';
 /** commandParams.command_timeout of a topology component (seconds, a string as in the fixtures). */
 const COMPONENT_COMMAND_TIMEOUT = '600';
 export const TOPOLOGY_EVENTS = '/events/topologies';
@@ -199,7 +201,8 @@ export class ClusterData {
       hostNames: known,
       publicHostNames: known,
       componentLevelParams: COMPONENT_LEVEL_PARAMS,
-      commandParams: { script: component.script, script_type: component.script_type, command_timeout: COMPONENT_COMMAND_TIMEOUT },
+      // AmbariManagementControllerImpl.getTopologyCommandParams.
+      commandParams: { service_package_folder: servicePackageFolder(component.service_name), script: component.script, script_type: component.script_type, command_timeout: COMPONENT_COMMAND_TIMEOUT, version: component.version },
     });
   }
 
@@ -239,7 +242,8 @@ export class ClusterData {
               status_commands_to_run: ['STATUS'],
               fullServiceLevelMetadata: true,
               serviceLevelParams: Object.fromEntries(this.components.services().map((service) => [service, serviceLevelParams(service)])),
-              clusterLevelParams: { cluster_name: CLUSTER_NAME, stack_name: STACK_NAME, stack_version: STACK_VERSION, group_list: '["hadoop"]', user_list: '["ambari-qa"]' },
+              // getMetadataClusterLevelParams: stack, cluster name, hooks_folder, users and groups.
+              clusterLevelParams: { cluster_name: CLUSTER_NAME, stack_name: STACK_NAME, stack_version: STACK_VERSION, hooks_folder: HOOKS_FOLDER, group_list: '["hadoop"]', user_list: '["ambari-qa"]' },
             }),
             [AMBARI_LEVEL_CLUSTER_ID]: { fullServiceLevelMetadata: false, clusterLevelParams: ambariLevelParams(this.serverAddress()), agentConfigs: AGENT_CONFIGS },
           },
@@ -265,6 +269,10 @@ export class ClusterData {
 }
 
 /** A service's entry of the metadata's serviceLevelParams (fixtures/metadata_after_registration.json). */
+export function servicePackageFolder(service: string): string {
+  return `${STACK_DIR}/services/${service}/package`;
+}
+
 function serviceLevelParams(service: string): Record<string, unknown> {
-  return { service_package_folder: `${STACK_DIR}/services/${service}/package`, version: STACK_VERSION, status_commands_timeout: 300, credentialStoreEnabled: false };
+  return { service_package_folder: servicePackageFolder(service), version: STACK_VERSION, status_commands_timeout: 300, credentialStoreEnabled: false };
 }

@@ -11,7 +11,7 @@
 // unacknowledged reports and resends them after re-registration).
 // Aborting a task that was pushed sends a cancel command, also when the agent is only back later.
 import type { AgentConnection, ServerLog } from './agentEndpoint.js';
-import { CLUSTER_ID, CLUSTER_NAME, STACK_DIR } from './clusterData.js';
+import { CLUSTER_ID, CLUSTER_NAME, HOOKS_FOLDER, STACK_DIR } from './clusterData.js';
 import { CommandEmitter, COMMANDS_DESTINATION, type Delivery, type EmittedMessage } from './commandEmitter.js';
 import type { HostRegistry } from './hostRegistry.js';
 import { StateFile } from './stateFile.js';
@@ -46,6 +46,13 @@ export interface Task {
   timeout: number;
   /** Extra commandParams, as given. */
   params: Record<string, unknown>;
+  /**
+   * The task runs a component placed on the host (POST .../components) and goes out shaped as
+   * the Java server sends it: the script relative to the service package folder, which the agent
+   * finds through the metadata. Otherwise the script is the request's own and the command names
+   * its folder in commandParams (a dev-server extension). Absent in older files: false.
+   */
+  from_component?: boolean;
   status: TaskStatus;
   exit_code: number | null;
   stdout: string;
@@ -64,7 +71,10 @@ export interface Task {
 export interface CommandRequest {
   role: string;
   command: string;
-  script: string;
+  /** Absent: the role is a component placed on the host, whose script runs (taken by the API). */
+  script?: string;
+  /** Set by the API when the script is the placed component's (Task.from_component). */
+  from_component?: boolean;
   script_type: ScriptType;
   timeout: number;
   params: Record<string, unknown>;
@@ -84,9 +94,11 @@ export function parseCommandRequest(body: unknown): { request: CommandRequest } 
   if (unknown.length > 0) return { error: `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${REQUEST_FIELDS.join(', ')}` };
   for (const field of ['role', 'command', 'script'] as const) {
     const value = body[field];
+    if (value === undefined && field === 'script') continue;
     if (value === undefined) return { error: `"${field}" is required (a non-empty string)` };
     if (typeof value !== 'string' || value.trim() === '') return { error: `"${field}" must be a non-empty string` };
   }
+  if (body.script === undefined && body.command === 'ACTIONEXECUTE') return { error: '"script" is required for ACTIONEXECUTE (the custom action\'s script under custom_actions/scripts)' };
   const scriptType = body.script_type ?? 'PYTHON';
   if (scriptType !== 'PYTHON' && scriptType !== 'SHELL') return { error: `"script_type" must be "PYTHON" or "SHELL", not ${JSON.stringify(scriptType)}` };
   const timeout = body.timeout ?? DEFAULT_TIMEOUT_SECONDS;
@@ -105,7 +117,7 @@ export function parseCommandRequest(body: unknown): { request: CommandRequest } 
     request: {
       role: (body.role as string).trim(),
       command: (body.command as string).trim(),
-      script: body.script as string,
+      ...(body.script !== undefined ? { script: body.script as string } : {}),
       script_type: scriptType,
       timeout,
       params,
@@ -120,9 +132,18 @@ export function parseCommandRequest(body: unknown): { request: CommandRequest } 
  * commandId (StageUtils.getActionId: the string `requestId-stageId`), role, roleCommand,
  * commandParams, serviceName, and AgentCommand's commandType. configurationCredentials,
  * hostname, stageId and the like are @JsonIgnore.
+ *
+ * commandParams as AmbariManagementControllerImpl.createHostAction fills them (script,
+ * script_type, command_timeout, max_duration_for_retries, command_retry_enabled) plus
+ * ExecutionCommandWrapper's hooks_folder; no service_package_folder, which the agent takes from
+ * the topology component or the metadata's serviceLevelParams. A custom action (ACTIONEXECUTE,
+ * AmbariActionExecutionHelper) names its script under custom_actions/scripts. A task with its
+ * own script (not a placed component) also names service_package_folder: the dev server's
+ * extension, so that any script can run.
  */
 export function executionCommand(task: Task): Record<string, unknown> {
   const service = task.service_name === 'null' ? task.role : task.service_name;
+  const own = !task.from_component && task.command !== 'ACTIONEXECUTE';
   return {
     clusterId: CLUSTER_ID,
     clusterName: CLUSTER_NAME,
@@ -137,8 +158,10 @@ export function executionCommand(task: Task): Record<string, unknown> {
       script: task.script,
       script_type: task.script_type,
       command_timeout: String(task.timeout),
-      service_package_folder: `${STACK_DIR}/services/${service}/package`,
-      hooks_folder: `${STACK_DIR}/hooks`,
+      max_duration_for_retries: '0',
+      command_retry_enabled: 'false',
+      hooks_folder: HOOKS_FOLDER,
+      ...(own ? { service_package_folder: `${STACK_DIR}/services/${service}/package` } : {}),
       ...task.params,
     },
   };
@@ -245,10 +268,11 @@ export class TaskStore {
       service_name: request.service_name,
       role: request.role,
       command: request.command,
-      script: request.script,
+      script: request.script ?? '',
       script_type: request.script_type,
       timeout: request.timeout,
       params: request.params,
+      ...(request.from_component ? { from_component: true } : {}),
       status: 'PENDING',
       exit_code: null,
       stdout: '',
@@ -463,6 +487,7 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
   script_type: (value) => value === 'PYTHON' || value === 'SHELL',
   timeout: (value) => isId(value) && value > 0,
   params: isObject,
+  from_component: (value) => value === undefined || typeof value === 'boolean',
   status: (value) => typeof value === 'string' && ['PENDING', 'QUEUED', 'IN_PROGRESS', ...FINAL_STATUSES].includes(value),
   exit_code: orNull((value) => Number.isSafeInteger(value)),
   stdout: isString,

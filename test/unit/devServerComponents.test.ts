@@ -126,7 +126,8 @@ describe('components in the topology and the metadata', () => {
       publicHostNames: ['watcher.test'],
       // AmbariManagementControllerImpl.getTopologyComponentLevelParams: always these two keys.
       componentLevelParams: { clientsToUpdateConfigs: '["*"]', unlimited_key_jce_required: 'false' },
-      commandParams: { script: 'scripts/zookeeper_server.py', script_type: 'PYTHON', command_timeout: '600' },
+      // AmbariManagementControllerImpl.getTopologyCommandParams.
+      commandParams: { service_package_folder: 'stacks/DEV/1.0/services/ZOOKEEPER/package', script: 'scripts/zookeeper_server.py', script_type: 'PYTHON', command_timeout: '600', version: '3.4.6' },
     };
     expect(created.body).toEqual({ host_name: 'watcher.test', component: expected, host_names: ['watcher.test'], pushed: { [TOPOLOGY]: 1, [METADATA]: 1 } });
 
@@ -138,7 +139,8 @@ describe('components in the topology and the metadata', () => {
     // TopologyComponent (stomp/dto/TopologyComponent.java) has the fixture's keys and more;
     // an empty componentLevelParams is left out (NON_EMPTY).
     expect(Object.keys(expected)).toEqual(expect.arrayContaining(Object.keys(reference).filter((key) => key !== 'componentLevelParams')));
-    expect(Object.keys(expected.commandParams).sort()).toEqual(Object.keys(reference.commandParams).sort());
+    // getTopologyCommandParams also writes service_package_folder and version, which the older fixture lacks.
+    expect(Object.keys(expected.commandParams).sort()).toEqual([...Object.keys(reference.commandParams), 'service_package_folder', 'version'].sort());
     const metadataAfter = await sync(watcher, '/agents/metadata');
     expect(metadataAfter.hash).not.toBe(metadataBefore.hash);
     const zookeeper = metadataAfter.clusters['0'].serviceLevelParams.ZOOKEEPER as Json;

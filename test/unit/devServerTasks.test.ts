@@ -162,6 +162,7 @@ describe('tasks: delivery and reports', () => {
       hooks_folder: expect.any(String),
       phase: 'INITIAL_INSTALL',
       command_retry_enabled: 'false',
+      max_duration_for_retries: '0',
     });
     const fullParams = reference.clusters['0'].commands[1].commandParams as Json;
     for (const key of ['script', 'script_type', 'command_timeout', 'service_package_folder', 'hooks_folder']) {
@@ -190,6 +191,32 @@ describe('tasks: delivery and reports', () => {
     });
     expect(view.created_at).toBeGreaterThanOrEqual(before);
     expect(view.created_at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a command of a placed component goes out as the Java server sends it: its script, the folder left to the metadata', async () => {
+    const agent = await FakeAgent.start('placed.test');
+    const placed = await api('/api/v1/hosts/placed.test/components', { body: { service_name: 'PROBE', component_name: 'PROBE_SERVER', script: 'scripts/probe_server.py' } });
+    expect(placed.status).toBe(201);
+    const created = await api('/api/v1/hosts/placed.test/commands', { body: { role: 'PROBE_SERVER', command: 'START' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const message = await agent.nextCommands();
+    const command = message.clusters['0'].commands[0] as Json;
+    expect(command).toMatchObject({ serviceName: 'PROBE', role: 'PROBE_SERVER', roleCommand: 'START' });
+    // AmbariManagementControllerImpl.createHostAction + ExecutionCommandWrapper's hooks_folder.
+    expect(command.commandParams).toEqual({
+      script: 'scripts/probe_server.py',
+      script_type: 'PYTHON',
+      command_timeout: '600',
+      max_duration_for_retries: '0',
+      command_retry_enabled: 'false',
+      hooks_folder: 'stack-hooks',
+    });
+    const refused = await api('/api/v1/hosts/placed.test/commands', { body: { role: 'NOT_PLACED', command: 'START' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain('no "script" given and no component NOT_PLACED is placed on placed.test');
+    const action = await api('/api/v1/hosts/placed.test/commands', { body: { role: 'check_host', command: 'ACTIONEXECUTE' } });
+    expect(action.status).toBe(400);
+    expect(action.body.error).toContain('"script" is required for ACTIONEXECUTE');
   });
 
   it('IN_PROGRESS then COMPLETED reports: status, output, exit code and timestamps', async () => {
