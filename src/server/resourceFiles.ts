@@ -105,7 +105,10 @@ export class ResourceFiles {
       const hash = sha1.digest('hex');
       this.log('debug', `resources: ${HASH_FILE} of ${folder} is ${hash} (${entry.files.length} files)`);
       return hash;
-    })();
+    })().catch((err: unknown) => {
+      entry.computed.hash = undefined; // a failed read is tried again by the next request
+      throw err;
+    });
     return entry.computed.hash;
   }
 
@@ -121,7 +124,10 @@ export class ResourceFiles {
       const archive = Buffer.from(zipSync(members));
       this.log('debug', `resources: ${ARCHIVE_NAME} of ${folder}: ${entry.files.length} files, ${archive.length} bytes`);
       return archive;
-    })();
+    })().catch((err: unknown) => {
+      entry.computed.archive = undefined;
+      throw err;
+    });
     return entry.computed.archive;
   }
 
