@@ -3,7 +3,8 @@
 // BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it); BENCH_VIEWERS_SECONDS
 // (default 60) for the idle cost of the inspector and state page (0 skips it).
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,6 +243,54 @@ async function decoderRun() {
   return times;
 }
 
+/**
+ * The agent's stack cache (FileCache.provide) against the dev server's --resources: a package
+ * folder of ~20 MB of random bytes in 320 files, fetched (.hash + archive.zip) and unpacked into
+ * a fresh cache dir each run (the first run includes the server computing hash and zip), then
+ * re-checked after reset() with the .hash unchanged.
+ */
+async function stackDownloadRun(runs = 5) {
+  const { FileCache } = await import('../dist/actors/fileCache.js');
+  const resources = mkdtempSync(join(tmpdir(), 'aa-bench-resources-'));
+  const subdir = 'stacks/BENCH/1.0/services/BIG/package';
+  mkdirSync(join(resources, subdir, 'files'), { recursive: true });
+  writeFileSync(join(resources, 'stacks/BENCH/1.0/metainfo.xml'), '<metainfo/>');
+  let bytes = 0;
+  for (let i = 0; i < 320; i++) {
+    const chunk = randomBytes(64 * 1024);
+    writeFileSync(join(resources, subdir, i % 2 ? 'files' : '', `part-${i}.bin`), chunk);
+    bytes += chunk.length;
+  }
+  const server = await startDevServer({ args: ['--resources', resources] });
+  const prefix = `http://127.0.0.1:${server.apiPort}/resources`;
+  const cacheDirs = [];
+  const options = (cacheDir) => ({ cacheDir, tolerateDownloadFailures: false, autoUpdate: () => true, log: () => {} });
+  try {
+    const download = [];
+    let cache;
+    for (let i = 0; i < runs; i++) {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'aa-bench-cache-'));
+      cacheDirs.push(cacheDir);
+      cache = new FileCache(options(cacheDir));
+      const t = performance.now();
+      const dir = await cache.provide(subdir, prefix);
+      download.push(performance.now() - t);
+      if (readdirSync(join(dir, 'files')).length !== 160) throw new Error(`stack download bench: ${dir} was not unpacked`);
+    }
+    const recheck = [];
+    for (let i = 0; i < runs; i++) {
+      cache.reset();
+      const t = performance.now();
+      await cache.provide(subdir, prefix);
+      recheck.push(performance.now() - t);
+    }
+    return { download, recheck, bytes };
+  } finally {
+    await server.stop();
+    for (const dir of [resources, ...cacheDirs]) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
@@ -261,6 +310,7 @@ try {
   await server.stop();
 }
 const decoderTimes = await decoderRun();
+const stack = await stackDownloadRun();
 const capacity = AGENTS > 0 ? await capacityRun(AGENTS) : undefined;
 
 const rows = [
@@ -275,6 +325,8 @@ const rows = [
   ['STOMP decoder: 8 MiB frame in 16 KiB chunks', 'ms', decoderTimes],
   ['command dispatch: server push -> script starts (trivial sh)', 'ms', commands.pushToStart],
   ['command dispatch: script exits -> final report at the server', 'ms', commands.exitToReport],
+  [`stack download: ${(stack.bytes / 2 ** 20).toFixed(0)} MiB archive (320 files), .hash + archive.zip + unpack`, 'ms', stack.download],
+  ['stack cache: unchanged .hash re-check', 'ms', stack.recheck],
 ];
 console.log(`\nambari-agent benchmark: node ${process.versions.node}, ${RUNS} start/stop runs, ${new Date().toISOString()}\n`);
 console.log('| metric | unit | median | min | max | samples |');

@@ -7,6 +7,7 @@ import type { ClusterData, ClusterEvent } from './clusterData.js';
 import { parseComponentRequest } from './componentStore.js';
 import type { FaultInjector } from './faultInjector.js';
 import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
+import type { ResourceFiles } from './resourceFiles.js';
 import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type Task, type TaskDispatcher } from './taskStore.js';
 
 export interface ApiContext {
@@ -17,7 +18,11 @@ export interface ApiContext {
   cluster: ClusterData;
   faults: FaultInjector;
   log: ServerLog;
+  /** GET /resources/* (--resources DIR); without it those requests are 404. */
+  resources?: ResourceFiles;
 }
+
+const RESOURCES_PATH = /^\/resources(?:\/(.*))?$/s;
 
 type Handler = (context: ApiContext, params: string[], body: unknown, query: URLSearchParams) => { status: number; body: unknown };
 
@@ -271,6 +276,12 @@ function param(value: string | undefined): string {
 
 async function respond(req: IncomingMessage, res: ServerResponse, context: ApiContext, routes: Route[]): Promise<void> {
   const [path = '/', search = ''] = (req.url ?? '/').split(/\?(.*)/s);
+  // The agents' jdk_location (ambariLevelParams): binary files, not JSON, so not in ROUTES.
+  const resource = RESOURCES_PATH.exec(path);
+  if (resource) {
+    if (!context.resources) return send(res, 404, { error: 'this dev server was started without --resources' });
+    return context.resources.handle(req, res, resource[1] ?? '');
+  }
   const matching = routes.filter((route) => route.path.test(path));
   const route = matching.find((r) => r.method === req.method);
   if (!route) {

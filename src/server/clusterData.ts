@@ -49,7 +49,7 @@ export interface ServerAddress {
  * AmbariManagementControllerImpl.getMetadataAmbariLevelParams: the "-1" entry's clusterLevelParams.
  * The Java server names its own host and API port (8080) and serves the resources there; the
  * dev server names its own API address, so an agent that fetches from jdk_location asks this
- * server (which has no /resources yet) and never a stranger on port 8080.
+ * server (which serves /resources from --resources DIR) and never a stranger on port 8080.
  */
 export function ambariLevelParams({ host, port }: ServerAddress): Record<string, string> {
   const resources = `http://${host}:${port}/resources`;

@@ -4,7 +4,9 @@
 //  - secured_url_port (WSS): the STOMP agent endpoint /agent/stomp/v1 (registration,
 //    heartbeats, post-registration sync, reports), client certificates required with two-way SSL;
 //    tasks go out on /user/commands and come back as /reports/commands_status (taskStore.ts);
-//  - api_port (HTTP): the JSON API (see apiServer.ts);
+//  - api_port (HTTP): the JSON API (see apiServer.ts), and with `resourcesDir` the agents'
+//    resources (jdk_location) under /resources: files, and .hash/archive.zip per stack folder
+//    (resourceFiles.ts);
 //  - with `statePage`, a state page on 127.0.0.1 (src/introspection/statePage): its hosts and
 //    their tasks as a live tree, with diagrams and recent events (stateSource.ts).
 // The data dir keeps the CA and certificates, tasks.json (tasks) and components.json
@@ -24,6 +26,7 @@ import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
 import { FaultInjector } from './faultInjector.js';
+import { ResourceFiles } from './resourceFiles.js';
 import { createServerState } from './stateSource.js';
 import { DEFAULT_AMBARI_VERSION } from '../version.js';
 import { TaskDispatcher, TaskStore } from './taskStore.js';
@@ -52,6 +55,8 @@ export interface DevServerOptions {
   /** execution.command.retry.count / .interval (defaults 4 and 15 s). */
   commandRetryCount?: number;
   commandRetryIntervalMs?: number;
+  /** Serve GET /resources/* on api_port from this dir (--resources), as ambari-server its resources dir. */
+  resourcesDir?: string;
 }
 
 export interface DevServer {
@@ -155,7 +160,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ws.on('close', () => connections.delete(connection.id));
   });
 
-  const apiServer = createApiServer({ hosts, connections, tasks, cluster, faults, log });
+  const resources = options.resourcesDir !== undefined ? new ResourceFiles(options.resourcesDir, log) : undefined;
+  const apiServer = createApiServer({ hosts, connections, tasks, cluster, faults, log, ...(resources ? { resources } : {}) });
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];

@@ -1,12 +1,16 @@
 // `ambari-dev-server [--host H] [--url-port N] [--secured-url-port N] [--api-port N]
 //                    [--data-dir DIR] [--two-way-ssl] [--status-page PORT] [--lenient]
 //                    [--ambari-version V] [--max-message-size BYTES]
-//                    [--command-retry-count N] [--command-retry-interval SECONDS] [-v]`
+//                    [--command-retry-count N] [--command-retry-interval SECONDS]
+//                    [--resources DIR] [-v]`
 // Prints one JSON line with its ports when ready (and `status_page_url` with --status-page,
 // whose page is on 127.0.0.1:PORT, 0 = any free port); runs until SIGINT/SIGTERM.
 // Strict by default (refuses what the Java server refuses: other agent versions, bodies Jackson
 // cannot read); --lenient accepts them. --max-message-size is stomp.max_incoming.message.size
 // (2097152); the retry options are execution.command.retry.count / .interval (4, 15).
+// --resources DIR serves DIR on api_port under /resources, as ambari-server its resources dir
+// (files, and .hash/archive.zip per stack package folder; see resourceFiles.ts).
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_AMBARI_VERSION } from '../version.js';
@@ -16,7 +20,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from './serverErrors.js';
 
 const USAGE =
   'Usage: ambari-dev-server [--host 127.0.0.1] [--url-port N] [--secured-url-port N] [--api-port N] [--data-dir DIR] [--two-way-ssl] [--status-page PORT] ' +
-  `[--lenient] [--ambari-version ${DEFAULT_AMBARI_VERSION}] [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--command-retry-count ${DEFAULT_RETRY_COUNT}] [--command-retry-interval ${DEFAULT_RETRY_INTERVAL_MS / 1000}] [-v]`;
+  `[--lenient] [--ambari-version ${DEFAULT_AMBARI_VERSION}] [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--command-retry-count ${DEFAULT_RETRY_COUNT}] [--command-retry-interval ${DEFAULT_RETRY_INTERVAL_MS / 1000}] [--resources DIR] [-v]`;
 
 async function main(): Promise<void> {
   let values;
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
         'max-message-size': { type: 'string', default: String(DEFAULT_MAX_MESSAGE_SIZE) },
         'command-retry-count': { type: 'string', default: String(DEFAULT_RETRY_COUNT) },
         'command-retry-interval': { type: 'string', default: String(DEFAULT_RETRY_INTERVAL_MS / 1000) },
+        resources: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
       },
       strict: true,
@@ -55,6 +60,16 @@ async function main(): Promise<void> {
   const interval = values['command-retry-interval'];
   if (!/^\d+(\.\d+)?$/.test(interval) || Number(interval) <= 0) fail(`--command-retry-interval '${interval}' is not a number of seconds > 0`);
   if (values['ambari-version'].trim() === '') fail('--ambari-version must not be empty');
+  const resourcesDir = values.resources === undefined ? undefined : resolve(values.resources);
+  if (resourcesDir !== undefined) {
+    let isDir = false;
+    try {
+      isDir = statSync(resourcesDir).isDirectory();
+    } catch {
+      fail(`--resources '${values.resources}': no such directory (${resourcesDir})`);
+    }
+    if (!isDir) fail(`--resources '${values.resources}' is not a directory (${resourcesDir})`);
+  }
   const verbose = values.verbose;
   let server;
   try {
@@ -71,6 +86,7 @@ async function main(): Promise<void> {
       maxMessageSize: whole('max-message-size', 1),
       commandRetryCount: whole('command-retry-count', 0),
       commandRetryIntervalMs: Number(interval) * 1000,
+      ...(resourcesDir !== undefined ? { resourcesDir } : {}),
       ...(values['status-page'] !== undefined ? { statePage: { port: port('status-page') } } : {}),
       log: (level, msg) => {
         if (level !== 'debug' || verbose) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
