@@ -2,27 +2,35 @@
 // the command runner, with the reports the server sees while it runs, and the bookkeeping
 // that lets a later agent clean up after this one if it dies mid-command.
 //
-// - Script: commandParams.script, relative to CACHE_DIR/commandParams.service_package_folder
-//   (an absolute script path is taken as is, as os.path.join does in the original).
-// - Interpreter: commandParams.script_type, PYTHON (python3) or SHELL (/bin/sh, an extension).
+// - Command JSON: the command completed from the caches as the original does (commandJson.ts);
+//   a command that needs newer configurations than the cache holds (requiredConfigTimestamp)
+//   waits for them, at most configWaitMs, then fails saying which timestamps it saw.
+// - Scripts: found through the command's and the metadata's keys, their folders brought up to
+//   date from the server's resources first, with the stack hooks around them (scriptLocation.ts).
+// - Interpreter: commandParams.script_type, PYTHON or SHELL (/bin/sh, an extension).
 // - Timeout: commandParams.command_timeout seconds (DEFAULT_COMMAND_TIMEOUT when absent).
-// - Reports: the task is marked IN_PROGRESS in the report store at the start of each attempt
-//   (the reporter sends that at once, and again every command_reports_interval with the last
-//   lines of the output files when command_update_output=1); nothing of the output is held in
+// - Reports: the task is marked IN_PROGRESS in the report store once the script runs (the
+//   reporter sends that at once, and again every command_reports_interval with the last lines
+//   of the output files when command_update_output=1); nothing of the output is held in
 //   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
-import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { fromPromise } from 'xstate';
+import type { JsonObject } from '../caches/json.js';
 import type { LogFn } from '../logging/logger.js';
 import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../machines/command.js';
+import { buildCommandJson, configurationsLag, type AgentFacts, type CommandCaches } from './commandJson.js';
 import { finalReport, reportHeader } from './commandReport.js';
 import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand } from './commandRunner.js';
 import { readTail } from './outputTail.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
+import { planScripts, type DirectoryProvider } from './scriptLocation.js';
 
 export const DEFAULT_COMMAND_TIMEOUT = 600;
+/** How long a command waits for the configurations it requires (requiredConfigTimestamp). */
+export const DEFAULT_CONFIG_WAIT_MS = 30_000;
+const CONFIG_POLL_MS = 100;
 
 export interface ExecutionSettings {
   prefixDir: string;
@@ -35,18 +43,33 @@ export interface ExecutionSettings {
   store: ReportStore;
   running: RunningCommands;
   log: LogFn;
+  /** The caches the command JSON is completed from, read at each attempt. Default: empty caches. */
+  commandCaches?: () => CommandCaches;
+  /** This agent's facts for agentLevelParams. Default: localhost names. */
+  agentFacts?: () => AgentFacts;
+  /** Brings cache folders up to date (fileCache.ts). Default: the cache dir as it is. */
+  files?: DirectoryProvider;
+  /** DEFAULT_CONFIG_WAIT_MS. */
+  configWaitMs?: number;
 }
 
-const params = (command: ExecutionCommand): Record<string, unknown> => command.commandParams ?? {};
+const EMPTY_CACHES: CommandCaches = { topologies: {}, metadata: {}, configurations: {}, configurationsTimestamp: undefined, hostLevelParams: {} };
 
-/** The script to run and its base dir (the service package folder under the cache dir). */
-export function resolveScript(cacheDir: string, commandParams: Record<string, unknown>): { script: string; baseDir: string } {
-  const script = commandParams.script;
-  if (typeof script !== 'string' || script === '') throw new Error('commandParams.script is missing');
-  const folder = typeof commandParams.service_package_folder === 'string' ? commandParams.service_package_folder : '';
-  const baseDir = resolve(cacheDir, folder);
-  return { script: resolve(baseDir, script), baseDir };
+/** The cache folders as they are, nothing downloaded (the original with agent.auto.cache.update=false). */
+export function localCacheDir(cacheDir: string): DirectoryProvider {
+  return { provide: async (subdir) => join(cacheDir, subdir) };
 }
+
+function completeSettings(settings: ExecutionSettings) {
+  return {
+    caches: settings.commandCaches ?? (() => EMPTY_CACHES),
+    facts: settings.agentFacts ?? (() => ({ hostname: 'localhost', publicHostname: 'localhost', cacheDir: settings.cacheDir, parallelExecution: 0, useSystemProxySettings: true })),
+    files: settings.files ?? localCacheDir(settings.cacheDir),
+    configWaitMs: settings.configWaitMs ?? DEFAULT_CONFIG_WAIT_MS,
+  };
+}
+
+const params = (command: ExecutionCommand | JsonObject): Record<string, unknown> => (command.commandParams as Record<string, unknown> | undefined) ?? {};
 
 /** The command name the script is given: the custom command's name for CUSTOM_COMMAND. */
 export function commandName(command: ExecutionCommand): string {
@@ -59,7 +82,7 @@ export function commandName(command: ExecutionCommand): string {
   return role;
 }
 
-export function timeoutSeconds(command: ExecutionCommand): number {
+export function timeoutSeconds(command: ExecutionCommand | JsonObject): number {
   const value = params(command).command_timeout;
   if (value === undefined || value === null || value === '') return DEFAULT_COMMAND_TIMEOUT;
   const seconds = Number(value);
@@ -67,43 +90,65 @@ export function timeoutSeconds(command: ExecutionCommand): number {
   return seconds;
 }
 
+/**
+ * The full command JSON once the configurations it requires are in the cache: waits (polling
+ * the cache) at most waitMs, then throws naming both timestamps.
+ */
+export async function commandWithConfigurations(header: JsonObject, caches: () => CommandCaches, agent: AgentFacts, waitMs: number, signal?: AbortSignal): Promise<JsonObject> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const current = caches();
+    const lag = configurationsLag(header, current.configurationsTimestamp);
+    if (!lag) return buildCommandJson(header, current, agent);
+    if (Date.now() >= deadline || signal?.aborted) {
+      throw new Error(`The command requires configurations with timestamp ${lag.required}, but the agent's have timestamp ${lag.have ?? 'none'} (waited ${+(waitMs / 1000).toFixed(1)} s for newer ones from the server)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(CONFIG_POLL_MS, Math.max(1, deadline - Date.now()))));
+  }
+}
+
 export function createRunAttempt(settings: ExecutionSettings) {
   const { store, running, log } = settings;
+  const { caches, facts, files, configWaitMs } = completeSettings(settings);
   return fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(({ input, signal: stopped }) => {
-    const { command } = input;
-    const taskId = command.taskId;
-    const template = reportTemplate(command);
-    const files = commandFiles(settings.prefixDir, taskId);
+    const header = input.command;
+    const taskId = header.taskId;
+    const template = reportTemplate(header);
+    const outputFiles = commandFiles(settings.prefixDir, taskId);
     const progress = (): void => {
-      store.putInProgress({ header: reportHeader(template), files, withOutput: settings.updateOutput });
+      store.putInProgress({ header: reportHeader(template), files: outputFiles, withOutput: settings.updateOutput });
     };
+    // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
+    const signal = AbortSignal.any([input.signal, stopped]);
 
     const attempt = (async () => {
-      const { script, baseDir } = resolveScript(settings.cacheDir, params(command));
-      log(`task-${taskId}`, 'info', `Running ${commandName(command)} of ${String(command.role)} (task ${taskId}, attempt ${input.attempt}): ${script}`);
+      const command = await commandWithConfigurations(header, caches, facts(), configWaitMs, signal);
+      // CommandStatusDict / ActionQueue: a retry tells the script so (it may skip one-off steps).
+      if (input.attempt > 1) (command.agentLevelParams as JsonObject).commandBeingRetried = 'true';
+      const name = commandName(command as ExecutionCommand);
+      const plan = await planScripts({ header, command, commandName: name, roleCommand: String(header.roleCommand ?? ''), statusCommand: false, files });
+      const hooks = plan.scripts.length - 1;
+      log(`task-${taskId}`, 'info', `Running ${name} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${plan.main.script}${hooks > 0 ? ` with ${hooks} hook(s)` : ''}`);
       try {
         const result = await runCommand({
           command,
           taskId,
           prefixDir: settings.prefixDir,
-          script,
+          scripts: plan.scripts,
           scriptType: String(params(command).script_type ?? 'PYTHON'),
-          commandName: commandName(command),
-          baseDir,
+          commandName: name,
           logLevel: settings.logLevel,
-          tmpDir: tmpdir(),
           timeoutSeconds: timeoutSeconds(command),
-          // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
-          signal: AbortSignal.any([input.signal, stopped]),
+          signal,
           outputChars: settings.maxOutputChars,
           onSpawn: (spawned) => {
-            running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() });
+            running.add({ taskId, template, process: spawned, files: { output: outputFiles.output, errors: outputFiles.errors }, agentPid: process.pid, startedAt: Date.now() });
             // IN_PROGRESS once the script runs: its report round (file reads, a request) then
             // never delays the start itself.
             progress();
           },
         });
-        log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${commandName(command)} of ${String(command.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
+        log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${name} of ${String(header.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
         return result;
       } finally {
         running.attemptEnded(taskId);
@@ -116,30 +161,25 @@ export function createRunAttempt(settings: ExecutionSettings) {
 /**
  * A status command of one component (STATUS, SECURITY_STATUS, GET_VERSION) through the same
  * runner, outside the action queue (status checks must not wait behind a long INSTALL). Its
- * files are command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
+ * JSON is built as the original's requestComponentStatus builds it: serviceName, role,
+ * clusterId and commandType STATUS_COMMAND completed from the caches (no hooks). Its files are
+ * command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
  */
-export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel'>) {
+export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel' | 'commandCaches' | 'agentFacts' | 'files'>) {
+  const { caches, facts, files } = completeSettings(settings as ExecutionSettings);
   return async (request: StatusRun): Promise<{ exitCode: number; structuredOut: Record<string, unknown> }> => {
-    const command: ExecutionCommand = {
-      taskId: -1,
-      commandType: 'STATUS_COMMAND',
-      clusterId: request.clusterId,
-      serviceName: request.serviceName,
-      role: request.componentName,
-      roleCommand: request.commandName,
-      commandParams: request.commandParams,
-    };
-    const { script, baseDir } = resolveScript(settings.cacheDir, request.commandParams);
+    // ComponentStatusExecutor.check_component_status's command_dict.
+    const header: JsonObject = { serviceName: request.serviceName, role: request.componentName, clusterId: request.clusterId, commandType: 'STATUS_COMMAND' };
+    const command = buildCommandJson(header, caches(), facts());
+    const plan = await planScripts({ header, command, commandName: request.commandName, roleCommand: '', statusCommand: true, files });
     const result = await runCommand({
       command,
       taskId: `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
       prefixDir: settings.prefixDir,
-      script,
-      scriptType: String(request.commandParams.script_type ?? 'PYTHON'),
+      scripts: plan.scripts,
+      scriptType: String(params(command).script_type ?? 'PYTHON'),
       commandName: request.commandName,
-      baseDir,
       logLevel: settings.logLevel,
-      tmpDir: tmpdir(),
       timeoutSeconds: request.timeoutSeconds,
       signal: request.signal,
     });

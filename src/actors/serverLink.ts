@@ -43,6 +43,8 @@ export interface LinkSettings {
   versionFile: string;
   /** The body of /register, built fresh for every registration. */
   registrationBody: (system: { get(id: string): AnyActorRef | undefined }) => Promise<Record<string, unknown>>;
+  /** After each accepted registration (HeartbeatThread's post_registration_actions: file_cache.reset). */
+  onRegistered?: () => void;
   heartbeat?: [number, number];
 }
 
@@ -144,6 +146,7 @@ export function linkActors(settings: LinkSettings) {
       const answer = (await asLink(input.link).client.request('/register', body)) as Partial<RegistrationResponse>;
       if (typeof answer.id !== 'number' || typeof answer.exitstatus !== 'number') throw new Error(`unexpected registration answer ${JSON.stringify(answer).slice(0, 200)}`);
       const response = answer as RegistrationResponse;
+      if (response.exitstatus === 0) settings.onRegistered?.();
       if (response.exitstatus !== 0 && /non compatible agent version/i.test(response.log ?? '')) {
         response.hint = `this agent sent agentVersion ${String(body.agentVersion)}, read from ${settings.versionFile}; write the server's version there`;
       }

@@ -154,6 +154,9 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
     batch.problems.push('no "clusters" object');
     return batch;
   }
+  // CommandsEventListener: every command carries the message's requiredConfigTimestamp
+  // (ExecutionCommandEvent), which the command JSON check reads (commandJson.ts).
+  const required = Object.hasOwn(body as object, 'requiredConfigTimestamp') ? (body as Record<string, unknown>).requiredConfigTimestamp : undefined;
   for (const clusterId of Object.keys(clusters)) {
     const cluster = clusters[clusterId];
     if (!isPlainObject(cluster)) {
@@ -172,7 +175,9 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
         batch.problems.push(`cluster ${clusterId}: a command without a numeric taskId`);
         continue;
       }
-      batch.commands.push({ ...command, taskId, clusterId: command.clusterId === undefined || command.clusterId === null ? clusterId : String(command.clusterId) } as ExecutionCommand);
+      const entry = { ...command, taskId, clusterId: command.clusterId === undefined || command.clusterId === null ? clusterId : String(command.clusterId) } as ExecutionCommand;
+      if (required !== undefined && required !== null) entry.requiredConfigTimestamp = required;
+      batch.commands.push(entry);
     }
     for (const cancel of cancels) {
       const taskId = isPlainObject(cancel) ? integerOf(cancel.target_task_id) : undefined;

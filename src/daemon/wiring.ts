@@ -15,6 +15,8 @@ import { ambariVersionFile } from '../actors/ambariVersion.js';
 import { TakenTasks } from '../actors/takenTasks.js';
 import { linkActors, linkRequest, type LinkSettings } from '../actors/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commandExecution.js';
+import { autoCacheUpdateEnabled, commandCachesOf } from '../actors/commandJson.js';
+import { FileCache } from '../actors/fileCache.js';
 import { createComponentStatusReporter } from '../actors/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../actors/componentVersionReporter.js';
 import { collectHostStatus, createHostStatusReporter } from '../actors/hostStatusReporter.js';
@@ -90,6 +92,8 @@ export function supervisorInput({ config, paths }: DaemonOptions): SupervisorInp
 /** What this agent knows about itself once preflight has run (the hostname is cached, as the original). */
 interface Identity {
   hostname?: string;
+  /** As last sent in /register (public_hostname_script, else the hostname). */
+  publicHostname?: string;
 }
 
 export function daemonMachine(options: DaemonOptions) {
@@ -104,6 +108,15 @@ export function daemonMachine(options: DaemonOptions) {
   const { taken: takenTasks, warnings: takenWarnings } = TakenTasks.load(agent.prefix);
   for (const warning of takenWarnings) log('actionQueue', 'warn', warning);
 
+  const registrationBody = createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt });
+  // The stack cache (FileCache.py): folders of the server's resources under cache_dir.
+  const stackCache = new FileCache({
+    cacheDir: agent.cache_dir,
+    tolerateDownloadFailures: agent.tolerate_download_failures,
+    autoUpdate: () => autoCacheUpdateEnabled(caches.get('metadata').clusters),
+    log,
+    caFile: security.ssl_verify_cert !== 0 ? join(security.keysdir, security.server_crt) : undefined,
+  });
   const link: LinkSettings = {
     urlPort: server.url_port,
     securedUrlPort: server.secured_url_port,
@@ -116,7 +129,12 @@ export function daemonMachine(options: DaemonOptions) {
     log,
     takenTasks,
     versionFile: ambariVersionFile(agent.prefix),
-    registrationBody: createRegistrationBody({ agent, hostname: () => identity.hostname, startedAt }),
+    registrationBody: async (system) => {
+      const body = await registrationBody(system);
+      if (typeof body.publicHostname === 'string') identity.publicHostname = body.publicHostname;
+      return body;
+    },
+    onRegistered: () => stackCache.reset(),
   };
   const protocol = linkActors(link);
 
@@ -138,6 +156,15 @@ export function daemonMachine(options: DaemonOptions) {
     store: reports,
     running,
     log,
+    commandCaches: () => commandCachesOf(caches),
+    agentFacts: () => ({
+      hostname: link.hostname(),
+      publicHostname: identity.publicHostname ?? link.hostname(),
+      cacheDir: agent.cache_dir,
+      parallelExecution: agent.parallel_execution,
+      useSystemProxySettings: config.ini.network.use_system_proxy_settings,
+    }),
+    files: stackCache,
   };
 
   const runStatus = createStatusRun(execution);

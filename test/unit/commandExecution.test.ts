@@ -13,7 +13,7 @@ import {
   commandName,
   createRunAttempt,
   recoverLeftoverCommands,
-  resolveScript,
+  commandWithConfigurations,
   timeoutSeconds,
   type ExecutionSettings,
 } from '../../src/actors/commandExecution.js';
@@ -83,26 +83,34 @@ afterAll(removeTempDirs);
 
 // ---- pure helpers
 
-describe('resolveScript', () => {
-  it('resolves the script relative to CACHE_DIR/service_package_folder', () => {
-    expect(resolveScript('/var/lib/ambari-agent/cache', { script: 'scripts/datanode.py', service_package_folder: 'stacks/HDP/2.0.6/services/HDFS/package' })).toEqual({
-      script: '/var/lib/ambari-agent/cache/stacks/HDP/2.0.6/services/HDFS/package/scripts/datanode.py',
-      baseDir: '/var/lib/ambari-agent/cache/stacks/HDP/2.0.6/services/HDFS/package',
-    });
+describe('commandWithConfigurations', () => {
+  const header = { taskId: 5, clusterId: '0', serviceName: 'SVC', role: 'SVC_SERVER', requiredConfigTimestamp: 200 };
+  const agent = { hostname: 'h', publicHostname: 'h', cacheDir: '/cache', parallelExecution: 0, useSystemProxySettings: true };
+  const cachesAt = (timestamp: number | undefined) => ({
+    topologies: {},
+    metadata: {},
+    configurations: { '0': { configurations: { 'svc-site': { port: String(timestamp) } }, configurationAttributes: {} } },
+    configurationsTimestamp: timestamp,
+    hostLevelParams: {},
   });
 
-  it('keeps an absolute script path as it is (the base dir is still the package folder)', () => {
-    expect(resolveScript('/cache', { script: '/opt/tools/run.sh', service_package_folder: 'pkg' })).toEqual({ script: '/opt/tools/run.sh', baseDir: '/cache/pkg' });
+  it('builds the command at once when the cache is new enough', async () => {
+    const command = await commandWithConfigurations(header, () => cachesAt(200), agent, 1000);
+    expect(command.configurations).toEqual({ 'svc-site': { port: '200' } });
   });
 
-  it('uses the cache dir itself without a package folder', () => {
-    expect(resolveScript('/cache', { script: 'x.sh' })).toEqual({ script: '/cache/x.sh', baseDir: '/cache' });
+  it('waits for the configurations the command requires, then builds it from them', async () => {
+    let reads = 0;
+    const command = await commandWithConfigurations(header, () => cachesAt(++reads < 3 ? 100 : 250), agent, 10_000);
+    expect(reads).toBeGreaterThanOrEqual(3);
+    expect(command.configurations).toEqual({ 'svc-site': { port: '250' } });
   });
 
-  it('refuses a command without a script', () => {
-    expect(() => resolveScript('/cache', {})).toThrow('commandParams.script is missing');
-    expect(() => resolveScript('/cache', { script: '' })).toThrow('commandParams.script is missing');
-    expect(() => resolveScript('/cache', { script: 42 })).toThrow('commandParams.script is missing');
+  it('gives up after the bounded wait, naming both timestamps', async () => {
+    await expect(commandWithConfigurations(header, () => cachesAt(100), agent, 250)).rejects.toThrow(
+      "The command requires configurations with timestamp 200, but the agent's have timestamp 100 (waited 0.3 s for newer ones from the server)",
+    );
+    await expect(commandWithConfigurations(header, () => cachesAt(undefined), agent, 0)).rejects.toThrow("the agent's have timestamp none");
   });
 });
 
