@@ -4,19 +4,20 @@
 //
 // - Script: commandParams.script, relative to CACHE_DIR/commandParams.service_package_folder
 //   (an absolute script path is taken as is, as os.path.join does in the original).
-// - Interpreter: commandParams.script_type, PYTHON (python3) or SHELL (/bin/sh, an extension).
+// - Interpreter: commandParams.script_type, PYTHON (the environment's interpreter: $PYTHON or
+//   python3) or SHELL (/bin/sh, an extension).
 // - Timeout: commandParams.command_timeout seconds (DEFAULT_COMMAND_TIMEOUT when absent).
 // - Reports: the task is marked IN_PROGRESS in the report store at the start of each attempt
 //   (the reporter sends that at once, and again every command_reports_interval with the last
 //   lines of the output files when command_update_output=1); nothing of the output is held in
 //   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
-import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { LogFn } from '../logging/logger.js';
 import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../machines/command.js';
 import { finalReport, reportHeader } from './commandReport.js';
-import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand } from './commandRunner.js';
+import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedMessage } from './commandRunner.js';
+import type { ScriptEnvironment } from './scriptEnvironment.js';
 import { readTail } from './outputTail.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
@@ -32,6 +33,8 @@ export interface ExecutionSettings {
   updateOutput: boolean;
   /** [heartbeat] log_max_symbols_size: how much of each stream a report keeps (the tail). */
   maxOutputChars?: number;
+  /** Interpreter, TMPDIR, the arguments after it and the scripts' environment (wiring builds it). */
+  environment: ScriptEnvironment;
   store: ReportStore;
   running: RunningCommands;
   log: LogFn;
@@ -81,29 +84,33 @@ export function createRunAttempt(settings: ExecutionSettings) {
     const attempt = (async () => {
       const { script, baseDir } = resolveScript(settings.cacheDir, params(command));
       log(`task-${taskId}`, 'info', `Running ${commandName(command)} of ${String(command.role)} (task ${taskId}, attempt ${input.attempt}): ${script}`);
+      let spawnedBefore = false;
       try {
         const result = await runCommand({
           command,
           taskId,
           prefixDir: settings.prefixDir,
-          script,
+          scripts: [{ script, baseDir }],
           scriptType: String(params(command).script_type ?? 'PYTHON'),
           commandName: commandName(command),
-          baseDir,
           logLevel: settings.logLevel,
-          tmpDir: tmpdir(),
+          environment: settings.environment,
           timeoutSeconds: timeoutSeconds(command),
+          backupOutput: true,
           // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
           signal: AbortSignal.any([input.signal, stopped]),
           outputChars: settings.maxOutputChars,
           onSpawn: (spawned) => {
+            // Each script of the sequence: the latest one's tree replaces the earlier one's.
             running.add({ taskId, template, process: spawned, files: { output: files.output, errors: files.errors }, agentPid: process.pid, startedAt: Date.now() });
-            // IN_PROGRESS once the script runs: its report round (file reads, a request) then
-            // never delays the start itself.
-            progress();
+            // IN_PROGRESS once the first script runs: its report round (file reads, a request)
+            // then never delays the start itself.
+            if (!spawnedBefore) progress();
+            spawnedBefore = true;
           },
         });
         log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${commandName(command)} of ${String(command.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
+        if (result.spared.length > 0) log(`task-${taskId}`, 'warn', sparedMessage(result.spared).trim());
         return result;
       } finally {
         running.attemptEnded(taskId);
@@ -118,7 +125,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
  * runner, outside the action queue (status checks must not wait behind a long INSTALL). Its
  * files are command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
  */
-export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel'>) {
+export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel' | 'environment'>) {
   return async (request: StatusRun): Promise<{ exitCode: number; structuredOut: Record<string, unknown> }> => {
     const command: ExecutionCommand = {
       taskId: -1,
@@ -134,13 +141,14 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
       command,
       taskId: `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
       prefixDir: settings.prefixDir,
-      script,
+      scripts: [{ script, baseDir }],
       scriptType: String(request.commandParams.script_type ?? 'PYTHON'),
       commandName: request.commandName,
-      baseDir,
       logLevel: settings.logLevel,
-      tmpDir: tmpdir(),
+      environment: settings.environment,
       timeoutSeconds: request.timeoutSeconds,
+      // STATUS is in DONT_BACKUP_LOGS_FOR_COMMANDS: its files are overwritten every check.
+      backupOutput: false,
       signal: request.signal,
     });
     return { exitCode: result.exitCode, structuredOut: result.structuredOut };
@@ -159,8 +167,9 @@ export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 
   for (const entry of leftovers) {
     let note: string;
     if (entry.process) {
-      const killed = await killLeftoverTree(entry.process);
-      const what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
+      const { killed, spared } = await killLeftoverTree(entry.process);
+      let what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
+      if (spared.length > 0) what += `; it left the package manager process(es) ${spared.map((p) => `${p.pid} (${p.name})`).join(', ')} to finish`;
       log('recovery', 'warn', `Task ${entry.taskId} was running when agent ${entry.agentPid} stopped; ${what}; reporting it FAILED`);
       note = `\nThe agent (pid ${entry.agentPid}) stopped while this command ran; the next agent (pid ${process.pid}) ${what}.`;
     } else {
