@@ -7,7 +7,8 @@
 //   waits for them, at most configWaitMs, then fails saying which timestamps it saw.
 // - Scripts: found through the command's and the metadata's keys, their folders brought up to
 //   date from the server's resources first, with the stack hooks around them (scriptLocation.ts).
-// - Interpreter: commandParams.script_type, PYTHON or SHELL (/bin/sh, an extension).
+// - Interpreter: commandParams.script_type, PYTHON (the environment's interpreter: $PYTHON or
+//   python3) or SHELL (/bin/sh, an extension).
 // - Timeout: commandParams.command_timeout seconds (DEFAULT_COMMAND_TIMEOUT when absent).
 // - Reports: the task is marked IN_PROGRESS in the report store once the script runs (the
 //   reporter sends that at once, and again every command_reports_interval with the last lines
@@ -20,7 +21,8 @@ import type { LogFn } from '../logging/logger.js';
 import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../machines/command.js';
 import { buildCommandJson, configurationsLag, type AgentFacts, type CommandCaches } from './commandJson.js';
 import { finalReport, reportHeader } from './commandReport.js';
-import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand } from './commandRunner.js';
+import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedMessage } from './commandRunner.js';
+import type { ScriptEnvironment } from './scriptEnvironment.js';
 import { readTail } from './outputTail.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
@@ -40,6 +42,8 @@ export interface ExecutionSettings {
   updateOutput: boolean;
   /** [heartbeat] log_max_symbols_size: how much of each stream a report keeps (the tail). */
   maxOutputChars?: number;
+  /** Interpreter, TMPDIR, the arguments after it and the scripts' environment (wiring builds it). */
+  environment: ScriptEnvironment;
   store: ReportStore;
   running: RunningCommands;
   log: LogFn;
@@ -129,6 +133,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
       const plan = await planScripts({ header, command, commandName: name, roleCommand: String(header.roleCommand ?? ''), statusCommand: false, files });
       const hooks = plan.scripts.length - 1;
       log(`task-${taskId}`, 'info', `Running ${name} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${plan.main.script}${hooks > 0 ? ` with ${hooks} hook(s)` : ''}`);
+      let spawnedBefore = false;
       try {
         const result = await runCommand({
           command,
@@ -138,17 +143,22 @@ export function createRunAttempt(settings: ExecutionSettings) {
           scriptType: String(params(command).script_type ?? 'PYTHON'),
           commandName: name,
           logLevel: settings.logLevel,
+          environment: settings.environment,
           timeoutSeconds: timeoutSeconds(command),
+          backupOutput: true,
           signal,
           outputChars: settings.maxOutputChars,
           onSpawn: (spawned) => {
+            // Each script of the sequence: the latest one's tree replaces the earlier one's.
             running.add({ taskId, template, process: spawned, files: { output: outputFiles.output, errors: outputFiles.errors }, agentPid: process.pid, startedAt: Date.now() });
-            // IN_PROGRESS once the script runs: its report round (file reads, a request) then
-            // never delays the start itself.
-            progress();
+            // IN_PROGRESS once the first script runs: its report round (file reads, a request)
+            // then never delays the start itself.
+            if (!spawnedBefore) progress();
+            spawnedBefore = true;
           },
         });
         log(`task-${taskId}`, result.exitCode === 0 ? 'info' : 'warn', `${name} of ${String(header.role)} (task ${taskId}) exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : result.cancelled ? ' (cancelled)' : ''} after ${result.durationMs} ms`);
+        if (result.spared.length > 0) log(`task-${taskId}`, 'warn', sparedMessage(result.spared).trim());
         return result;
       } finally {
         running.attemptEnded(taskId);
@@ -165,7 +175,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
  * clusterId and commandType STATUS_COMMAND completed from the caches (no hooks). Its files are
  * command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
  */
-export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel' | 'commandCaches' | 'agentFacts' | 'files'>) {
+export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel' | 'environment' | 'commandCaches' | 'agentFacts' | 'files'>) {
   const { caches, facts, files } = completeSettings(settings as ExecutionSettings);
   return async (request: StatusRun): Promise<{ exitCode: number; structuredOut: Record<string, unknown> }> => {
     // ComponentStatusExecutor.check_component_status's command_dict.
@@ -180,7 +190,10 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
       scriptType: String(params(command).script_type ?? 'PYTHON'),
       commandName: request.commandName,
       logLevel: settings.logLevel,
+      environment: settings.environment,
       timeoutSeconds: request.timeoutSeconds,
+      // STATUS is in DONT_BACKUP_LOGS_FOR_COMMANDS: its files are overwritten every check.
+      backupOutput: false,
       signal: request.signal,
     });
     return { exitCode: result.exitCode, structuredOut: result.structuredOut };
@@ -199,8 +212,9 @@ export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 
   for (const entry of leftovers) {
     let note: string;
     if (entry.process) {
-      const killed = await killLeftoverTree(entry.process);
-      const what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
+      const { killed, spared } = await killLeftoverTree(entry.process);
+      let what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
+      if (spared.length > 0) what += `; it left the package manager process(es) ${spared.map((p) => `${p.pid} (${p.name})`).join(', ')} to finish`;
       log('recovery', 'warn', `Task ${entry.taskId} was running when agent ${entry.agentPid} stopped; ${what}; reporting it FAILED`);
       note = `\nThe agent (pid ${entry.agentPid}) stopped while this command ran; the next agent (pid ${process.pid}) ${what}.`;
     } else {

@@ -1,13 +1,20 @@
 // One attempt of one execution command: the effectful core of the original agent's
-// CustomServiceOrchestrator.runCommand + PythonExecutor.run_file (reference §9).
+// CustomServiceOrchestrator.runCommand + PythonExecutor.run_file (reference §9). An attempt
+// runs a sequence of scripts (before-hooks, the command's script, after-hooks), each as
 //
 //   INTERPRETER SCRIPT COMMAND_NAME JSON_PATH BASEDIR STRUCTURED_OUT_PATH LOGLEVEL TMPDIR
+//               PROTOCOL CA_CERT_PATH [-o]
+//
+// (ScriptEnvironment: the interpreter, TMPDIR and what follows it); the first non-zero exit,
+// timeout or cancel ends the sequence and its exit code is the attempt's.
 //
 // Files under the prefix dir (auto_* variants for recovery commands):
 //   command-ID.json         the command as received, pretty JSON, mode 0600, written atomically
-//   output-ID.txt           the script's stdout (truncated at the start of the attempt)
-//   errors-ID.txt           the script's stderr (ditto), plus the timeout line when it timed out
-//   structured-out-ID.json  written by the script; removed before the attempt, read back after
+//   output-ID.txt           the scripts' stdout (truncated at the start of the attempt, after the
+//                           one left by an earlier attempt was moved to output-ID.txt.N unless
+//                           backupOutput is false), appended to by the later scripts
+//   errors-ID.txt           the scripts' stderr (ditto), plus the timeout line when one timed out
+//   structured-out-ID.json  written by the scripts; removed before the attempt, read back after
 //
 // Choices (differences from, or additions to, the original):
 // - scriptType 'SHELL' runs the script with /bin/sh and the same argument list. This is an
@@ -30,17 +37,23 @@
 //   The marker catches descendants that left both the process group (setsid) and the ppid tree
 //   (their parent died, they were re-parented to init) before the kill started. Only a process
 //   that did all of that AND scrubbed its environment can escape (cgroups would be needed).
+// - Package managers in the tree (PACKAGE_MANAGERS) and their descendants are never signalled
+//   (shell.kill_process_with_children's exception_list): with one in the tree the others are
+//   signalled one by one (no group signal, no tree-kill), the kill does not wait for them, the
+//   pipes stay open for them (read and dropped), and the errors file names them.
 // - Timeout: exit code 999 and "\nPython script has been killed due to timeout after waiting N
 //   secs" appended to stderr (result and errors file), as the original. A timeout above the
-//   setTimeout range (~24.8 days), or Infinity, means no watchdog.
+//   setTimeout range (~24.8 days), or Infinity, means no watchdog. Each script of the sequence
+//   has the whole timeout, as run_file is given it for each.
 // - Cancel: cancelled: true; the exit code is the one the kill produced (128 + signal number
 //   when killed by a signal). A script that swallows SIGTERM and exits 0 is still reported as
 //   143 (128 + SIGTERM) so that a cancelled command can never look successful. A signal that is
 //   already aborted before the start runs nothing (files are prepared, exit code 143, no pid).
 // - A non-zero exit, a timeout and a cancel are results; only setup problems throw (unknown
-//   script type, missing script, unusable timeout, interpreter that cannot be spawned, files
-//   that cannot be written).
+//   script type, any script of the sequence missing, an empty sequence, unusable timeout,
+//   interpreter that cannot be spawned, files or tmp_dir that cannot be written).
 import { TIMEOUT_EXIT_CODE, type AttemptResult } from '../machines/command.js';
+import { scriptProcessEnv, type ScriptEnvironment } from './scriptEnvironment.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -92,32 +105,41 @@ export interface RunRequest {
   taskId: number | string;
   /** [agent] prefix. */
   prefixDir: string;
-  /** Absolute path of the script to run. */
-  script: string;
-  /** 'PYTHON' -> python3, 'SHELL' -> /bin/sh (extension), anything else -> Error. */
+  /**
+   * Run in order (before-hooks, the command's script, after-hooks); the first non-zero exit
+   * stops the sequence. Each script gets its own baseDir as BASEDIR (and as cwd when it is a
+   * directory, else prefixDir). Every script must exist before anything runs.
+   */
+  scripts: Array<{ script: string; baseDir: string }>;
+  /** 'PYTHON' -> environment.interpreter, 'SHELL' -> /bin/sh (extension), anything else -> Error. */
   scriptType: string;
   /** The command name, e.g. the roleCommand INSTALL / START / ... */
   commandName: string;
-  /** The service package folder (also the cwd when it exists, else prefixDir). */
-  baseDir: string;
   /** Default 'INFO'. */
   logLevel?: string;
-  /** A temp dir for the script. */
-  tmpDir: string;
-  /** commandParams.command_timeout. */
+  /** Interpreter, TMPDIR, the arguments after it and the scripts' environment. */
+  environment: ScriptEnvironment;
+  /** commandParams.command_timeout: the limit of EACH script of the sequence, as the original. */
   timeoutSeconds: number;
+  /**
+   * Move output-ID.txt / errors-ID.txt left by an earlier attempt to FILE.0, FILE.1, ...
+   * before truncating them (PythonExecutor.back_up_log_file_if_exists); false for status
+   * commands (CustomServiceOrchestrator.DONT_BACKUP_LOGS_FOR_COMMANDS).
+   */
+  backupOutput: boolean;
   /** How many characters of each stream the result keeps (the tail); DEFAULT_OUTPUT_CHARS. */
   outputChars?: number;
   /** Use the auto_* file names (recovery commands). */
   auto?: boolean;
-  /** Cancel: kills the whole tree. */
+  /** Cancel: kills the running script's tree; nothing after it runs. */
   signal?: AbortSignal;
   /** Live output, e.g. for IN_PROGRESS reports. Exceptions it throws are ignored. */
   onOutput?: (chunk: { stdout?: string; stderr?: string }) => void;
   /**
-   * Called once the child runs, with what identifies its tree after the agent itself is gone
-   * (a SIGKILLed agent's successor kills a leftover tree with killLeftoverTree). Exceptions
-   * it throws are ignored.
+   * Called once each script of the sequence runs, with what identifies its tree after the
+   * agent itself is gone (a SIGKILLed agent's successor kills a leftover tree with
+   * killLeftoverTree); a later call replaces what an earlier one said. Exceptions it throws
+   * are ignored.
    */
   onSpawn?: (process: SpawnedProcess) => void;
 }
@@ -131,20 +153,30 @@ export interface SpawnedProcess {
   marker: string;
 }
 
+/** A package manager (or one of its descendants) that a kill left running, see PACKAGE_MANAGERS. */
+export interface SparedProcess {
+  pid: number;
+  /** Its /proc/PID/comm. */
+  name: string;
+}
+
 /**
  * One attempt's result: what the command machine's `run` actor returns (AttemptResult; stdout
  * and stderr hold the files' last `outputChars`, stderr with the timeout line on timeout), and
  * the process facts.
  */
 export interface RunResult extends AttemptResult {
+  /** The last script spawned. */
   pid?: number;
   durationMs: number;
+  /** What a timeout or cancel left running on purpose (package managers). */
+  spared: SparedProcess[];
 }
 
-export function interpreterFor(scriptType: string): string {
+export function interpreterFor(scriptType: string, python = 'python3'): string {
   switch (scriptType.toUpperCase()) {
     case 'PYTHON':
-      return 'python3';
+      return python;
     case 'SHELL':
       return '/bin/sh';
     default:
@@ -156,47 +188,104 @@ export function timeoutMessage(timeoutSeconds: number): string {
   return `\nPython script has been killed due to timeout after waiting ${timeoutSeconds} secs`;
 }
 
+export function sparedMessage(spared: SparedProcess[]): string {
+  return `\nThe package manager process(es) ${spared.map((p) => `${p.pid} (${p.name})`).join(', ')} were left to finish.`;
+}
+
+/** How one script of the sequence ended. */
+interface ScriptOutcome {
+  exitCode: number;
+  timedOut: boolean;
+  cancelled: boolean;
+  pid?: number;
+  spared: SparedProcess[];
+}
+
 export async function runCommand(req: RunRequest): Promise<RunResult> {
   // ---- setup: everything here may throw ----
-  const interpreter = interpreterFor(req.scriptType);
+  const interpreter = interpreterFor(req.scriptType, req.environment.interpreter);
   if (!(req.timeoutSeconds > 0)) {
     throw new Error(`Invalid command timeout ${String(req.timeoutSeconds)} (expected seconds > 0)`);
   }
-  const scriptStat = await stat(req.script).catch(() => undefined);
-  if (!scriptStat?.isFile()) throw new Error(`Script ${req.script} does not exist`);
+  if (req.scripts.length === 0) throw new Error('No script to run (the sequence of hooks and script is empty)');
+  for (const { script } of req.scripts) {
+    const scriptStat = await stat(script).catch(() => undefined);
+    if (!scriptStat?.isFile()) throw new Error(`Script ${script} does not exist`);
+  }
+  await ensureTmpDir(req.environment.tmpDir);
 
   const files = commandFiles(req.prefixDir, req.taskId, req.auto);
   await mkdir(req.prefixDir, { recursive: true });
   await writeJsonAtomic(files.commandJson, req.command);
+  // Kept across the sequence: hooks and script may all write to it.
   await rm(files.structuredOut, { force: true });
+  if (req.backupOutput) {
+    await backUpIfExists(files.output);
+    await backUpIfExists(files.errors);
+  }
+  // Opened once for the whole sequence: the first script starts them, later ones append.
   const outFile = await openTruncated(files.output);
   const errFile = await openTruncated(files.errors);
-
-  const cwd = (await isDirectory(req.baseDir)) ? req.baseDir : req.prefixDir;
-  const args = [
-    req.script,
-    req.commandName,
-    files.commandJson,
-    req.baseDir,
-    files.structuredOut,
-    req.logLevel ?? 'INFO',
-    req.tmpDir,
-  ];
   const started = Date.now();
 
-  if (req.signal?.aborted) {
+  let outcome: ScriptOutcome = { exitCode: 128 + SIGTERM_NUMBER, timedOut: false, cancelled: true, spared: [] };
+  let lastPid: number | undefined;
+  try {
+    for (const entry of req.scripts) {
+      // Aborted before the start, or between two scripts: the rest is not run.
+      if (req.signal?.aborted) {
+        outcome = { exitCode: 128 + SIGTERM_NUMBER, timedOut: false, cancelled: true, pid: lastPid, spared: [] };
+        break;
+      }
+      outcome = await runScript(req, entry, { interpreter, files, outFile, errFile });
+      lastPid = outcome.pid;
+      if (outcome.exitCode !== 0 || outcome.timedOut || outcome.cancelled) break;
+    }
+  } catch (err) {
     await Promise.all([closeStream(outFile), closeStream(errFile)]);
-    return {
-      exitCode: 128 + SIGTERM_NUMBER,
-      stdout: '',
-      stderr: '',
-      structuredOut: {},
-      timedOut: false,
-      cancelled: true,
-      durationMs: Date.now() - started,
-    };
+    throw err;
   }
 
+  if (outcome.timedOut) errFile.write(timeoutMessage(req.timeoutSeconds));
+  if (outcome.spared.length > 0) errFile.write(sparedMessage(outcome.spared));
+  await Promise.all([closeStream(outFile), closeStream(errFile)]);
+  const outputChars = req.outputChars ?? DEFAULT_OUTPUT_CHARS;
+  const [stdout, stderr] = await Promise.all([readTail(files.output, outputChars), readTail(files.errors, outputChars)]);
+
+  return {
+    exitCode: outcome.exitCode,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    structuredOut: await readStructuredOut(files.structuredOut),
+    timedOut: outcome.timedOut,
+    cancelled: outcome.cancelled,
+    ...(outcome.pid !== undefined ? { pid: outcome.pid } : {}),
+    durationMs: Date.now() - started,
+    spared: outcome.spared,
+  };
+}
+
+/** One script of the sequence, to its end (or its killed tree's end). */
+async function runScript(
+  req: RunRequest,
+  entry: { script: string; baseDir: string },
+  shared: { interpreter: string; files: CommandFiles; outFile: WriteStream; errFile: WriteStream },
+): Promise<ScriptOutcome> {
+  const { interpreter, files, outFile, errFile } = shared;
+  const cwd = (await isDirectory(entry.baseDir)) ? entry.baseDir : req.prefixDir;
+  const args = [
+    entry.script,
+    req.commandName,
+    files.commandJson,
+    entry.baseDir,
+    files.structuredOut,
+    req.logLevel ?? 'INFO',
+    req.environment.tmpDir,
+    ...req.environment.extraArgs,
+  ];
+
+  // One marker per script: a daemon an earlier script (START) left on purpose is not part of
+  // a later script's (an after-hook's) tree.
   const marker = `${process.pid}-${String(req.taskId)}-${randomBytes(12).toString('hex')}`;
   let child: ChildProcess;
   try {
@@ -204,19 +293,17 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [MARKER_ENV]: marker },
+      env: scriptProcessEnv(req.environment, { [MARKER_ENV]: marker }),
     });
   } catch (err) {
-    await Promise.all([closeStream(outFile), closeStream(errFile)]);
-    throw new Error(`Cannot start ${interpreter} ${req.script}: ${(err as Error).message}`);
+    throw new Error(`Cannot start ${interpreter} ${entry.script}: ${(err as Error).message}`);
   }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   if (child.pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    await Promise.all([closeStream(outFile), closeStream(errFile)]);
-    throw new Error(`Cannot start ${interpreter} ${req.script}: ${err.message}`);
+    throw new Error(`Cannot start ${interpreter} ${entry.script}: ${err.message}`);
   }
   child.on('error', () => {}); // later errors (a failed kill) are not fatal
   const pid = child.pid;
@@ -229,10 +316,11 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   }
 
   // ---- run ----
-  const pipeEnded = [pump(child.stdout!, outFile, 'stdout', req.onOutput), pump(child.stderr!, errFile, 'stderr', req.onOutput)];
+  const live = { on: true };
+  const pipeEnded = [pump(child.stdout!, outFile, 'stdout', req.onOutput, live), pump(child.stderr!, errFile, 'stderr', req.onOutput, live)];
 
   let childExited = false;
-  let killing: Promise<void> | undefined;
+  let killing: Promise<SparedProcess[]> | undefined;
   let timedOut = false;
   let cancelled = false;
   const tree = new ProcessTree(pid, marker, () => childExited);
@@ -261,37 +349,30 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   childExited = true;
   if (timer) clearTimeout(timer);
   req.signal?.removeEventListener('abort', onAbort);
-  if (killing) await killing;
+  const spared = killing ? await killing : [];
 
   // Drain what is left in the pipes; do not wait for a leftover daemon holding them.
   await Promise.race([Promise.all(pipeEnded), delay(DRAIN_AFTER_EXIT_MS)]);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  await Promise.all(pipeEnded);
+  live.on = false;
+  if (spared.length > 0) {
+    // A spared package manager may still write to the pipes: closing them would kill it with
+    // SIGPIPE. They are read (and dropped) until it is done, without keeping the agent alive.
+    for (const pipe of [child.stdout, child.stderr]) {
+      pipe?.resume();
+      (pipe as { unref?: () => void } | null)?.unref?.();
+    }
+  } else {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    await Promise.all(pipeEnded);
+  }
 
   let exitCode: number;
   if (exit.code !== null) exitCode = exit.code;
   else exitCode = 128 + (exit.signal ? (osConstants.signals[exit.signal] ?? 0) : 0);
-  if (timedOut) {
-    exitCode = TIMEOUT_EXIT_CODE;
-    errFile.write(timeoutMessage(req.timeoutSeconds));
-  } else if (cancelled && exitCode === 0) {
-    exitCode = 128 + SIGTERM_NUMBER;
-  }
-  await Promise.all([closeStream(outFile), closeStream(errFile)]);
-  const outputChars = req.outputChars ?? DEFAULT_OUTPUT_CHARS;
-  const [stdout, stderr] = await Promise.all([readTail(files.output, outputChars), readTail(files.errors, outputChars)]);
-
-  return {
-    exitCode,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    structuredOut: await readStructuredOut(files.structuredOut),
-    timedOut,
-    cancelled,
-    pid,
-    durationMs: Date.now() - started,
-  };
+  if (timedOut) exitCode = TIMEOUT_EXIT_CODE;
+  else if (cancelled && exitCode === 0) exitCode = 128 + SIGTERM_NUMBER;
+  return { exitCode, timedOut, cancelled, pid, spared };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,6 +386,28 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  }
+}
+
+/** [agent] tmp_dir, made (mode 0700) when missing; a one-line setup error when it cannot be. */
+async function ensureTmpDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!(await isDirectory(dir))) throw new Error('not a directory');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`Cannot create [agent] tmp_dir ${dir}: ${code ?? (err as Error).message}`);
+  }
+}
+
+/** FILE -> the first free FILE.N (N = 0, 1, ...), as PythonExecutor.back_up_log_file_if_exists. */
+async function backUpIfExists(file: string): Promise<void> {
+  if (!(await stat(file).catch(() => undefined))?.isFile()) return;
+  for (let n = 0; ; n++) {
+    const backup = `${file}.${n}`;
+    if (await stat(backup).catch(() => undefined)) continue;
+    await rename(file, backup);
+    return;
   }
 }
 
@@ -355,10 +458,11 @@ function pump(
   file: WriteStream,
   name: 'stdout' | 'stderr',
   onOutput: RunRequest['onOutput'],
+  live: { on: boolean },
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
   const emit = (text: string): void => {
-    if (!onOutput || text === '') return;
+    if (!onOutput || text === '' || !live.on) return;
     try {
       onOutput(name === 'stdout' ? { stdout: text } : { stderr: text });
     } catch {
@@ -402,8 +506,16 @@ function delay(ms: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The process tree and its killing
 
+/**
+ * Never signalled by a timeout or cancel, nor anything below them (dpkg under apt, maintainer
+ * scripts under dpkg): a killed package manager can leave its database broken (AMBARI-22888;
+ * the exception_list of ambari_commons.shell.kill_process_with_children, plus dpkg and dnf).
+ */
+export const PACKAGE_MANAGERS: ReadonlySet<string> = new Set(['apt-get', 'apt', 'dpkg', 'yum', 'dnf', 'zypper', 'zypp']);
+
 interface ProcStat {
   pid: number;
+  comm: string;
   ppid: number;
   pgrp: number;
   state: string;
@@ -419,9 +531,11 @@ function readProcStat(pid: number): ProcStat | undefined {
   }
   // "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
   //  stime cutime cstime priority nice threads itrealvalue starttime ..."; comm may hold spaces.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
   if (fields.length < 20) return undefined;
-  return { pid, state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]), start: fields[19]! };
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  return { pid, comm, state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]), start: fields[19]! };
 }
 
 function readProcTable(): ProcStat[] {
@@ -469,9 +583,12 @@ function treeKillAsync(pid: number, sig: NodeJS.Signals): Promise<void> {
 /**
  * The descendants of one spawned child, remembered by (pid, start time) across re-scans so
  * that processes re-parented to init are still known and recycled pids are never signalled.
+ * Package managers found in it and their descendants are kept apart (`spared`): never
+ * signalled, and not waited for.
  */
 class ProcessTree {
   private readonly known = new Map<number, string>();
+  private readonly spared = new Map<number, { start: string; name: string }>();
   private readonly needle: Buffer;
   private readonly helpers: Promise<void>[] = [];
 
@@ -490,12 +607,17 @@ class ProcessTree {
     this.known.set(pid, start);
   }
 
-  /** Known processes still running (after a scan). */
+  /** Known processes still running (after a scan), the spared ones left out. */
   members(): number[] {
     return this.alive();
   }
 
-  /** Re-scans /proc; returns the pids found for the first time. */
+  /** Every process spared so far. */
+  sparedProcesses(): SparedProcess[] {
+    return [...this.spared].map(([pid, { name }]) => ({ pid, name }));
+  }
+
+  /** Re-scans /proc; returns the pids (not spared) found for the first time. */
   scan(): number[] {
     const table = readProcTable();
     const byPid = new Map(table.map((p) => [p.pid, p]));
@@ -520,10 +642,30 @@ class ProcessTree {
     }
     while (queue.length > 0) for (const kid of children.get(queue.pop()!) ?? []) add(kid);
 
+    // Package managers and everything below them (also below one spared before that was
+    // re-parented since) are spared from now on, even one that was a member before (a
+    // shell that exec'd apt-get).
+    const sparing: number[] = [];
+    for (const pid of found) if (PACKAGE_MANAGERS.has(byPid.get(pid)!.comm.toLowerCase())) sparing.push(pid);
+    for (const [pid, { start }] of this.spared) if (byPid.get(pid)?.start === start) sparing.push(pid);
+    const sparedNow = new Set<number>();
+    while (sparing.length > 0) {
+      const pid = sparing.pop()!;
+      if (sparedNow.has(pid) || pid === process.pid || pid <= 1) continue;
+      sparedNow.add(pid);
+      sparing.push(...(children.get(pid) ?? []));
+    }
+    for (const pid of sparedNow) {
+      const p = byPid.get(pid)!;
+      if (this.spared.get(pid)?.start !== p.start) this.spared.set(pid, { start: p.start, name: p.comm });
+      if (this.known.get(pid) === p.start) this.known.delete(pid);
+    }
+
     // Every pid found is in the tree now (reached from a live, identity-checked member), so a
     // known pid with a new start time is a recycled pid that a member forked: record it anew.
     const fresh: number[] = [];
     for (const pid of found) {
+      if (sparedNow.has(pid)) continue;
       const start = byPid.get(pid)!.start;
       if (this.known.get(pid) === start) continue;
       this.known.set(pid, start);
@@ -543,17 +685,24 @@ class ProcessTree {
   }
 
   private gone(): boolean {
-    return this.rootExited() && this.alive().length === 0;
+    // A spared root (a script that exec'd a package manager) is not waited for here.
+    return (this.rootExited() || this.spared.has(this.root)) && this.alive().length === 0;
   }
 
   private signalAll(sig: NodeJS.Signals, only?: number[]): void {
-    if (this.signalGroup) signal(-this.root, sig);
-    if (!this.rootExited()) this.helpers.push(treeKillAsync(this.root, sig));
+    // The group signal and tree-kill would hit a spared process too: with one in the tree,
+    // the members are signalled one by one.
+    const wholeTree = this.spared.size === 0;
+    if (wholeTree && this.signalGroup) signal(-this.root, sig);
+    if (wholeTree && !this.rootExited()) this.helpers.push(treeKillAsync(this.root, sig));
     for (const pid of only ?? this.alive()) signal(pid, sig);
   }
 
-  /** SIGTERM, grace, freeze + SIGKILL; resolves when the root exited and no known process runs. */
-  async kill(): Promise<void> {
+  /**
+   * SIGTERM, grace, freeze + SIGKILL; resolves when the root exited (or is spared) and no
+   * known process runs, with the processes it spared.
+   */
+  async kill(): Promise<SparedProcess[]> {
     this.scan();
     this.signalAll('SIGTERM');
     const graceEnd = Date.now() + KILL_GRACE_MS;
@@ -582,23 +731,30 @@ class ProcessTree {
       this.signalAll('SIGKILL');
     }
     await Promise.all(this.helpers);
+    return this.sparedProcesses();
   }
+}
+
+/** What killLeftoverTree found: the pids it killed and the package managers it left running. */
+export interface LeftoverKill {
+  killed: number[];
+  spared: SparedProcess[];
 }
 
 /**
  * Kills what is left of a command tree started by an agent that is gone (SIGKILLed, crashed):
  * its processes were re-parented to init, so they are found by the marker in their environment,
  * and by the root itself when it still runs with the same start time (a recycled pid is never
- * signalled). Same SIGTERM, grace, freeze and SIGKILL as a timeout. Resolves with the pids it
- * found (empty when nothing was left).
+ * signalled). Same SIGTERM, grace, freeze and SIGKILL as a timeout, and the same package
+ * managers spared. Both lists are empty when nothing was left.
  */
-export async function killLeftoverTree(spawned: SpawnedProcess): Promise<number[]> {
+export async function killLeftoverTree(spawned: SpawnedProcess): Promise<LeftoverKill> {
   const rootStat = readProcStat(spawned.pid);
   const rootAlive = rootStat !== undefined && spawned.startTime !== '' && rootStat.start === spawned.startTime && rootStat.state !== 'Z';
   const tree = new ProcessTree(spawned.pid, spawned.marker, () => true, rootAlive);
   if (rootAlive) tree.adopt(spawned.pid, rootStat.start);
   tree.scan();
-  const found = tree.members();
-  if (found.length > 0) await tree.kill();
-  return found;
+  const killed = tree.members();
+  const spared = killed.length > 0 ? await tree.kill() : tree.sparedProcesses();
+  return { killed, spared };
 }

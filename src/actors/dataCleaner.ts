@@ -9,6 +9,7 @@ import type { CleanerSettings, CleanPassResult } from '../machines/dataCleaner.j
 import type { LogFn } from '../logging/logger.js';
 
 // The original's patterns, anchored at the start of the name (Python's re.match).
+// Being anchored at the start only, they also cover the backups of a retry (output-ID.txt.N).
 export const CLEANABLE_FILE =
   /^(?:errors-\d+\.txt|output-\d+\.txt|site-\d+\.pp|structured-out-\d+\.json|command-\d+\.json|auto_command-\d+\.json|auto_errors-\d+\.txt|auto_output-\d+\.txt|auto_structured-out-\d+\.json)/;
 

@@ -1,6 +1,6 @@
 // The prestart checks behind the preflight machine's `runCheck` actor. Each check throws an
 // Error whose message is what the operator reads, naming the file, directory or value at fault.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { fromPromise } from 'xstate';
 import { stageIdOf } from './stageId.js';
 import type { PreflightCheck } from '../machines/preflight.js';
@@ -18,6 +18,8 @@ export interface PreflightSettings {
   prefixDir: string;
   logDir: string;
   pidDir: string;
+  /** [agent] tmp_dir: checked when it exists (a command run creates it when missing). */
+  tmpDir?: string;
   log: LogFn;
   /** Told the hostname the check settled on, so registration uses the same one. */
   onHostname?: (hostname: string) => void;
@@ -59,7 +61,9 @@ export function createRunCheck(settings: PreflightSettings) {
       settings.log(actorId, 'info', `Registering as Ambari ${version} (from ${ambariVersionFile(settings.prefixDir)})`);
     },
     writableDirs: () => {
-      for (const [key, dir] of [['logdir', settings.logDir], ['piddir', settings.pidDir]] as const) {
+      const dirs: Array<[string, string]> = [['logdir', settings.logDir], ['piddir', settings.pidDir]];
+      if (settings.tmpDir !== undefined && existsSync(settings.tmpDir)) dirs.push(['tmp_dir', settings.tmpDir]);
+      for (const [key, dir] of dirs) {
         try {
           accessSync(dir, constants.W_OK);
         } catch (err) {

@@ -46,6 +46,8 @@ export interface LinkSettings {
   /** After each accepted registration (HeartbeatThread's post_registration_actions: file_cache.reset). */
   onRegistered?: () => void;
   heartbeat?: [number, number];
+  /** Told every key the server sends on /events/encryption_key, whichever link it came on. */
+  onEncryptionKey?: (key: string) => void;
 }
 
 /** GET https://SERVER:url_port/connection_info: does the server want client certificates? */
@@ -94,7 +96,9 @@ export async function openLink(server: string, settings: LinkSettings, signal?: 
   const url = `wss://${server}:${settings.securedUrlPort}${STOMP_PATH}`;
   settings.log(actor, 'info', `Connecting to ${url}${twoWaySsl ? ' (two-way SSL)' : settings.verifyCert ? ' (server certificate verified)' : ''}`);
   const client = await StompClient.connect({ url, tls, signal, heartbeat: settings.heartbeat });
-  return { server, client, router: new TopicRouter(client, settings.caches, settings.log), twoWaySsl };
+  const router = new TopicRouter(client, settings.caches, settings.log);
+  if (settings.onEncryptionKey) router.onEncryptionKey = settings.onEncryptionKey;
+  return { server, client, router, twoWaySsl };
 }
 
 const asLink = (link: unknown) => link as ServerLink;

@@ -24,6 +24,8 @@ export class TopicRouter {
    */
   onCommands: ((batch: CommandBatch) => void) | undefined;
   encryptionKey: string | undefined;
+  /** Told every key from /events/encryption_key (the scripts get the latest as AGENT_ENCRYPTION_KEY). */
+  onEncryptionKey: (key: string) => void = () => {};
 
   constructor(
     private readonly client: StompClient,
@@ -112,6 +114,7 @@ export class TopicRouter {
         const key = (body as { encryptionKey?: unknown } | null)?.encryptionKey;
         if (typeof key !== 'string') return { ok: false, reason: 'no encryptionKey string' };
         this.encryptionKey = key;
+        this.onEncryptionKey(key);
         return { ok: true };
       }
       case COMMANDS_TOPIC: {

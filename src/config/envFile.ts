@@ -1,45 +1,70 @@
-// ambari-env.sh beside the ini: the original sources it in its control script. We read only the
-// simple `KEY=VALUE` and `export KEY=VALUE` lines (no shell evaluation), which is what the
-// packaged file contains.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// ambari-env.sh beside the ini. The original's control script (ambari-agent/conf/unix/ambari-agent)
+// sources it with the shell before it starts the agent, so lines such as
+// `export PYTHONPATH=/usr/lib/ambari-agent/lib:$PYTHONPATH` work; `start` does the same:
+// /bin/sh sources the file and then prints the resulting environment, which the agent gets.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
 
-const LINE = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+/** How long sourcing the file may take. */
+export const ENV_FILE_TIMEOUT_MS = 10_000;
 
-export function parseEnvText(text: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const match = LINE.exec(line);
-    if (!match) continue;
-    result[match[1]!] = unquote(match[2]!.trim());
-  }
-  return result;
-}
-
-function unquote(value: string): string {
-  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!)) {
-    return value.slice(1, -1);
-  }
-  // An unquoted value ends at the first unescaped whitespace, as in sh (`A=b # note`).
-  return value.split(/\s+/)[0] ?? '';
-}
+// The node we run in prints the environment the shell ended with, as JSON. Positional
+// parameters are moved out of the way first so that the sourced file sees none of them.
+const SOURCE_AND_PRINT = '__aa_node=$1 __aa_print=$2; shift 2; . "$0" >&2 && exec "$__aa_node" -e "$__aa_print"';
+const PRINT_ENV = 'process.stdout.write(JSON.stringify(process.env))';
 
 export function envFilePath(confDirectory: string): string {
   return join(confDirectory, 'ambari-env.sh');
 }
 
-export function readEnvFile(confDirectory: string): Record<string, string> {
-  const file = envFilePath(confDirectory);
-  return existsSync(file) ? parseEnvText(readFileSync(file, 'utf8')) : {};
+/**
+ * `base` with the file sourced by /bin/sh (a copy of `base` when the file does not exist, as
+ * the control script's `[ -a FILE ]`). A file that fails (non-zero exit, a signal, the
+ * timeout, no environment printed) is a ConfigError naming it, with the shell's stderr.
+ */
+export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.env, timeoutMs = ENV_FILE_TIMEOUT_MS): NodeJS.ProcessEnv {
+  if (!existsSync(file)) return { ...base };
+  const path = resolve(file);
+  const result = spawnSync('/bin/sh', ['-c', SOURCE_AND_PRINT, path, process.execPath, PRINT_ENV], {
+    env: base,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const stderr = oneLine(result.stderr ?? '');
+  const said = stderr === '' ? '' : `: ${stderr}`;
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new ConfigError(`${path} did not finish within ${timeoutMs / 1000} s when sourced by /bin/sh${said}`);
+  }
+  if (result.error) throw new ConfigError(`cannot source ${path} with /bin/sh: ${result.error.message}`);
+  if (result.signal) throw new ConfigError(`${path} failed when sourced by /bin/sh (killed by ${result.signal})${said}`);
+  if (result.status !== 0) throw new ConfigError(`${path} failed when sourced by /bin/sh (exit code ${result.status})${said}`);
+  let env: unknown;
+  try {
+    env = JSON.parse(result.stdout);
+  } catch {
+    env = undefined;
+  }
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) {
+    throw new ConfigError(`${path} ended the shell that sourced it before the environment could be read (does it call exit?)${said}`);
+  }
+  return env as NodeJS.ProcessEnv;
 }
 
-/** AMBARI_PASSPHRASE (or the configured variable): environment, then ambari-env.sh, then "DEV". */
-export function resolvePassphrase(
-  varName: string,
-  environment: NodeJS.ProcessEnv,
-  envFile: Record<string, string>,
-): string {
-  return environment[varName] ?? envFile[varName] ?? 'DEV';
+function oneLine(text: string): string {
+  const joined = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' | ');
+  return joined.length > 500 ? `${joined.slice(0, 500)}...` : joined;
+}
+
+/** AMBARI_PASSPHRASE (or the configured variable) of the agent's environment (ambari-env.sh sourced), else "DEV". */
+export function resolvePassphrase(varName: string, environment: NodeJS.ProcessEnv): string {
+  return environment[varName] ?? 'DEV';
 }

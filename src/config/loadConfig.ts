@@ -30,6 +30,7 @@ const PATH_KEYS: Array<[keyof AgentIni, string]> = [
   ['agent', 'piddir'],
   ['agent', 'prefix'],
   ['agent', 'cache_dir'],
+  ['agent', 'tmp_dir'],
   ['agent', 'system_resource_overrides'],
   ['security', 'keysdir'],
 ];

@@ -37,6 +37,9 @@ export const SCHEMA = {
     data_cleanup_max_size_MB: int(100),
     ping_port: port(8670),
     cache_dir: str('/var/lib/ambari-agent/cache'),
+    // The scripts' TMPDIR argument: ambari_commons.constants.AGENT_TMP_DIR in the original
+    // (a constant there; a key here so that a home holds it).
+    tmp_dir: str('/var/lib/ambari-agent/tmp'),
     tolerate_download_failures: bool(true),
     run_as_user: str('root'),
     parallel_execution: int(0),
@@ -72,6 +75,9 @@ export const SCHEMA = {
     credential_lib_dir: optStr(),
     credential_conf_dir: optStr(),
     credential_shell_cmd: optStr(),
+    // Passed to every script (AmbariConfig.get_force_https_protocol_name, get_ca_cert_file_path).
+    force_https_protocol: str('PROTOCOL_TLSv1_2'),
+    ca_cert_path: str(''),
   },
   network: {
     use_system_proxy_settings: bool(true),
@@ -88,6 +94,8 @@ export const SCHEMA = {
   },
   logging: {
     syslog_enabled: int(0),
+    // Present (any value): scripts get a trailing -o (CustomServiceOrchestrator script_params).
+    log_out_files: optStr(),
   },
 } as const;
 

@@ -19,6 +19,10 @@ const COMMENTS: Record<string, string> = {
   'agent.inspect_port': 'Port of the inspector bridge page (0: any free port; `status` shows it)',
   'agent.status_page_port': 'Serve the state page on 127.0.0.1 at this port (0: any free port; unset: off)',
   'agent.max_report_frame_bytes': 'Largest command-report frame in bytes; more reports go in several frames (keep under the server\'s stomp.max_incoming.message.size)',
+  'agent.tmp_dir': 'Temp dir handed to every command script (created, mode 0700, when missing)',
+  'security.force_https_protocol': 'Passed to command scripts: the TLS protocol they use towards the server',
+  'security.ca_cert_path': 'Passed to command scripts: a file of trusted CA certificates (empty: none)',
+  'logging.log_out_files': 'Uncomment (any value) to have command scripts called with -o',
   'heartbeat.log_max_symbols_size': 'Characters of stdout / stderr a command report keeps (the tail)',
   'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
   'heartbeat.dirs': 'Directories whose existence is reported (comma list)',
@@ -40,6 +44,7 @@ export function homePaths(home: string) {
     piddir: join(home, 'var/run/ambari-agent'),
     prefix: join(home, 'var/lib/ambari-agent/data'),
     cache_dir: join(home, 'var/lib/ambari-agent/cache'),
+    tmp_dir: join(home, 'var/lib/ambari-agent/tmp'),
     keysdir: join(home, 'var/lib/ambari-agent/keys'),
     system_resource_overrides: join(home, 'etc/resource_overrides'),
   };
@@ -54,6 +59,7 @@ export function renderIni(options: TemplateOptions): string {
     'agent.piddir': paths.piddir,
     'agent.prefix': paths.prefix,
     'agent.cache_dir': paths.cache_dir,
+    'agent.tmp_dir': paths.tmp_dir,
     'agent.system_resource_overrides': paths.system_resource_overrides,
     'security.keysdir': paths.keysdir,
     ...(options.urlPort !== undefined ? { 'server.url_port': String(options.urlPort) } : {}),
@@ -84,10 +90,13 @@ function defaultText(value: unknown): string | undefined {
   return String(value);
 }
 
-export const ENV_FILE_TEMPLATE = `# ambari-env.sh: environment for the agent, read as simple KEY=VALUE lines
-# (a leading "export" is allowed; nothing is evaluated by a shell).
+export const ENV_FILE_TEMPLATE = `# ambari-env.sh: sourced by /bin/sh when the agent starts (as the original's control
+# script does); what it exports is the agent's environment, and its command scripts'.
 # The variable named by [security] passphrase_env_var_name (AMBARI_PASSPHRASE) is the
-# passphrase used when the agent asks the server to sign its certificate; the process
-# environment wins over this file, and "DEV" is used when neither sets it.
+# passphrase used when the agent asks the server to sign its certificate ("DEV" when unset).
+# PYTHON picks the interpreter of PYTHON command scripts (default: python3 on PATH), and
+# PYTHONPATH must reach Ambari's libraries (resource_management, ambari_commons) for stack scripts.
 #export AMBARI_PASSPHRASE=DEV
+#export PYTHON=/usr/bin/python3.9
+#export PYTHONPATH=/usr/lib/ambari-agent/lib:$PYTHONPATH
 `;

@@ -28,8 +28,8 @@ import { RunningCommands } from '../actors/runningCommands.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
-import { confDir } from '../config/loadConfig.js';
-import { readEnvFile, resolvePassphrase } from '../config/envFile.js';
+import { resolvePassphrase } from '../config/envFile.js';
+import { scriptEnvironment } from '../actors/scriptEnvironment.js';
 import { heartbeatMachine } from '../machines/heartbeat.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
@@ -123,7 +123,8 @@ export function daemonMachine(options: DaemonOptions) {
     verifyCert: security.ssl_verify_cert !== 0,
     keysdir: security.keysdir,
     serverCrt: security.server_crt,
-    passphrase: resolvePassphrase(passphraseVar, process.env, readEnvFile(confDir(config))),
+    // `start` ran with ambari-env.sh sourced into this process's environment.
+    passphrase: resolvePassphrase(passphraseVar, process.env),
     hostname: () => identity.hostname ?? 'localhost',
     caches,
     log,
@@ -136,6 +137,9 @@ export function daemonMachine(options: DaemonOptions) {
     },
     onRegistered: () => stackCache.reset(),
   };
+  // The latest key, kept across sessions (CustomServiceOrchestrator.encryption_key).
+  let encryptionKey: string | undefined;
+  link.onEncryptionKey = (key) => (encryptionKey = key);
   const protocol = linkActors(link);
 
   // Command execution: the store of reports (persisted) and the running attempts, shared by
@@ -153,6 +157,7 @@ export function daemonMachine(options: DaemonOptions) {
     logLevel: agent.loglevel,
     updateOutput: agent.command_update_output === 1,
     maxOutputChars,
+    environment: scriptEnvironment(config, () => encryptionKey),
     store: reports,
     running,
     log,
@@ -182,6 +187,7 @@ export function daemonMachine(options: DaemonOptions) {
             prefixDir: agent.prefix,
             logDir: agent.logdir,
             pidDir: agent.piddir,
+            tmpDir: agent.tmp_dir,
             log,
             onHostname: (hostname) => (identity.hostname = hostname),
           }),

@@ -2,15 +2,14 @@
 // with the CLI), which runs scripts written by the tests. Covers the result of a run (output,
 // files, argument list, structured output), failures, the timeout that kills a whole process
 // tree, abort, the queue's parallel/serial rules, retries, and `status` listing a command.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import * as scripts from '../support/commandScripts.mjs';
-import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor, type DevServer } from './helpers.js';
+import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor, waitForState, type DevServer } from './helpers.js';
 
 interface ProcRecord {
   role: string;
@@ -69,11 +68,12 @@ describe('command execution', () => {
     expect(task.started_at).toEqual(expect.any(Number));
     expect(task.ended_at).toBeGreaterThanOrEqual(task.started_at);
 
-    // The original argument list: SCRIPT COMMAND_NAME JSON_PATH BASEDIR STRUCTURED_OUT_PATH LOGLEVEL TMPDIR.
+    // The original argument list: SCRIPT COMMAND_NAME JSON_PATH BASEDIR STRUCTURED_OUT_PATH LOGLEVEL TMPDIR
+    // PROTOCOL CA_CERT_PATH.
     const argvLine = /^ARGV (.*)$/m.exec(task.stdout)?.[1];
     expect(argvLine, task.stdout).toBeDefined();
     const argv: string[] = JSON.parse(argvLine!);
-    expect(argv).toHaveLength(7);
+    expect(argv).toHaveLength(9);
     expect(argv[0]).toBe(script);
     expect(argv[1]).toBe('INSTALL');
     expect(argv[2]).toBe(join(prefix, `command-${taskId}.json`));
@@ -83,7 +83,9 @@ describe('command execution', () => {
     expect(argv[3]).toBe(resolve(iniValue(home, 'agent', 'cache_dir')!, command.commandParams.service_package_folder));
     expect(argv[4]).toBe(join(prefix, `structured-out-${taskId}.json`));
     expect(argv[5]).toBe('INFO');
-    expect(argv[6]).toBe(tmpdir());
+    expect(argv[6]).toBe(iniValue(home, 'agent', 'tmp_dir'));
+    expect(argv[6]).toBe(join(home, 'var/lib/ambari-agent/tmp'));
+    expect(argv.slice(7)).toEqual(['PROTOCOL_TLSv1_2', '']);
     // The script read the command file while it ran.
     expect(task.stdout).toContain(`TASK ${taskId} FROM ${argv[2]}`);
 
@@ -346,5 +348,30 @@ describe('command execution', () => {
     expect(sizes.length, logText(home).split('\n').filter((l) => l.includes('commandReporter')).slice(-5).join('\n')).toBeGreaterThan(0);
     for (const size of sizes) expect(size).toBeLessThanOrEqual(1_950_000 - 1024);
     expect(logText(home)).not.toContain(`Cannot report task(s) ${taskId}`);
+  });
+});
+
+describe('ambari-env.sh', () => {
+  it('is sourced by the shell at (re)start: its exports, $HOME and PYTHONPATH expansion and PYTHON reach the scripts', async () => {
+    const { home, host } = await registeredAgent();
+    const here = testDir('envfile');
+    const python = join(here, 'python-wrapper');
+    writeFileSync(python, '#!/bin/sh\necho "wrapped python"\nexec python3 "$@"\n');
+    chmodSync(python, 0o755);
+    const envFile = join(dirname(homeFiles(home).ini), 'ambari-env.sh');
+    writeFileSync(envFile, `export FOO=$HOME/x\nexport PYTHONPATH=/opt/ambari-lib:$PYTHONPATH\nexport PYTHON=${python}\n`);
+    const restarted = await cli(['restart', '--home', home]);
+    expect(restarted.code, restarted.output).toBe(0);
+    await waitForState(home, 'connected', 15000);
+
+    const { script } = scripts.pythonScript(here, 'env', `record('root')
+print('FOO=' + os.environ.get('FOO', '<unset>'), flush=True)
+print('PYTHONPATH=' + os.environ.get('PYTHONPATH', '<unset>'), flush=True)`);
+    const taskId: number = await scripts.submitCommand(server, host, { script, timeout: 30 });
+    const task = await scripts.waitForTask(server, taskId, (t: any) => scripts.FINAL.has(t.status), { timeoutMs: 20000 });
+    expect(task.status, JSON.stringify(task)).toBe('COMPLETED');
+    expect(task.stdout).toContain('wrapped python\n');
+    expect(task.stdout).toContain(`FOO=${process.env.HOME}/x\n`);
+    expect(task.stdout).toContain(`PYTHONPATH=/opt/ambari-lib:${process.env.PYTHONPATH ?? ''}\n`);
   });
 });

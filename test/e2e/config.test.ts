@@ -1,6 +1,6 @@
 // Configuration mistakes, usage, --version and reset.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, homeFiles, iniValue, newHome, processesMentioning, readPidFile, ROOT, startAgent } from './helpers.js';
 
@@ -58,6 +58,20 @@ describe('malformed ini', () => {
 
     editIni(home, (text) => `stray=1\n${text.replace(/^connect_retry_delay=.*$/m, 'connect_retry_delay=1')}`);
     expectOneLineError(await cli(['start', '--home', home]), file, 'line 1', 'stray');
+    expect(processesMentioning(home)).toEqual([]);
+  });
+});
+
+describe('ambari-env.sh', () => {
+  it('a file the shell fails on: start prints one ERROR line naming it and what the shell said, exit 1, nothing started', async () => {
+    const home = await newHome();
+    const envFile = join(dirname(homeFiles(home).ini), 'ambari-env.sh');
+    writeFileSync(envFile, 'export A=1\nno_such_command_in_env_file\nreturn 2\n');
+    for (const command of ['start', 'restart']) {
+      const result = await cli([command, '--home', home]);
+      expectOneLineError(result, `ERROR: ${envFile}`, 'exit code 2', 'no_such_command_in_env_file');
+    }
+    expect(existsSync(homeFiles(home).pidFile)).toBe(false);
     expect(processesMentioning(home)).toEqual([]);
   });
 });

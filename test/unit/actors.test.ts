@@ -27,7 +27,7 @@ function file(path: string, bytes: number, ageSeconds: number) {
 
 describe('data cleaner pass', () => {
   it('matches the original file name patterns, anchored at the start', () => {
-    for (const name of ['errors-1.txt', 'output-22.txt', 'site-3.pp', 'structured-out-4.json', 'command-5.json', 'auto_command-6.json', 'auto_errors-7.txt', 'auto_output-8.txt', 'auto_structured-out-9.json', 'output-1.txt.bak']) {
+    for (const name of ['errors-1.txt', 'output-22.txt', 'site-3.pp', 'structured-out-4.json', 'command-5.json', 'auto_command-6.json', 'auto_errors-7.txt', 'auto_output-8.txt', 'auto_structured-out-9.json', 'output-1.txt.bak', 'output-22.txt.0', 'errors-1.txt.12', 'auto_output-8.txt.1']) {
       expect(CLEANABLE_FILE.test(name), name).toBe(true);
     }
     for (const name of ['xoutput-1.txt', 'output-.txt', 'output-a.txt', 'notes.txt', 'command-1.yaml']) {

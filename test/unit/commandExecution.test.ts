@@ -25,6 +25,7 @@ import { inProgressReport } from '../../src/actors/inProgressReport.js';
 import { RUNNING_COMMANDS_FILE, RunningCommands, type RunningEntry } from '../../src/actors/runningCommands.js';
 import type { LogFn } from '../../src/logging/logger.js';
 import { commandMachine, reportTemplate, type CommandReport, type ExecutionCommand } from '../../src/machines/command.js';
+import { testEnvironment } from '../support/commandRuns.js';
 
 // ---- processes: every pid a test learns about is SIGKILLed afterwards (by pid + start time)
 
@@ -185,7 +186,7 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
   const running = new RunningCommands(prefixDir);
   const logs: Array<{ actor: string; level: string; msg: string }> = [];
   const log: LogFn = (actor, level, msg) => logs.push({ actor, level, msg });
-  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, store, running, log };
+  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, environment: testEnvironment(join(root, 'tmp')), store, running, log };
   const command = (taskId: number, params: Record<string, unknown> = {}): ExecutionCommand => ({
     taskId,
     commandId: `3-${taskId}`,

@@ -1,8 +1,9 @@
 // commandRunner: one attempt of one command, with real python3 / sh processes.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
+import { removeTempDirs } from '../support/tempDirs.mjs';
+import { killTracked, pollUntilGone, running, setup, track, type TestRequest } from '../support/commandRuns.js';
 import {
   KILL_GRACE_MS,
   DEFAULT_OUTPUT_CHARS,
@@ -10,83 +11,10 @@ import {
   commandFiles,
   runCommand,
   timeoutMessage,
-  type RunRequest,
 } from '../../src/actors/commandRunner.js';
 
-// ---- process bookkeeping: every pid a test learns about is SIGKILLed afterwards, whatever happened
-
-/** pid -> start time (field 22 of /proc/PID/stat), so that a recycled pid is never signalled. */
-const seen = new Map<number, string>();
-
-function procStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, start: fields[19]! };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Records a pid that runs now; returns false when it is not running. */
-function track(pid: number): boolean {
-  const s = procStat(pid);
-  if (!s || s.state === 'Z') return false;
-  seen.set(pid, s.start);
-  return true;
-}
-
-/** Zombie-aware: gone when /proc has no such process, a zombie, or a recycled pid. */
-function running(pid: number): boolean {
-  const s = procStat(pid);
-  return s !== undefined && s.state !== 'Z' && s.state !== 'X' && s.start === seen.get(pid);
-}
-
-async function pollUntilGone(pids: number[], deadline: number): Promise<number[]> {
-  for (;;) {
-    const left = pids.filter(running);
-    if (left.length === 0 || Date.now() >= deadline) return left;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-afterEach(() => {
-  for (const pid of seen.keys()) {
-    if (running(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  seen.clear();
-});
+afterEach(killTracked);
 afterAll(removeTempDirs);
-
-// ---- fixtures
-
-function setup(scriptName: string, body: string, overrides: Partial<RunRequest> = {}): RunRequest {
-  const root = tempDir('aa-cmdrun-');
-  const prefixDir = join(root, 'prefix');
-  const baseDir = join(root, 'package');
-  const tmpDir = join(root, 'tmp');
-  for (const d of [prefixDir, baseDir, tmpDir]) mkdirSync(d);
-  const script = join(baseDir, scriptName);
-  writeFileSync(script, body);
-  return {
-    command: { taskId: 7, roleCommand: 'INSTALL', commandParams: { command_timeout: '10', script_type: 'PYTHON' } },
-    taskId: 7,
-    prefixDir,
-    script,
-    scriptType: 'PYTHON',
-    commandName: 'INSTALL',
-    baseDir,
-    tmpDir,
-    timeoutSeconds: 10,
-    ...overrides,
-  };
-}
 
 const DUMP_ARGV = `
 import json, os, sys
@@ -136,7 +64,7 @@ function readyWatcher(): (text: string | undefined) => boolean {
 }
 
 /** Reads TMPDIR/pids once the script printed READY; every pid must be running then. */
-function recordTree(req: RunRequest): number[] {
+function recordTree(req: TestRequest): number[] {
   const pids = readFileSync(join(req.tmpDir, 'pids'), 'utf8').split(/\s+/).filter(Boolean).map(Number);
   for (const pid of pids) expect(track(pid), `pid ${pid} runs at READY`).toBe(true);
   return pids;
@@ -186,7 +114,7 @@ sys.stderr.write('to stderr\\n')
     expect(readFileSync(files.commandJson, 'utf8')).toContain('\n  "taskId": 7');
     expect(statSync(files.commandJson).mode & 0o777).toBe(0o600);
     expect(result.structuredOut).toEqual({
-      argv: [req.script, 'INSTALL', files.commandJson, req.baseDir, files.structuredOut, 'INFO', req.tmpDir],
+      argv: [req.script, 'INSTALL', files.commandJson, req.baseDir, files.structuredOut, 'INFO', req.tmpDir, 'PROTOCOL_TLSv1_2', ''],
       cwd: req.baseDir,
     });
   });
@@ -196,7 +124,7 @@ sys.stderr.write('to stderr\\n')
       logLevel: 'DEBUG',
       auto: true,
     });
-    req.baseDir = join(req.baseDir, 'missing');
+    req.scripts = [{ script: req.script, baseDir: join(req.baseDir, 'missing') }];
     const files = commandFiles(req.prefixDir, req.taskId, true);
     writeFileSync(files.structuredOut, '{"from": "an earlier attempt"}');
     const result = await runCommand(req);
@@ -221,7 +149,7 @@ sys.stderr.write('to stderr\\n')
     const result = await runCommand(req);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(
-      `args: START ${files.commandJson} ${req.baseDir} ${files.structuredOut} WARN ${req.tmpDir}\n`,
+      `args: START ${files.commandJson} ${req.baseDir} ${files.structuredOut} WARN ${req.tmpDir} PROTOCOL_TLSv1_2 \n`,
     );
     expect(result.stderr).toBe('oops\n');
     expect(result.structuredOut).toEqual({ shell: true, level: 'WARN' });
@@ -231,7 +159,7 @@ sys.stderr.write('to stderr\\n')
     const req = setup('x.py', 'pass\n');
     await expect(runCommand({ ...req, scriptType: 'PUPPET' })).rejects.toThrow(/PUPPET/);
     const missing = join(req.baseDir, 'nope.py');
-    await expect(runCommand({ ...req, script: missing })).rejects.toThrow(missing);
+    await expect(runCommand({ ...req, scripts: [{ script: missing, baseDir: req.baseDir }] })).rejects.toThrow(`Script ${missing} does not exist`);
     expect(existsSync(commandFiles(req.prefixDir, req.taskId).commandJson)).toBe(false);
   });
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
-import { parseEnvText, resolvePassphrase } from '../../src/config/envFile.js';
+import { resolvePassphrase, sourceEnvFile } from '../../src/config/envFile.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseIniText } from '../../src/config/iniFile.js';
 import { configFromText, iniPathFor, loadConfig } from '../../src/config/loadConfig.js';
@@ -57,9 +57,10 @@ describe('typed config', () => {
       logdir: '/var/log/ambari-agent', piddir: '/var/run/ambari-agent', prefix: '/var/lib/ambari-agent/data', loglevel: 'INFO',
       data_cleanup_interval: 86400, data_cleanup_max_age: 2592000, data_cleanup_max_size_MB: 100, ping_port: 8670,
       tolerate_download_failures: true, parallel_execution: 0, command_reports_interval: 5, status_commands_run_interval: 20,
-      hostname_script: undefined, ignore_mount_points: [],
+      hostname_script: undefined, ignore_mount_points: [], tmp_dir: '/var/lib/ambari-agent/tmp',
     });
-    expect(ini.security).toMatchObject({ keysdir: '/var/lib/ambari-agent/keys', server_crt: 'ca.crt', passphrase_env_var_name: 'AMBARI_PASSPHRASE', ssl_verify_cert: 0 });
+    expect(ini.security).toMatchObject({ keysdir: '/var/lib/ambari-agent/keys', server_crt: 'ca.crt', passphrase_env_var_name: 'AMBARI_PASSPHRASE', ssl_verify_cert: 0, force_https_protocol: 'PROTOCOL_TLSv1_2', ca_cert_path: '' });
+    expect(ini.logging).toEqual({ syslog_enabled: 0, log_out_files: undefined });
     expect(ini.heartbeat).toEqual({ state_interval_seconds: 60, dirs: [], log_max_symbols_size: 900000, idle_interval_min: 1, idle_interval_max: 10 });
   });
 
@@ -126,23 +127,56 @@ describe('init template', () => {
     expect(warnings).toEqual([]);
     expect(ini.server).toMatchObject({ hostname: 'a,b', url_port: 1, connect_retry_delay: 2 });
     expect(ini.agent.ping_port).toBe(5555);
-    for (const dir of [ini.agent.logdir, ini.agent.piddir, ini.agent.prefix, ini.agent.cache_dir, ini.security.keysdir]) {
+    expect(ini.agent.tmp_dir).toBe('/h/var/lib/ambari-agent/tmp');
+    for (const dir of [ini.agent.logdir, ini.agent.piddir, ini.agent.prefix, ini.agent.cache_dir, ini.agent.tmp_dir, ini.security.keysdir]) {
       expect(dir.startsWith('/h/')).toBe(true);
     }
   });
 });
 
 describe('ambari-env.sh', () => {
-  it('reads KEY=VALUE and export KEY=VALUE lines, quoted or not', () => {
-    expect(parseEnvText('# c\nexport AMBARI_PASSPHRASE="s3cret"\nA=1 # note\nB=\'x y\'\nnot a line\nif true; then\n')).toEqual({
-      AMBARI_PASSPHRASE: 's3cret', A: '1', B: 'x y',
-    });
+  const envFile = (text: string): string => {
+    const file = join(tempDir('aa-envfile-'), 'ambari-env.sh');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('is sourced by /bin/sh: variables expand, exports reach the result, the base stays otherwise', () => {
+    const file = envFile('# c\nexport FOO=$HOME/x\nexport PYTHONPATH=/opt/lib:$PYTHONPATH\nif true; then export B="x y"; fi\necho chatter\nunset GONE\n');
+    const env = sourceEnvFile(file, { PATH: process.env.PATH, HOME: '/home/op', PYTHONPATH: '/old', GONE: '1', KEPT: 'k' });
+    expect(env).toMatchObject({ FOO: '/home/op/x', PYTHONPATH: '/opt/lib:/old', B: 'x y', KEPT: 'k', HOME: '/home/op' });
+    expect(env.GONE).toBeUndefined();
+    // The file sees no positional parameters of ours.
+    expect(sourceEnvFile(envFile('export N=$#\n'), { PATH: process.env.PATH }).N).toBe('0');
   });
 
-  it('resolves the passphrase: environment, then the file, then DEV', () => {
-    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: 'env' }, { AMBARI_PASSPHRASE: 'file' })).toBe('env');
-    expect(resolvePassphrase('AMBARI_PASSPHRASE', {}, { AMBARI_PASSPHRASE: 'file' })).toBe('file');
-    expect(resolvePassphrase('AMBARI_PASSPHRASE', {}, {})).toBe('DEV');
+  it('a missing file leaves the base as it is', () => {
+    expect(sourceEnvFile('/nonexistent/ambari-env.sh', { A: '1' })).toEqual({ A: '1' });
+  });
+
+  it('a failing file is a one-line ConfigError naming the file and what the shell said', () => {
+    const broken = envFile('export A=1\nno_such_command_here\nfalse\n');
+    let error: unknown;
+    try {
+      sourceEnvFile(broken, { PATH: process.env.PATH });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(broken);
+    expect(message).toContain('exit code 1');
+    expect(message).toContain('no_such_command_here');
+    expect(message).not.toContain('\n');
+
+    expect(() => sourceEnvFile(envFile('exit 0\n'), { PATH: process.env.PATH })).toThrow(/does it call exit/);
+    const spinning = envFile('while :; do :; done\n');
+    expect(() => sourceEnvFile(spinning, { PATH: process.env.PATH }, 300)).toThrow(`${spinning} did not finish within 0.3 s`);
+  });
+
+  it('resolves the passphrase from the (sourced) environment, else DEV', () => {
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: 'env' })).toBe('env');
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', {})).toBe('DEV');
   });
 });
 

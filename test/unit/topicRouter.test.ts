@@ -337,11 +337,14 @@ describe('agent actions, commands and other destinations', () => {
 
   it('takes the encryption key from /events/encryption_key and ignores a non-string one', () => {
     const { client, router, warnings } = setup();
+    const told: string[] = [];
+    router.onEncryptionKey = (key) => told.push(key);
     client.deliver('/events/encryption_key', JSON.stringify({ encryptionKey: 'k3y' }));
     expect(router.encryptionKey).toBe('k3y');
     client.deliver('/events/encryption_key', JSON.stringify({ encryptionKey: 42 }));
     client.deliver('/events/encryption_key', 'null');
     expect(router.encryptionKey).toBe('k3y');
+    expect(told).toEqual(['k3y']);
     expect(warnings()).toEqual(['Dropped message on /events/encryption_key: no encryptionKey string', 'Dropped message on /events/encryption_key: no encryptionKey string']);
   });
 });

@@ -7,7 +7,7 @@ import type { StatusReply } from '../../actors/controlChannel.js';
 import { isAlive, readPid } from '../../actors/pidFile.js';
 import { MIN_NODE_MAJOR } from '../../actors/preflightChecks.js';
 import { confDir } from '../../config/loadConfig.js';
-import { readEnvFile, resolvePassphrase } from '../../config/envFile.js';
+import { envFilePath, resolvePassphrase, sourceEnvFile } from '../../config/envFile.js';
 import { agentArgs } from '../args.js';
 import { askAgent, ping } from '../controlClient.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
@@ -29,6 +29,9 @@ export async function start(ctx: CommandContext): Promise<number> {
     return EXIT.ERROR;
   }
 
+  // First, so that a broken ambari-env.sh stops the start before anything is touched.
+  const env = agentEnvironment(ctx);
+
   say('Checking for previously running Ambari Agent...');
   const oldPid = readPid(paths.pidFile);
   if (oldPid !== undefined) {
@@ -44,7 +47,6 @@ export async function start(ctx: CommandContext): Promise<number> {
   mkdirSync(config.ini.agent.logdir, { recursive: true });
 
   say('Starting ambari-agent');
-  const env = agentEnvironment(ctx);
   const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, AGENT_MAIN, ...agentArgs(args)];
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
@@ -80,15 +82,18 @@ export async function start(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * The agent's environment: ours, plus ambari-env.sh for what we lack, plus the passphrase.
- * Without a command's run marker: an agent (re)started from inside a command script must not
- * be taken for part of that command's tree when it is killed or recovered.
+ * The agent's environment: ours with ambari-env.sh sourced by /bin/sh (as the original's
+ * control script does; a failing file throws a ConfigError), plus the passphrase. Without a
+ * command's run marker: an agent (re)started from inside a command script must not be taken
+ * for part of that command's tree when it is killed or recovered.
  */
 function agentEnvironment({ config }: CommandContext): NodeJS.ProcessEnv {
-  const fromFile = readEnvFile(confDir(config));
-  const varName = config.ini.security.passphrase_env_var_name;
-  const env = { ...fromFile, ...process.env, [varName]: resolvePassphrase(varName, process.env, fromFile) };
+  const own: NodeJS.ProcessEnv = { ...process.env };
+  delete own[MARKER_ENV];
+  const env = sourceEnvFile(envFilePath(confDir(config)), own);
   delete env[MARKER_ENV];
+  const varName = config.ini.security.passphrase_env_var_name;
+  env[varName] = resolvePassphrase(varName, env);
   return env;
 }
 
