@@ -10,6 +10,7 @@
 //   (the reporter sends that at once, and again every command_reports_interval with the last
 //   lines of the output files when command_update_output=1); nothing of the output is held in
 //   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { fromPromise } from 'xstate';
@@ -18,6 +19,7 @@ import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionC
 import { finalReport, reportHeader } from './commandReport.js';
 import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand } from './commandRunner.js';
 import { readTail } from './outputTail.js';
+import { busyingComponent, type ComponentActivity } from './componentActivity.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
@@ -34,6 +36,8 @@ export interface ExecutionSettings {
   maxOutputChars?: number;
   store: ReportStore;
   running: RunningCommands;
+  /** Which components have a command running (the status reporter skips them meanwhile). */
+  activity: ComponentActivity;
   log: LogFn;
 }
 
@@ -79,6 +83,18 @@ export function createRunAttempt(settings: ExecutionSettings) {
     };
 
     const attempt = (async () => {
+      // Busy from before the script starts until its tree is gone (CustomServiceOrchestrator.runCommand).
+      const component = busyingComponent(command);
+      const idle = component ? settings.activity.begin(component) : undefined;
+      try {
+        return await runAttempt();
+      } finally {
+        idle?.();
+      }
+    })();
+    return running.track(attempt);
+
+    async function runAttempt(): Promise<AttemptResult> {
       const { script, baseDir } = resolveScript(settings.cacheDir, params(command));
       log(`task-${taskId}`, 'info', `Running ${commandName(command)} of ${String(command.role)} (task ${taskId}, attempt ${input.attempt}): ${script}`);
       try {
@@ -108,15 +124,15 @@ export function createRunAttempt(settings: ExecutionSettings) {
       } finally {
         running.attemptEnded(taskId);
       }
-    })();
-    return running.track(attempt);
+    }
   });
 }
 
 /**
  * A status command of one component (STATUS, SECURITY_STATUS, GET_VERSION) through the same
  * runner, outside the action queue (status checks must not wait behind a long INSTALL). Its
- * files are command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
+ * files are command-status-COMPONENT-COMMAND.json etc., overwritten by the next check; the
+ * JSON is removed after each run.
  */
 export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel'>) {
   return async (request: StatusRun): Promise<{ exitCode: number; structuredOut: Record<string, unknown> }> => {
@@ -130,9 +146,10 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
       commandParams: request.commandParams,
     };
     const { script, baseDir } = resolveScript(settings.cacheDir, request.commandParams);
+    const taskId = `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_');
     const result = await runCommand({
       command,
-      taskId: `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+      taskId,
       prefixDir: settings.prefixDir,
       script,
       scriptType: String(request.commandParams.script_type ?? 'PYTHON'),
@@ -142,7 +159,9 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
       tmpDir: tmpdir(),
       timeoutSeconds: request.timeoutSeconds,
       signal: request.signal,
-    });
+      // The JSON holds the component's commandParams: CustomServiceOrchestrator.runCommand
+      // unlinks a status command's file after the run, ignoring a failure.
+    }).finally(() => rm(commandFiles(settings.prefixDir, taskId).commandJson, { force: true }).catch(() => {}));
     return { exitCode: result.exitCode, structuredOut: result.structuredOut };
   };
 }

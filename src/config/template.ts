@@ -19,6 +19,8 @@ const COMMENTS: Record<string, string> = {
   'agent.inspect_port': 'Port of the inspector bridge page (0: any free port; `status` shows it)',
   'agent.status_page_port': 'Serve the state page on 127.0.0.1 at this port (0: any free port; unset: off)',
   'agent.max_report_frame_bytes': 'Largest command-report frame in bytes; more reports go in several frames (keep under the server\'s stomp.max_incoming.message.size)',
+  'agent.command_file_retention_policy': 'command-ID.json after a command (it holds passwords): keep, remove, or remove_on_success (exit code 0); status commands\' are always removed',
+  'logging.log_command_executes': '1: a finished command\'s stdout and stderr go to this log too (passwords hidden; commandParams.log_output=false turns it off per command)',
   'heartbeat.log_max_symbols_size': 'Characters of stdout / stderr a command report keeps (the tail)',
   'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
   'heartbeat.dirs': 'Directories whose existence is reported (comma list)',

@@ -17,6 +17,7 @@ import {
   timeoutSeconds,
   type ExecutionSettings,
 } from '../../src/actors/commandExecution.js';
+import { ComponentActivity } from '../../src/actors/componentActivity.js';
 import { IN_PROGRESS_EXIT_CODE } from '../../src/actors/commandReport.js';
 import { MARKER_ENV, commandFiles } from '../../src/actors/commandRunner.js';
 import { ReportStore, type ProgressEntry } from '../../src/actors/reportStore.js';
@@ -177,7 +178,8 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
   const running = new RunningCommands(prefixDir);
   const logs: Array<{ actor: string; level: string; msg: string }> = [];
   const log: LogFn = (actor, level, msg) => logs.push({ actor, level, msg });
-  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, store, running, log };
+  const activity = new ComponentActivity();
+  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, store, running, activity, log };
   const command = (taskId: number, params: Record<string, unknown> = {}): ExecutionCommand => ({
     taskId,
     commandId: `3-${taskId}`,

@@ -3,6 +3,7 @@
 // reference fixtures (topology_create.json, metadata_after_registration.json).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, toPromise } from 'xstate';
+import { ComponentActivity } from '../../src/actors/componentActivity.js';
 import { changedStatuses, createComponentStatusReporter, type ComponentStatusEntry } from '../../src/actors/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../../src/actors/componentVersionReporter.js';
 import { componentsOnHost, groupByCluster, type StatusRun } from '../../src/actors/hostComponents.js';
@@ -147,10 +148,11 @@ describe('component status reporter', () => {
     return { runs, runStatus };
   }
 
-  function start(options: { codes: Record<string, number | 'throw'>; intervalSeconds?: number; plan?: Array<'ok' | 'reject' | 'refuse'> }) {
+  function start(options: { codes: Record<string, number | 'throw'>; intervalSeconds?: number; plan?: Array<'ok' | 'reject' | 'refuse'>; activity?: ComponentActivity }) {
     const f = fakes();
     f.sendPlan.push(...(options.plan ?? []));
     const run = scriptedRun(options.codes);
+    const activity = options.activity ?? new ComponentActivity();
     const logic = createComponentStatusReporter({
       intervalSeconds: options.intervalSeconds ?? 10,
       defaultTimeoutSeconds: 60,
@@ -159,9 +161,10 @@ describe('component status reporter', () => {
       runStatus: run.runStatus,
       send: f.send,
       log: f.log,
+      activity,
     });
     const actor = createActor(logic, { input: { link: LINK } }).start();
-    return { ...f, ...run, actor };
+    return { ...f, ...run, actor, activity };
   }
 
   it('reports every status on its first pass, per cluster, with the statuses from the exit codes', async () => {
@@ -256,7 +259,7 @@ describe('component status reporter', () => {
       return new Promise<{ exitCode: number; structuredOut: Record<string, unknown> }>((resolve) => (finish = () => resolve({ exitCode: 0, structuredOut: {} })));
     };
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     await settle();
@@ -278,7 +281,7 @@ describe('component status reporter', () => {
     const send = vi.fn(() => new Promise<unknown>((resolve) => (answer = resolve)));
     const run = scriptedRun({});
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     await settle();
@@ -307,7 +310,7 @@ describe('component status reporter', () => {
     };
     const t0 = Date.now();
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 5, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 5, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     for (let i = 0; i < 12; i++) await vi.advanceTimersByTimeAsync(1_000);
