@@ -213,7 +213,7 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
     track(listed.process!.pid);
     return listed as RunningEntry & Required<Pick<RunningEntry, 'process' | 'files'>>;
   };
-  return { root, cacheDir, prefixDir, baseDir, store, running, logs, settings, command, start, go, runningFile, waitListed };
+  return { root, cacheDir, prefixDir, baseDir, store, running, activity, logs, settings, command, start, go, runningFile, waitListed };
 }
 
 describe('createRunAttempt (the command machine run actor)', () => {
@@ -318,6 +318,38 @@ describe('createRunAttempt (the command machine run actor)', () => {
     expect(report2).toMatchObject({ status: 'FAILED', exitCode: 1 });
     expect(report2.stderr).toContain('commandParams.command_timeout "soon" is not a number of seconds');
     expect(badTimeout.runningFile() ?? []).toEqual([]);
+  });
+
+  it('keeps the component busy from before the script starts until the attempt ends; nothing for cluster -1', async () => {
+    const s = executionSetup();
+    const idle: unknown[] = [];
+    s.activity.onIdle((component) => idle.push(component));
+    const { done } = s.start(s.command(27));
+    await s.waitListed(27);
+    expect(s.activity.busy('c1', 'SVC_SERVER')).toBe(true);
+    s.go();
+    expect(await done).toMatchObject({ status: 'COMPLETED' });
+    expect(s.activity.busy('c1', 'SVC_SERVER')).toBe(false);
+    expect(idle).toEqual([{ clusterId: 'c1', serviceName: 'SVC', componentName: 'SVC_SERVER' }]);
+
+    // An attempt that fails before its script runs ends the busy spell too.
+    const missing = executionSetup({ scriptPath: 'scripts/nope.sh' });
+    const told: unknown[] = [];
+    missing.activity.onIdle((component) => told.push(component));
+    expect(await missing.start(missing.command(28)).done).toMatchObject({ status: 'FAILED' });
+    expect(told).toHaveLength(1);
+    expect(missing.activity.busy('c1', 'SVC_SERVER')).toBe(false);
+
+    // Outside any cluster: never busy.
+    const outside = executionSetup();
+    const untold: unknown[] = [];
+    outside.activity.onIdle((component) => untold.push(component));
+    const { done: outsideDone } = outside.start({ ...outside.command(29), clusterId: '-1' });
+    await outside.waitListed(29);
+    expect(outside.activity.busy('-1', 'SVC_SERVER')).toBe(false);
+    outside.go();
+    expect(await outsideDone).toMatchObject({ status: 'COMPLETED' });
+    expect(untold).toEqual([]);
   });
 
   it('a CANCEL kills the tree (children included) and unlists it', async () => {

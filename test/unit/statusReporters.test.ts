@@ -340,6 +340,176 @@ describe('component status reporter', () => {
   });
 });
 
+describe('component status reporter and running commands (ComponentActivity)', () => {
+  beforeEach(useFakeClock);
+
+  const DATANODE = { clusterId: '0', serviceName: 'HDFS', componentName: 'DATANODE' };
+  const runKey = (r: StatusRun) => `${r.clusterId}/${r.componentName}`;
+  type StatusResult = { exitCode: number; structuredOut: Record<string, unknown> };
+
+  /**
+   * Exit codes per "clusterId/componentName" (default 0); `hold` calls for those keys wait for
+   * release(key). Records how many runs of one key overlap.
+   */
+  function heldRun(codes: Record<string, number>) {
+    const runs: StatusRun[] = [];
+    const held = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    const active = new Map<string, number>();
+    let maxOverlap = 0;
+    const runStatus = async (request: StatusRun): Promise<StatusResult> => {
+      runs.push(request);
+      const key = runKey(request);
+      active.set(key, (active.get(key) ?? 0) + 1);
+      maxOverlap = Math.max(maxOverlap, active.get(key)!);
+      // What the component is when the check starts (a held check sees the state before a change).
+      const exitCode = codes[key] ?? 0;
+      if (held.has(key)) {
+        held.delete(key);
+        await new Promise<void>((resolve) => waiting.set(key, resolve));
+      }
+      active.set(key, active.get(key)! - 1);
+      return { exitCode, structuredOut: {} };
+    };
+    const release = (key: string) => {
+      const resolve = waiting.get(key);
+      if (!resolve) throw new Error(`no run of ${key} is held`);
+      waiting.delete(key);
+      resolve();
+    };
+    return { runs, runStatus, hold: (key: string) => held.add(key), release, maxOverlap: () => maxOverlap };
+  }
+
+  function startWith(run: { runStatus: (request: StatusRun) => Promise<StatusResult> }, plan: Array<'ok' | 'reject' | 'refuse'> = []) {
+    const f = fakes();
+    f.sendPlan.push(...plan);
+    const activity = new ComponentActivity();
+    const actor = createActor(
+      createComponentStatusReporter({ intervalSeconds: 10, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send: f.send, log: f.log, activity }),
+      { input: { link: LINK } },
+    );
+    return { ...f, activity, actor };
+  }
+
+  const componentsSent = (body: any) => Object.entries(body.clusters as Record<string, ComponentStatusEntry[]>).flatMap(([id, list]) => list.map((e) => `${id}/${e.componentName}=${e.status}`));
+
+  it('skips a busy component in every pass, logging that once per busy spell, and checks the others', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run);
+    const end = activity.begin(DATANODE);
+    actor.start();
+    await settle();
+    expect(run.runs.map(runKey)).toEqual(['0/NAMENODE', '0/HDFS_CLIENT', '1/NAMENODE']);
+    expect(componentsSent(sent[0]!.body)).toEqual(['0/NAMENODE=STARTED', '0/HDFS_CLIENT=STARTED', '1/NAMENODE=STARTED']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(run.runs).toHaveLength(6);
+    const skips = () => logs.filter((l) => l.msg.startsWith('Skipping'));
+    expect(skips()).toEqual([{ actor: 'componentStatus', level: 'info', msg: 'Skipping status command for DATANODE: a command for it is running' }]);
+    end();
+    await settle();
+    // Busy again later: logged again.
+    const endAgain = activity.begin(DATANODE);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(skips()).toHaveLength(2);
+    endAgain();
+    actor.stop();
+  });
+
+  it('checks the STATUS as soon as the last command of a component ends, and sends it even if unchanged', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(sent).toHaveLength(1);
+    expect(componentsSent(sent[0]!.body)).toContain('0/DATANODE=STARTED');
+    // Two at once (parallel_execution): busy until both end.
+    const endFirst = activity.begin(DATANODE);
+    const endSecond = activity.begin(DATANODE);
+    endFirst();
+    endFirst(); // a second call of one end counts nothing
+    await settle();
+    expect(run.runs).toHaveLength(4);
+    endSecond();
+    await settle();
+    expect(run.runs.slice(4).map((r) => `${runKey(r)}/${r.commandName}`)).toEqual(['0/DATANODE/STATUS']);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.body).toEqual({ clusters: { '0': [entry('0', 'DATANODE', 'STARTED')] } });
+    expect(logs).toContainEqual({ actor: 'componentStatus', level: 'info', msg: 'Status of DATANODE (cluster 0) after its command: STARTED' });
+    // Acknowledged: the next pass has nothing new to send.
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(run.runs).toHaveLength(9);
+    expect(sent).toHaveLength(2);
+    actor.stop();
+  });
+
+  it('drops a status checked while a command began (stale), and the check after the command waits for the running one', async () => {
+    const codes: Record<string, number> = {};
+    const run = heldRun(codes);
+    run.hold('0/DATANODE');
+    const { sent, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(run.runs.map(runKey)).toEqual(['0/NAMENODE', '0/DATANODE']);
+    // A START of DATANODE begins and ends while the pass's check of it runs.
+    const end = activity.begin(DATANODE);
+    codes['0/DATANODE'] = 1;
+    end();
+    await settle();
+    expect(run.runs).toHaveLength(2); // the check after the command waits for the pass's one
+    run.release('0/DATANODE'); // exits 0: what DATANODE was before the command
+    await settle();
+    expect(run.runs.map(runKey).filter((key) => key === '0/DATANODE')).toHaveLength(2);
+    expect(run.maxOverlap()).toBe(1);
+    expect(sent.map((s) => componentsSent(s.body)).sort()).toEqual([['0/DATANODE=INSTALLED'], ['0/NAMENODE=STARTED', '0/HDFS_CLIENT=STARTED', '1/NAMENODE=STARTED']]);
+    actor.stop();
+  });
+
+  it('sends the status again with the next pass when the send after a command fails', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run, ['ok', 'reject']);
+    actor.start();
+    await settle();
+    activity.begin(DATANODE)();
+    await settle();
+    expect(sent).toHaveLength(2);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('Cannot send the status of DATANODE') }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.body).toEqual({ clusters: { '0': [entry('0', 'DATANODE', 'STARTED')] } });
+    actor.stop();
+  });
+
+  it('checks nothing for a command of no component on this host, nor once stopped; a stop mid-check sends nothing', async () => {
+    const run = heldRun({});
+    const { sent, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(run.runs).toHaveLength(4);
+    activity.begin({ clusterId: '0', serviceName: 'HDFS', componentName: 'HDFS_SERVICE_CHECK' })();
+    activity.begin({ clusterId: '0', serviceName: '', componentName: 'DATANODE' })();
+    await settle();
+    expect(run.runs).toHaveLength(4);
+
+    run.hold('0/DATANODE');
+    activity.begin(DATANODE)();
+    await settle();
+    expect(run.runs).toHaveLength(5);
+    actor.stop();
+    expect(run.runs[4]!.signal!.aborted).toBe(true);
+    run.release('0/DATANODE');
+    await settle();
+    activity.begin(DATANODE)();
+    await settle();
+    expect(run.runs).toHaveLength(5);
+    expect(sent).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe('component version reporter', () => {
   function run(options: { caches?: AgentCaches; runStatus: (request: StatusRun) => Promise<{ exitCode: number; structuredOut: Record<string, unknown> }>; plan?: Array<'ok' | 'reject' | 'refuse'> }) {
     const f = fakes();
