@@ -1,6 +1,7 @@
 // commandExecution: the command machine's real `run` actor (script resolution, IN_PROGRESS
-// reports, the running-commands bookkeeping) with real /bin/sh scripts, and the recovery of
-// the command trees a dead agent left running.
+// reports, the running-commands bookkeeping, the component's busy spell) with real /bin/sh
+// scripts, the status run's JSON clean-up, and the recovery of the command trees a dead agent
+// left running.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import {
   DEFAULT_COMMAND_TIMEOUT,
   commandName,
   createRunAttempt,
+  createStatusRun,
   recoverLeftoverCommands,
   resolveScript,
   timeoutSeconds,
@@ -215,6 +217,26 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
   };
   return { root, cacheDir, prefixDir, baseDir, store, running, activity, logs, settings, command, start, go, runningFile, waitListed };
 }
+
+describe('createStatusRun', () => {
+  it('runs the status command with its JSON, and removes the JSON after the run (CustomServiceOrchestrator)', async () => {
+    const s = executionSetup({ script: 'cp "$2" "$3/seen.json"\nexit 3\n' });
+    const runStatus = createStatusRun(s.settings);
+    const result = await runStatus({
+      clusterId: 'c1',
+      serviceName: 'SVC',
+      componentName: 'SVC_SERVER',
+      commandName: 'STATUS',
+      commandParams: { script: 'scripts/run.sh', script_type: 'SHELL', service_package_folder: PACKAGE },
+      timeoutSeconds: 10,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(JSON.parse(readFileSync(join(s.baseDir, 'seen.json'), 'utf8'))).toMatchObject({ role: 'SVC_SERVER', roleCommand: 'STATUS', commandType: 'STATUS_COMMAND' });
+    const files = commandFiles(s.prefixDir, 'status-SVC_SERVER-STATUS');
+    expect(existsSync(files.commandJson)).toBe(false);
+    expect(existsSync(files.output)).toBe(true);
+  });
+});
 
 describe('createRunAttempt (the command machine run actor)', () => {
   it('marks the task IN_PROGRESS at the start, whose CommandReport carries the output so far, lists the task, and ends COMPLETED', async () => {
