@@ -14,6 +14,7 @@
 //   reporter sends that at once, and again every command_reports_interval with the last lines
 //   of the output files when command_update_output=1); nothing of the output is held in
 //   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { JsonObject } from '../caches/json.js';
@@ -24,6 +25,7 @@ import { finalReport, reportHeader } from './commandReport.js';
 import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedMessage } from './commandRunner.js';
 import type { ScriptEnvironment } from './scriptEnvironment.js';
 import { readTail } from './outputTail.js';
+import { busyingComponent, type ComponentActivity } from './componentActivity.js';
 import type { StatusRun } from './hostComponents.js';
 import type { ReportStore } from './reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
@@ -46,6 +48,8 @@ export interface ExecutionSettings {
   environment: ScriptEnvironment;
   store: ReportStore;
   running: RunningCommands;
+  /** Which components have a command running (the status reporter skips them meanwhile). */
+  activity: ComponentActivity;
   log: LogFn;
   /** The caches the command JSON is completed from, read at each attempt. Default: empty caches. */
   commandCaches?: () => CommandCaches;
@@ -126,6 +130,18 @@ export function createRunAttempt(settings: ExecutionSettings) {
     const signal = AbortSignal.any([input.signal, stopped]);
 
     const attempt = (async () => {
+      // Busy from before the script starts until its tree is gone (CustomServiceOrchestrator.runCommand).
+      const component = busyingComponent(header);
+      const idle = component ? settings.activity.begin(component) : undefined;
+      try {
+        return await runAttempt();
+      } finally {
+        idle?.();
+      }
+    })();
+    return running.track(attempt);
+
+    async function runAttempt(): Promise<AttemptResult> {
       const command = await commandWithConfigurations(header, caches, facts(), configWaitMs, signal);
       // CommandStatusDict / ActionQueue: a retry tells the script so (it may skip one-off steps).
       if (input.attempt > 1) (command.agentLevelParams as JsonObject).commandBeingRetried = 'true';
@@ -163,8 +179,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
       } finally {
         running.attemptEnded(taskId);
       }
-    })();
-    return running.track(attempt);
+    }
   });
 }
 
@@ -173,7 +188,8 @@ export function createRunAttempt(settings: ExecutionSettings) {
  * runner, outside the action queue (status checks must not wait behind a long INSTALL). Its
  * JSON is built as the original's requestComponentStatus builds it: serviceName, role,
  * clusterId and commandType STATUS_COMMAND completed from the caches (no hooks). Its files are
- * command-status-COMPONENT-COMMAND.json etc., overwritten by the next check.
+ * command-status-COMPONENT-COMMAND.json etc., overwritten by the next check; the
+ * JSON is removed after each run.
  */
 export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 'cacheDir' | 'logLevel' | 'environment' | 'commandCaches' | 'agentFacts' | 'files'>) {
   const { caches, facts, files } = completeSettings(settings as ExecutionSettings);
@@ -182,9 +198,10 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
     const header: JsonObject = { serviceName: request.serviceName, role: request.componentName, clusterId: request.clusterId, commandType: 'STATUS_COMMAND' };
     const command = buildCommandJson(header, caches(), facts());
     const plan = await planScripts({ header, command, commandName: request.commandName, roleCommand: '', statusCommand: true, files });
+    const taskId = `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_');
     const result = await runCommand({
       command,
-      taskId: `status-${request.componentName}-${request.commandName}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+      taskId,
       prefixDir: settings.prefixDir,
       scripts: plan.scripts,
       scriptType: String(params(command).script_type ?? 'PYTHON'),
@@ -195,7 +212,9 @@ export function createStatusRun(settings: Pick<ExecutionSettings, 'prefixDir' | 
       // STATUS is in DONT_BACKUP_LOGS_FOR_COMMANDS: its files are overwritten every check.
       backupOutput: false,
       signal: request.signal,
-    });
+      // The JSON holds the component's commandParams: CustomServiceOrchestrator.runCommand
+      // unlinks a status command's file after the run, ignoring a failure.
+    }).finally(() => rm(commandFiles(settings.prefixDir, taskId).commandJson, { force: true }).catch(() => {}));
     return { exitCode: result.exitCode, structuredOut: result.structuredOut };
   };
 }

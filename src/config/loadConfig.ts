@@ -1,10 +1,11 @@
 // Turns the ini file into the typed AgentIni: defaults for what is missing, a one-line
-// ConfigError for a value of the wrong type, and the original's DataCleaner clamps.
+// ConfigError for a value of the wrong type, and the original's DataCleaner clamps (and its
+// fallback for an unknown command_file_retention_policy).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { parseIniText, type RawIni } from './iniFile.js';
-import { SCHEMA, type AgentIni, type KeyKind } from './schema.js';
+import { retentionPolicyOf, SCHEMA, type AgentIni, type KeyKind } from './schema.js';
 
 export interface LoadedConfig {
   /** Path of the ini file that was (or would have been) read. */
@@ -130,6 +131,13 @@ function applyClamps(ini: AgentIni): string[] {
   if (agent.data_cleanup_max_size_MB > MAX_CLEANUP_SIZE_MB) {
     warnings.push(`The maximum value allowed for data_cleanup_max_size_MB is 10000 MB (10 GB). Setting data_cleanup_max_size_MB to ${MAX_CLEANUP_SIZE_MB}.`);
     agent.data_cleanup_max_size_MB = MAX_CLEANUP_SIZE_MB;
+  }
+  // AmbariConfig.command_file_retention_policy: case-insensitive; anything else means keep.
+  const policy = retentionPolicyOf(agent.command_file_retention_policy);
+  if (policy !== undefined) agent.command_file_retention_policy = policy;
+  else {
+    warnings.push(`The configured command_file_retention_policy '${agent.command_file_retention_policy}' is invalid (keep, remove or remove_on_success); using keep`);
+    agent.command_file_retention_policy = 'keep';
   }
   return warnings;
 }

@@ -17,6 +17,15 @@ const optPort = (): KeySpec<'port', number | undefined> => ({ kind: 'port', defa
 const bool = (d: boolean): KeySpec<'bool', boolean> => ({ kind: 'bool', default: d });
 const list = (d: string[]): KeySpec<'list', string[]> => ({ kind: 'list', default: d });
 
+/** [agent] command_file_retention_policy values (AmbariConfig); anything else is a warning and `keep`. */
+export const COMMAND_FILE_RETENTION_POLICIES = ['keep', 'remove', 'remove_on_success'] as const;
+export type CommandFileRetentionPolicy = (typeof COMMAND_FILE_RETENTION_POLICIES)[number];
+/** The policy a value names (any case), else undefined. */
+export function retentionPolicyOf(value: string): CommandFileRetentionPolicy | undefined {
+  const policy = value.toLowerCase();
+  return COMMAND_FILE_RETENTION_POLICIES.find((known) => known === policy);
+}
+
 export const SCHEMA = {
   server: {
     hostname: str('localhost'),
@@ -58,6 +67,7 @@ export const SCHEMA = {
     memory_threshold_soft_mb: optInt(),
     memory_threshold_hard_mb: optInt(),
     ignore_mount_points: list([]),
+    command_file_retention_policy: str('keep'),
     // This agent's own (see README "Seeing inside"): not in the original's ini.
     inspect: int(0),
     inspect_port: port(0),
@@ -96,6 +106,7 @@ export const SCHEMA = {
     syslog_enabled: int(0),
     // Present (any value): scripts get a trailing -o (CustomServiceOrchestrator script_params).
     log_out_files: optStr(),
+    log_command_executes: int(0),
   },
 } as const;
 

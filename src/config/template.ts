@@ -23,6 +23,8 @@ const COMMENTS: Record<string, string> = {
   'security.force_https_protocol': 'Passed to command scripts: the TLS protocol they use towards the server',
   'security.ca_cert_path': 'Passed to command scripts: a file of trusted CA certificates (empty: none)',
   'logging.log_out_files': 'Uncomment (any value) to have command scripts called with -o',
+  'agent.command_file_retention_policy': 'command-ID.json after a command (it holds passwords): keep, remove, or remove_on_success (exit code 0); status commands\' are always removed',
+  'logging.log_command_executes': '1: a finished command\'s stdout and stderr go to this log too (passwords hidden; commandParams.log_output=false turns it off per command)',
   'heartbeat.log_max_symbols_size': 'Characters of stdout / stderr a command report keeps (the tail)',
   'security.ssl_verify_cert': '1: verify the server certificate against keysdir/server_crt',
   'heartbeat.dirs': 'Directories whose existence is reported (comma list)',

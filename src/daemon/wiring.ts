@@ -25,6 +25,11 @@ import { ReportStore } from '../actors/reportStore.js';
 import { finalReport } from '../actors/commandReport.js';
 import { fitReport, MIN_REPORT_FRAME_BYTES, reportBudget } from '../actors/reportFrames.js';
 import { RunningCommands } from '../actors/runningCommands.js';
+import { ComponentActivity } from '../actors/componentActivity.js';
+import { commandOutputMessages, outputLogTurnedOff } from '../actors/commandOutputLog.js';
+import { retainOrRemoveCommandFile } from '../actors/commandFileRetention.js';
+import { commandFiles } from '../actors/commandRunner.js';
+import { retentionPolicyOf } from '../config/schema.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
@@ -151,6 +156,13 @@ export function daemonMachine(options: DaemonOptions) {
   // 0 means "no cut" to the original (condense_output); the frame still bounds what is read.
   reports.fit = (report, key) => fitReport(report, reportBudget(maxFrameBytes, key));
   const maxOutputChars = config.ini.heartbeat.log_max_symbols_size > 0 ? config.ini.heartbeat.log_max_symbols_size : maxFrameBytes;
+  // Outlives sessions, as the queue does: a command running across a reconnect keeps its
+  // component busy for the next session's status reporter.
+  const activity = new ComponentActivity();
+  const retentionPolicy = retentionPolicyOf(agent.command_file_retention_policy) ?? 'keep';
+  const logCommandExecutes = config.ini.logging.log_command_executes;
+  /** Accepted tasks whose output stays out of the agent log (commandParams.log_output "false"). */
+  const unloggedOutput = new Set<number>();
   const execution = {
     prefixDir: agent.prefix,
     cacheDir: agent.cache_dir,
@@ -160,6 +172,7 @@ export function daemonMachine(options: DaemonOptions) {
     environment: scriptEnvironment(config, () => encryptionKey),
     store: reports,
     running,
+    activity,
     log,
     commandCaches: () => commandCachesOf(caches),
     agentFacts: () => ({
@@ -236,6 +249,7 @@ export function daemonMachine(options: DaemonOptions) {
             runStatus,
             send: linkRequest,
             log,
+            activity,
           }),
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
           hostStatus: createHostStatusReporter({
@@ -249,7 +263,13 @@ export function daemonMachine(options: DaemonOptions) {
       actionQueue: actionQueueMachine.provide({
         actions: {
           commandDone: (_, { report, kind }) => {
-            log(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            const actor = `task-${report.taskId}`;
+            log(actor, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            // Before the report is stored, so that the file is gone when the server sees the result.
+            retainOrRemoveCommandFile(commandFiles(agent.prefix, report.taskId).commandJson, retentionPolicy, kind, report.exitCode, log, actor);
+            const turnedOff = unloggedOutput.delete(report.taskId);
+            // ActionQueue.execute_command logs execution commands' output only.
+            if (logCommandExecutes === 1 && kind !== 'status' && !turnedOff) for (const message of commandOutputMessages(report)) log(actor, 'info', message);
             try {
               reports.putFinal(finalReport(report, maxOutputChars));
               running.remove(report.taskId);
@@ -260,6 +280,9 @@ export function daemonMachine(options: DaemonOptions) {
             }
           },
           commandsAccepted: (_, { commands }) => {
+            for (const command of commands) {
+              if (logCommandExecutes === 1 && outputLogTurnedOff(command.commandParams)) unloggedOutput.add(command.taskId);
+            }
             try {
               running.accept(commands.map((command) => ({ taskId: command.taskId, template: reportTemplate(command) })));
             } catch (err) {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
 import * as scripts from '../support/commandScripts.mjs';
-import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor, waitForState, type DevServer } from './helpers.js';
+import { cleanup, cli, devServerAgent, homeFiles, iniValue, logText, waitFor, waitForLog, waitForState, type DevServer } from './helpers.js';
 
 interface ProcRecord {
   role: string;
@@ -373,5 +373,39 @@ print('PYTHONPATH=' + os.environ.get('PYTHONPATH', '<unset>'), flush=True)`);
     expect(task.stdout).toContain('wrapped python\n');
     expect(task.stdout).toContain(`FOO=${process.env.HOME}/x\n`);
     expect(task.stdout).toContain(`PYTHONPATH=/opt/ambari-lib:${process.env.PYTHONPATH ?? ''}\n`);
+  });
+});
+
+describe('command output hygiene', () => {
+  it('remove_on_success removes only a successful command\'s command-ID.json; log_command_executes=1 logs the output with passwords hidden', async () => {
+    const { home, host } = await registeredAgent(['agent.command_file_retention_policy=remove_on_success', 'logging.log_command_executes=1']);
+    const prefix = homeFiles(home).prefix;
+    const where = testDir('hygiene');
+    const { script: failing } = scripts.exitScript(where, 4);
+    const { script: secretive } = scripts.pythonScript(where, 'secretive', `print({'db_password': 'secret123'}, flush=True)\nprint('configured', flush=True)`);
+
+    const failedId = await scripts.submitCommand(server, host, { script: failing, scriptType: 'SHELL', command: 'START', timeout: 30 });
+    const failed = await scripts.waitForTask(server, failedId, (t: any) => scripts.FINAL.has(t.status), { timeoutMs: 20000 });
+    expect(failed.status, JSON.stringify(failed)).toBe('FAILED');
+    const okId = await scripts.submitCommand(server, host, { script: secretive, command: 'INSTALL', timeout: 30 });
+    const ok = await scripts.waitForTask(server, okId, (t: any) => scripts.FINAL.has(t.status), { timeoutMs: 20000 });
+    expect(ok.status, JSON.stringify(ok)).toBe('COMPLETED');
+    // The server is sent the output as it is; only the agent's log hides the password.
+    expect(ok.stdout).toContain("{'db_password': 'secret123'}");
+
+    // Removed before the final report is stored, so already gone when the server has the result.
+    expect(existsSync(join(prefix, `command-${failedId}.json`))).toBe(true);
+    expect(existsSync(join(prefix, `command-${okId}.json`))).toBe(false);
+    expect(existsSync(join(prefix, `output-${okId}.txt`))).toBe(true);
+
+    const log = await waitForLog(home, `End command output log for command with id = ${okId}`);
+    expect(log).toContain(`Removing ${join(prefix, `command-${okId}.json`)} due to the command_file_retention_policy, remove_on_success, and exit code, 0`);
+    expect(log).toContain(`Not removing ${join(prefix, `command-${failedId}.json`)} due to the command_file_retention_policy, remove_on_success, and exit code, 4`);
+    expect(log).toContain(`Begin command output log for command with id = ${okId}, role = TEST_CLIENT, roleCommand = INSTALL`);
+    expect(log).toContain(`Cmd log for taskId=${okId}: {'db_password': '[PROTECTED]'}\nconfigured`);
+    expect(log).not.toContain('secret123');
+    // The failing command's streams are logged too.
+    expect(log).toContain(`Begin command stderr log for command with id = ${failedId}, role = TEST_CLIENT, roleCommand = START`);
+    expect(log).toContain('failing on purpose');
   });
 });

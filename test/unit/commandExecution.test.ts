@@ -1,6 +1,7 @@
 // commandExecution: the command machine's real `run` actor (script resolution, IN_PROGRESS
-// reports, the running-commands bookkeeping) with real /bin/sh scripts, and the recovery of
-// the command trees a dead agent left running.
+// reports, the running-commands bookkeeping, the component's busy spell) with real /bin/sh
+// scripts, the status run's JSON clean-up, and the recovery of the command trees a dead agent
+// left running.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,11 +13,13 @@ import {
   DEFAULT_COMMAND_TIMEOUT,
   commandName,
   createRunAttempt,
+  createStatusRun,
   recoverLeftoverCommands,
   commandWithConfigurations,
   timeoutSeconds,
   type ExecutionSettings,
 } from '../../src/actors/commandExecution.js';
+import { ComponentActivity } from '../../src/actors/componentActivity.js';
 import { IN_PROGRESS_EXIT_CODE } from '../../src/actors/commandReport.js';
 import { MARKER_ENV, commandFiles } from '../../src/actors/commandRunner.js';
 import { ReportStore, type ProgressEntry } from '../../src/actors/reportStore.js';
@@ -186,7 +189,8 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
   const running = new RunningCommands(prefixDir);
   const logs: Array<{ actor: string; level: string; msg: string }> = [];
   const log: LogFn = (actor, level, msg) => logs.push({ actor, level, msg });
-  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, environment: testEnvironment(join(root, 'tmp')), store, running, log };
+  const activity = new ComponentActivity();
+  const settings: ExecutionSettings = { prefixDir, cacheDir, logLevel: 'INFO', updateOutput, environment: testEnvironment(join(root, 'tmp')), store, running, activity, log };
   const command = (taskId: number, params: Record<string, unknown> = {}): ExecutionCommand => ({
     taskId,
     commandId: `3-${taskId}`,
@@ -220,8 +224,28 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
     track(listed.process!.pid);
     return listed as RunningEntry & Required<Pick<RunningEntry, 'process' | 'files'>>;
   };
-  return { root, cacheDir, prefixDir, baseDir, store, running, logs, settings, command, start, go, runningFile, waitListed };
+  return { root, cacheDir, prefixDir, baseDir, store, running, activity, logs, settings, command, start, go, runningFile, waitListed };
 }
+
+describe('createStatusRun', () => {
+  it('runs the status command with its JSON, and removes the JSON after the run (CustomServiceOrchestrator)', async () => {
+    const s = executionSetup({ script: 'cp "$2" "$3/seen.json"\nexit 3\n' });
+    const runStatus = createStatusRun(s.settings);
+    const result = await runStatus({
+      clusterId: 'c1',
+      serviceName: 'SVC',
+      componentName: 'SVC_SERVER',
+      commandName: 'STATUS',
+      commandParams: { script: 'scripts/run.sh', script_type: 'SHELL', service_package_folder: PACKAGE },
+      timeoutSeconds: 10,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(JSON.parse(readFileSync(join(s.baseDir, 'seen.json'), 'utf8'))).toMatchObject({ role: 'SVC_SERVER', roleCommand: 'STATUS', commandType: 'STATUS_COMMAND' });
+    const files = commandFiles(s.prefixDir, 'status-SVC_SERVER-STATUS');
+    expect(existsSync(files.commandJson)).toBe(false);
+    expect(existsSync(files.output)).toBe(true);
+  });
+});
 
 describe('createRunAttempt (the command machine run actor)', () => {
   it('marks the task IN_PROGRESS at the start, whose CommandReport carries the output so far, lists the task, and ends COMPLETED', async () => {
@@ -325,6 +349,38 @@ describe('createRunAttempt (the command machine run actor)', () => {
     expect(report2).toMatchObject({ status: 'FAILED', exitCode: 1 });
     expect(report2.stderr).toContain('commandParams.command_timeout "soon" is not a number of seconds');
     expect(badTimeout.runningFile() ?? []).toEqual([]);
+  });
+
+  it('keeps the component busy from before the script starts until the attempt ends; nothing for cluster -1', async () => {
+    const s = executionSetup();
+    const idle: unknown[] = [];
+    s.activity.onIdle((component) => idle.push(component));
+    const { done } = s.start(s.command(27));
+    await s.waitListed(27);
+    expect(s.activity.busy('c1', 'SVC_SERVER')).toBe(true);
+    s.go();
+    expect(await done).toMatchObject({ status: 'COMPLETED' });
+    expect(s.activity.busy('c1', 'SVC_SERVER')).toBe(false);
+    expect(idle).toEqual([{ clusterId: 'c1', serviceName: 'SVC', componentName: 'SVC_SERVER' }]);
+
+    // An attempt that fails before its script runs ends the busy spell too.
+    const missing = executionSetup({ scriptPath: 'scripts/nope.sh' });
+    const told: unknown[] = [];
+    missing.activity.onIdle((component) => told.push(component));
+    expect(await missing.start(missing.command(28)).done).toMatchObject({ status: 'FAILED' });
+    expect(told).toHaveLength(1);
+    expect(missing.activity.busy('c1', 'SVC_SERVER')).toBe(false);
+
+    // Outside any cluster: never busy.
+    const outside = executionSetup();
+    const untold: unknown[] = [];
+    outside.activity.onIdle((component) => untold.push(component));
+    const { done: outsideDone } = outside.start({ ...outside.command(29), clusterId: '-1' });
+    await outside.waitListed(29);
+    expect(outside.activity.busy('-1', 'SVC_SERVER')).toBe(false);
+    outside.go();
+    expect(await outsideDone).toMatchObject({ status: 'COMPLETED' });
+    expect(untold).toEqual([]);
   });
 
   it('a CANCEL kills the tree (children included) and unlists it', async () => {

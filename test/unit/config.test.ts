@@ -91,6 +91,15 @@ describe('typed config', () => {
     expect(configFromText('[agent]\ndata_cleanup_interval=0', FILE).ini.agent.data_cleanup_interval).toBe(0);
   });
 
+  it('takes command_file_retention_policy in any case, and an unknown one as keep with a warning (AmbariConfig)', () => {
+    expect(configFromText(undefined, FILE).ini.agent.command_file_retention_policy).toBe('keep');
+    expect(configFromText('[agent]\ncommand_file_retention_policy=Remove_On_Success', FILE).ini.agent.command_file_retention_policy).toBe('remove_on_success');
+    const { ini, warnings } = configFromText('[agent]\ncommand_file_retention_policy=shred', FILE);
+    expect(ini.agent.command_file_retention_policy).toBe('keep');
+    expect(warnings).toEqual([`The configured command_file_retention_policy 'shred' is invalid (keep, remove or remove_on_success); using keep`]);
+    expect(configFromText('[logging]\nlog_command_executes=1', FILE).ini.logging.log_command_executes).toBe(1);
+  });
+
   it('resolves relative paths against the home dir and finds the ini under it', () => {
     const home = tempDir('aa-cfg-');
     mkdirSync(join(home, 'etc/ambari-agent/conf'), { recursive: true });

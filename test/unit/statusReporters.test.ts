@@ -3,6 +3,7 @@
 // reference fixtures (topology_create.json, metadata_after_registration.json).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, toPromise } from 'xstate';
+import { ComponentActivity } from '../../src/actors/componentActivity.js';
 import { changedStatuses, createComponentStatusReporter, type ComponentStatusEntry } from '../../src/actors/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../../src/actors/componentVersionReporter.js';
 import { componentsOnHost, groupByCluster, type StatusRun } from '../../src/actors/hostComponents.js';
@@ -147,10 +148,11 @@ describe('component status reporter', () => {
     return { runs, runStatus };
   }
 
-  function start(options: { codes: Record<string, number | 'throw'>; intervalSeconds?: number; plan?: Array<'ok' | 'reject' | 'refuse'> }) {
+  function start(options: { codes: Record<string, number | 'throw'>; intervalSeconds?: number; plan?: Array<'ok' | 'reject' | 'refuse'>; activity?: ComponentActivity }) {
     const f = fakes();
     f.sendPlan.push(...(options.plan ?? []));
     const run = scriptedRun(options.codes);
+    const activity = options.activity ?? new ComponentActivity();
     const logic = createComponentStatusReporter({
       intervalSeconds: options.intervalSeconds ?? 10,
       defaultTimeoutSeconds: 60,
@@ -159,9 +161,10 @@ describe('component status reporter', () => {
       runStatus: run.runStatus,
       send: f.send,
       log: f.log,
+      activity,
     });
     const actor = createActor(logic, { input: { link: LINK } }).start();
-    return { ...f, ...run, actor };
+    return { ...f, ...run, actor, activity };
   }
 
   it('reports every status on its first pass, per cluster, with the statuses from the exit codes', async () => {
@@ -256,7 +259,7 @@ describe('component status reporter', () => {
       return new Promise<{ exitCode: number; structuredOut: Record<string, unknown> }>((resolve) => (finish = () => resolve({ exitCode: 0, structuredOut: {} })));
     };
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     await settle();
@@ -278,7 +281,7 @@ describe('component status reporter', () => {
     const send = vi.fn(() => new Promise<unknown>((resolve) => (answer = resolve)));
     const run = scriptedRun({});
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 1, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     await settle();
@@ -307,7 +310,7 @@ describe('component status reporter', () => {
     };
     const t0 = Date.now();
     const actor = createActor(
-      createComponentStatusReporter({ intervalSeconds: 5, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log }),
+      createComponentStatusReporter({ intervalSeconds: 5, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus, send: f.send, log: f.log, activity: new ComponentActivity() }),
       { input: { link: LINK } },
     ).start();
     for (let i = 0; i < 12; i++) await vi.advanceTimersByTimeAsync(1_000);
@@ -334,6 +337,176 @@ describe('component status reporter', () => {
     expect(sent).toEqual([]);
     expect(logs).toEqual([expect.objectContaining({ actor: 'componentStatus', level: 'warn' })]);
     actor.stop();
+  });
+});
+
+describe('component status reporter and running commands (ComponentActivity)', () => {
+  beforeEach(useFakeClock);
+
+  const DATANODE = { clusterId: '0', serviceName: 'HDFS', componentName: 'DATANODE' };
+  const runKey = (r: StatusRun) => `${r.clusterId}/${r.componentName}`;
+  type StatusResult = { exitCode: number; structuredOut: Record<string, unknown> };
+
+  /**
+   * Exit codes per "clusterId/componentName" (default 0); `hold` calls for those keys wait for
+   * release(key). Records how many runs of one key overlap.
+   */
+  function heldRun(codes: Record<string, number>) {
+    const runs: StatusRun[] = [];
+    const held = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    const active = new Map<string, number>();
+    let maxOverlap = 0;
+    const runStatus = async (request: StatusRun): Promise<StatusResult> => {
+      runs.push(request);
+      const key = runKey(request);
+      active.set(key, (active.get(key) ?? 0) + 1);
+      maxOverlap = Math.max(maxOverlap, active.get(key)!);
+      // What the component is when the check starts (a held check sees the state before a change).
+      const exitCode = codes[key] ?? 0;
+      if (held.has(key)) {
+        held.delete(key);
+        await new Promise<void>((resolve) => waiting.set(key, resolve));
+      }
+      active.set(key, active.get(key)! - 1);
+      return { exitCode, structuredOut: {} };
+    };
+    const release = (key: string) => {
+      const resolve = waiting.get(key);
+      if (!resolve) throw new Error(`no run of ${key} is held`);
+      waiting.delete(key);
+      resolve();
+    };
+    return { runs, runStatus, hold: (key: string) => held.add(key), release, maxOverlap: () => maxOverlap };
+  }
+
+  function startWith(run: { runStatus: (request: StatusRun) => Promise<StatusResult> }, plan: Array<'ok' | 'reject' | 'refuse'> = []) {
+    const f = fakes();
+    f.sendPlan.push(...plan);
+    const activity = new ComponentActivity();
+    const actor = createActor(
+      createComponentStatusReporter({ intervalSeconds: 10, defaultTimeoutSeconds: 60, caches: fixtureCaches(), hostname: () => HOST, runStatus: run.runStatus, send: f.send, log: f.log, activity }),
+      { input: { link: LINK } },
+    );
+    return { ...f, activity, actor };
+  }
+
+  const componentsSent = (body: any) => Object.entries(body.clusters as Record<string, ComponentStatusEntry[]>).flatMap(([id, list]) => list.map((e) => `${id}/${e.componentName}=${e.status}`));
+
+  it('skips a busy component in every pass, logging that once per busy spell, and checks the others', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run);
+    const end = activity.begin(DATANODE);
+    actor.start();
+    await settle();
+    expect(run.runs.map(runKey)).toEqual(['0/NAMENODE', '0/HDFS_CLIENT', '1/NAMENODE']);
+    expect(componentsSent(sent[0]!.body)).toEqual(['0/NAMENODE=STARTED', '0/HDFS_CLIENT=STARTED', '1/NAMENODE=STARTED']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(run.runs).toHaveLength(6);
+    const skips = () => logs.filter((l) => l.msg.startsWith('Skipping'));
+    expect(skips()).toEqual([{ actor: 'componentStatus', level: 'info', msg: 'Skipping status command for DATANODE: a command for it is running' }]);
+    end();
+    await settle();
+    // Busy again later: logged again.
+    const endAgain = activity.begin(DATANODE);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(skips()).toHaveLength(2);
+    endAgain();
+    actor.stop();
+  });
+
+  it('checks the STATUS as soon as the last command of a component ends, and sends it even if unchanged', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(sent).toHaveLength(1);
+    expect(componentsSent(sent[0]!.body)).toContain('0/DATANODE=STARTED');
+    // Two at once (parallel_execution): busy until both end.
+    const endFirst = activity.begin(DATANODE);
+    const endSecond = activity.begin(DATANODE);
+    endFirst();
+    endFirst(); // a second call of one end counts nothing
+    await settle();
+    expect(run.runs).toHaveLength(4);
+    endSecond();
+    await settle();
+    expect(run.runs.slice(4).map((r) => `${runKey(r)}/${r.commandName}`)).toEqual(['0/DATANODE/STATUS']);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.body).toEqual({ clusters: { '0': [entry('0', 'DATANODE', 'STARTED')] } });
+    expect(logs).toContainEqual({ actor: 'componentStatus', level: 'info', msg: 'Status of DATANODE (cluster 0) after its command: STARTED' });
+    // Acknowledged: the next pass has nothing new to send.
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(run.runs).toHaveLength(9);
+    expect(sent).toHaveLength(2);
+    actor.stop();
+  });
+
+  it('drops a status checked while a command began (stale), and the check after the command waits for the running one', async () => {
+    const codes: Record<string, number> = {};
+    const run = heldRun(codes);
+    run.hold('0/DATANODE');
+    const { sent, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(run.runs.map(runKey)).toEqual(['0/NAMENODE', '0/DATANODE']);
+    // A START of DATANODE begins and ends while the pass's check of it runs.
+    const end = activity.begin(DATANODE);
+    codes['0/DATANODE'] = 1;
+    end();
+    await settle();
+    expect(run.runs).toHaveLength(2); // the check after the command waits for the pass's one
+    run.release('0/DATANODE'); // exits 0: what DATANODE was before the command
+    await settle();
+    expect(run.runs.map(runKey).filter((key) => key === '0/DATANODE')).toHaveLength(2);
+    expect(run.maxOverlap()).toBe(1);
+    expect(sent.map((s) => componentsSent(s.body)).sort()).toEqual([['0/DATANODE=INSTALLED'], ['0/NAMENODE=STARTED', '0/HDFS_CLIENT=STARTED', '1/NAMENODE=STARTED']]);
+    actor.stop();
+  });
+
+  it('sends the status again with the next pass when the send after a command fails', async () => {
+    const run = heldRun({});
+    const { sent, logs, activity, actor } = startWith(run, ['ok', 'reject']);
+    actor.start();
+    await settle();
+    activity.begin(DATANODE)();
+    await settle();
+    expect(sent).toHaveLength(2);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('Cannot send the status of DATANODE') }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.body).toEqual({ clusters: { '0': [entry('0', 'DATANODE', 'STARTED')] } });
+    actor.stop();
+  });
+
+  it('checks nothing for a command of no component on this host, nor once stopped; a stop mid-check sends nothing', async () => {
+    const run = heldRun({});
+    const { sent, activity, actor } = startWith(run);
+    actor.start();
+    await settle();
+    expect(run.runs).toHaveLength(4);
+    activity.begin({ clusterId: '0', serviceName: 'HDFS', componentName: 'HDFS_SERVICE_CHECK' })();
+    activity.begin({ clusterId: '0', serviceName: '', componentName: 'DATANODE' })();
+    await settle();
+    expect(run.runs).toHaveLength(4);
+
+    run.hold('0/DATANODE');
+    activity.begin(DATANODE)();
+    await settle();
+    expect(run.runs).toHaveLength(5);
+    actor.stop();
+    expect(run.runs[4]!.signal!.aborted).toBe(true);
+    run.release('0/DATANODE');
+    await settle();
+    activity.begin(DATANODE)();
+    await settle();
+    expect(run.runs).toHaveLength(5);
+    expect(sent).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
