@@ -64,7 +64,7 @@ async function registerOne(url, hostname, index, { agentVersion, intervalMs, off
   try {
     client = await StompClient.connect({ url, tls: { rejectUnauthorized: false }, connectTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
   } catch (err) {
-    throw new SyntheticHostsError(`synthetic host ${hostname}: cannot connect to ${url}: ${err.message}`);
+    throw new SyntheticHostsError(`synthetic host ${hostname}: ${err.message}`);
   }
   client.subscribe('/user/');
   let answer;
