@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, parentPid } from '../test/support/cli.mjs';
 import { startDevServer } from '../test/support/devServer.mjs';
-import { commandBench } from './commands.mjs';
+import { loadConfig } from '../dist/config/loadConfig.js';
+import { commandBench, topologyBench } from './commands.mjs';
+import { registerSyntheticHosts, SyntheticHostsError } from './syntheticHosts.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/ambari-agent');
@@ -20,6 +22,8 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const IDLE_SETTLE_MS = 3000;
 const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
 const CLK_TCK = 100;
+/** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
+const TOPOLOGY_HOSTS = 100;
 
 function run(args) {
   return new Promise((resolve, reject) => {
@@ -189,6 +193,33 @@ async function commandsRun(server) {
   }
 }
 
+/**
+ * A placed component's commands (the full command JSON) with TOPOLOGY_HOSTS hosts in the
+ * topology: the agent and TOPOLOGY_HOSTS - 1 synthetic hosts, registered before it so that
+ * its topology sync has them all, on a server of their own (so the topology is exactly them).
+ */
+async function topologyRun() {
+  const server = await startDevServer();
+  let synthetic;
+  let agent;
+  try {
+    synthetic = await registerSyntheticHosts({ server, count: TOPOLOGY_HOSTS - 1 });
+    agent = await makeHome(server, 'bench-topology.test');
+    await run(['start', '--home', agent.home]);
+    await waitState(agent.socket, 'connected');
+    const hosts = ['bench-topology.test', ...synthetic.names];
+    const result = await topologyBench({ server, host: 'bench-topology.test', hosts, cacheDir: loadConfig(agent.home).ini.agent.cache_dir, dir: agent.home });
+    return { ...result, syntheticProblems: synthetic.problems() };
+  } finally {
+    if (agent) {
+      await run(['stop', '--home', agent.home]).catch(() => {});
+      rmSync(agent.home, { recursive: true, force: true });
+    }
+    await synthetic?.close();
+    await server.stop();
+  }
+}
+
 /** N agents as separate processes on one dev server: how many stay registered, and its CPU. */
 async function capacityRun(n) {
   const server = await startDevServer();
@@ -296,6 +327,16 @@ const stats = (values) => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 };
 
+// First: a topology that cannot be built fails the bench at once, in one line.
+let topology;
+try {
+  topology = await topologyRun();
+} catch (err) {
+  if (!(err instanceof SyntheticHostsError)) throw err;
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+}
+
 const server = await startDevServer();
 const results = [];
 let steady;
@@ -325,6 +366,8 @@ const rows = [
   ['STOMP decoder: 8 MiB frame in 16 KiB chunks', 'ms', decoderTimes],
   ['command dispatch: server push -> script starts (trivial sh)', 'ms', commands.pushToStart],
   ['command dispatch: script exits -> final report at the server', 'ms', commands.exitToReport],
+  [`command dispatch, full JSON, ${TOPOLOGY_HOSTS}-host topology: server push -> script starts`, 'ms', topology.pushToStart],
+  [`command dispatch, full JSON, ${TOPOLOGY_HOSTS}-host topology: script exits -> final report at the server`, 'ms', topology.exitToReport],
   [`stack download: ${(stack.bytes / 2 ** 20).toFixed(0)} MiB archive (320 files), .hash + archive.zip + unpack`, 'ms', stack.download],
   ['stack cache: unchanged .hash re-check', 'ms', stack.recheck],
 ];
@@ -332,13 +375,20 @@ console.log(`\nambari-agent benchmark: node ${process.versions.node}, ${RUNS} st
 console.log('| metric | unit | median | min | max | samples |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const [name, unit, values] of rows) {
-  if (values.length === 0) continue;
+  // A row without samples (its runs failed) is shown all the same, so its absence is noticed.
+  if (values.length === 0) {
+    console.log(`| ${name} | ${unit} | – | – | – | 0 |`);
+    continue;
+  }
   const { median, min, max } = stats(values);
   console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} | ${values.length} |`);
 }
 console.log('\n| commands | value |');
 console.log('|---|---:|');
 console.log(`| 100 queued trivial commands, one at a time: all reported | ${commands.completed} / 100 COMPLETED in ${commands.queuedSeconds.toFixed(2)} s (${(100 / commands.queuedSeconds).toFixed(1)} commands/s) |`);
+const lists = topology.components.map((c) => c.hosts).join('/');
+console.log(`| placed component's START (full command JSON), ${topology.topologyHosts}-host topology, ${topology.components.length} components on ${lists} hosts: runs COMPLETED | ${topology.completed} / ${topology.runs}${topology.failures.length > 0 ? ` (first failure: ${topology.failures[0].replaceAll('|', '\\|')})` : ''} |`);
+if (topology.syntheticProblems.length > 0) console.log(`| (synthetic hosts: ${topology.syntheticProblems.length} problem(s) during the run; first: ${topology.syntheticProblems[0].replaceAll('|', '\\|')}) | |`);
 for (const [how, t] of Object.entries(commands.treeGone)) {
   console.log(`| timeout (1 s) -> last of a ${t.processes}-process tree gone, tree ${how} SIGTERM | ${t.ms} ms after the deadline (exit code ${t.exitCode}) |`);
 }
@@ -356,4 +406,7 @@ if (capacity) {
   console.log(`| time until all registered (3 starts at a time) | ${(capacity.allUp / 1000).toFixed(1)} s |`);
   console.log(`| dev server CPU, steady state (30 s) | ${capacity.serverCpu.toFixed(2)} % of one core |`);
   console.log(`| dev server RSS | ${(capacity.serverRss / 1024).toFixed(1)} MiB |`);
+}
+if (topology.completed < topology.runs) {
+  console.error(`bench: command dispatch, full JSON, ${topology.topologyHosts}-host topology: ${topology.completed} / ${topology.runs} COMPLETED; first failure: ${topology.failures[0]}`);
 }
