@@ -148,6 +148,8 @@ export function createRunAttempt(settings: ExecutionSettings) {
       const name = commandName(command as ExecutionCommand);
       const plan = await planScripts({ header, command, commandName: name, roleCommand: String(header.roleCommand ?? ''), statusCommand: false, files });
       const hooks = plan.scripts.length - 1;
+      // CustomServiceOrchestrator: a background command runs its script alone.
+      if (hooks > 0 && header.commandType === 'BACKGROUND_EXECUTION_COMMAND') throw new Error(`Background commands are supported without hooks only (${hooks} hook(s) found for ${name})`);
       log(`task-${taskId}`, 'info', `Running ${name} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${plan.main.script}${hooks > 0 ? ` with ${hooks} hook(s)` : ''}`);
       let spawnedBefore = false;
       try {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export interface ScriptStep {
   script: string;
   baseDir: string;
+  /** Set for hooks (always PYTHON); the command's script takes the command's script_type. */
+  scriptType?: string;
 }
 
 export function hookNames(prefix: 'before' | 'after', command: string, service?: string, role?: string): string[] {
@@ -28,7 +30,7 @@ async function isFile(path: string): Promise<boolean> {
 /** The hook scripts that exist under hooksDir, in the order they run. */
 export async function resolveHooks(hooksDir: string, command: string, service?: string, role?: string): Promise<{ before: ScriptStep[]; after: ScriptStep[] }> {
   const existing = async (names: string[]): Promise<ScriptStep[]> => {
-    const steps = names.map((name) => ({ script: join(hooksDir, name, 'scripts', 'hook.py'), baseDir: join(hooksDir, name) }));
+    const steps = names.map((name) => ({ script: join(hooksDir, name, 'scripts', 'hook.py'), baseDir: join(hooksDir, name), scriptType: 'PYTHON' }));
     const present = await Promise.all(steps.map((step) => isFile(step.script)));
     return steps.filter((_, index) => present[index]);
   };

@@ -110,8 +110,11 @@ export interface RunRequest {
    * stops the sequence. Each script gets its own baseDir as BASEDIR (and as cwd when it is a
    * directory, else prefixDir). Every script must exist before anything runs.
    */
-  scripts: Array<{ script: string; baseDir: string }>;
-  /** 'PYTHON' -> environment.interpreter, 'SHELL' -> /bin/sh (extension), anything else -> Error. */
+  scripts: Array<{ script: string; baseDir: string; scriptType?: string }>;
+  /**
+   * 'PYTHON' -> environment.interpreter, 'SHELL' -> /bin/sh (extension), anything else -> Error;
+   * a script's own scriptType wins (hooks are hook.py, whatever the command's script is).
+   */
   scriptType: string;
   /** The command name, e.g. the roleCommand INSTALL / START / ... */
   commandName: string;
@@ -203,7 +206,7 @@ interface ScriptOutcome {
 
 export async function runCommand(req: RunRequest): Promise<RunResult> {
   // ---- setup: everything here may throw ----
-  const interpreter = interpreterFor(req.scriptType, req.environment.interpreter);
+  const interpreters = req.scripts.map((entry) => interpreterFor(entry.scriptType ?? req.scriptType, req.environment.interpreter));
   if (!(req.timeoutSeconds > 0)) {
     throw new Error(`Invalid command timeout ${String(req.timeoutSeconds)} (expected seconds > 0)`);
   }
@@ -231,13 +234,13 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
   let outcome: ScriptOutcome = { exitCode: 128 + SIGTERM_NUMBER, timedOut: false, cancelled: true, spared: [] };
   let lastPid: number | undefined;
   try {
-    for (const entry of req.scripts) {
+    for (const [index, entry] of req.scripts.entries()) {
       // Aborted before the start, or between two scripts: the rest is not run.
       if (req.signal?.aborted) {
         outcome = { exitCode: 128 + SIGTERM_NUMBER, timedOut: false, cancelled: true, pid: lastPid, spared: [] };
         break;
       }
-      outcome = await runScript(req, entry, { interpreter, files, outFile, errFile });
+      outcome = await runScript(req, entry, { interpreter: interpreters[index]!, files, outFile, errFile });
       lastPid = outcome.pid;
       if (outcome.exitCode !== 0 || outcome.timedOut || outcome.cancelled) break;
     }

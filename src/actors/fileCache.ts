@@ -74,7 +74,10 @@ export class FileCache {
         },
         (err: unknown) => {
           if (!(err instanceof CachingError) || !this.options.tolerateDownloadFailures) throw err;
-          this.options.log(SOURCE, 'warn', `${err.message}; tolerate_download_failures is true, so the cached copy is used`);
+          // Tried again after the next registration, not on every command and status check
+          // (the original warns and asks again each time, every status_commands_run_interval).
+          if (generation === this.generation) this.upToDate.add(target);
+          this.options.log(SOURCE, 'warn', `${err.message}; tolerate_download_failures is true, so the cached copy is used until the next registration`);
           return target;
         },
       )

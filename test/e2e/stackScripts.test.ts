@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore plain .mjs helper without type declarations
 import { startDevServer } from '../support/devServer.mjs';
 // @ts-ignore plain .mjs helper without type declarations
-import { submitCommand, waitForTask, FINAL } from '../support/commandScripts.mjs';
-import { cleanup, devServerAgent, homeFiles, iniValue, logText, ROOT, waitFor, type DevServer } from './helpers.js';
+import { getTask, submitCommand, waitForTask, FINAL } from '../support/commandScripts.mjs';
+import { alive, cleanup, devServerAgent, homeFiles, iniValue, logText, ROOT, waitFor, waitForLog, type DevServer } from './helpers.js';
 
 const PROBE_PACKAGE = 'stacks/DEV/1.0/services/PROBE/package';
 
@@ -102,7 +102,7 @@ describe('stack scripts', () => {
   });
 
   it('a changed .hash is downloaded again after a re-registration, an unchanged one is not', async () => {
-    const { home, host } = await devServerAgent(server, { name: 'hash' });
+    const { home, host } = await devServerAgent(server, { name: 'hash', set: ['server.reconnect_delay=1'] });
     await placeProbe(host);
     expect((await run(host, 'PROBE_SERVER', 'INSTALL')).status).toBe('COMPLETED');
     expect(updates(home, PROBE_PACKAGE)).toBe(1);
@@ -196,6 +196,49 @@ describe('stack scripts', () => {
       expect(escaped(home)).toBe(false);
     } finally {
       rmSync(join(resources, 'stacks/DEV/1.0/services/EVIL'), { recursive: true, force: true });
+    }
+  });
+
+  it('STATUS skips the component while a command runs for it, and checks it right after', async () => {
+    const { home, host } = await devServerAgent(server, { name: 'busy', set: ['agent.status_commands_run_interval=1'] });
+    await placeProbe(host);
+    const statusOf = async () => (await server.host(host))?.component_status?.find((s: any) => s.componentName === 'PROBE_SERVER')?.status;
+    await waitFor(async () => (await statusOf()) === 'INSTALLED', { timeoutMs: 30000, what: 'PROBE_SERVER INSTALLED' });
+    const { body } = await server.api(`/api/v1/hosts/${host}/commands`, { role: 'PROBE_SERVER', command: 'START', params: { probe_sleep: '4' } });
+    await waitForLog(home, 'Skipping status command for PROBE_SERVER: a command for it is running', 20000);
+    const task = await waitForTask(server, body.task_id, (t: any) => FINAL.has(t.status), { timeoutMs: 30000 });
+    expect(task.status, task.stderr).toBe('COMPLETED');
+    await waitForLog(home, 'Status of PROBE_SERVER (cluster 0) after its command: STARTED', 20000);
+    await waitFor(async () => (await statusOf()) === 'STARTED', { timeoutMs: 30000, what: 'PROBE_SERVER STARTED' });
+  });
+
+  it('a cancelled command spares the package manager in its tree and kills the rest', async () => {
+    const { home, host } = await devServerAgent(server, { name: 'apt' });
+    const dir = mkdtempSync(join(tmpdir(), 'aa-apt-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      // A stand-in for apt-get (its /proc comm is apt-get): it must be left to finish its work.
+      writeFileSync(join(dir, 'bin/apt-get'), `#!/bin/sh\necho $$ > ${dir}/apt.pid\nsleep 3\necho done > ${dir}/apt-done\n`, { mode: 0o755 });
+      const script = join(dir, 'install.sh');
+      writeFileSync(script, `PATH=${dir}/bin:$PATH\napt-get &\nsleep 60 &\necho $! > ${dir}/sleep.pid\nwait\n`);
+      const taskId = await submitCommand(server, host, { role: 'APT_CLIENT', command: 'INSTALL', script, scriptType: 'SHELL', timeout: 120 });
+      await waitFor(async () => (existsSync(join(dir, "sleep.pid")) && existsSync(join(dir, "apt.pid"))) || FINAL.has((await getTask(server, taskId)).status), { timeoutMs: 20000, what: "the install script started" });
+      const running = await getTask(server, taskId);
+      expect(running.status, running.stderr).toBe("IN_PROGRESS");
+      const sleeper = Number(readFileSync(join(dir, 'sleep.pid'), 'utf8'));
+      const apt = Number(readFileSync(join(dir, 'apt.pid'), 'utf8'));
+      expect((await server.api(`/api/v1/tasks/${taskId}/abort`, { reason: 'test cancel' })).status).toBe(200);
+      const task = await waitForTask(server, taskId, (t: any) => FINAL.has(t.status), { timeoutMs: 30000 });
+      expect(task.status).not.toBe('COMPLETED');
+      // The dev server marks an aborted task ABORTED itself; the agent's errors file says what it spared.
+      const errors = join(homeFiles(home).prefix, `errors-${taskId}.txt`);
+      await waitFor(() => existsSync(errors) && readFileSync(errors, 'utf8').includes(`The package manager process(es) ${apt} (apt-get)`), { timeoutMs: 20000, what: 'the spared note' });
+      expect(alive(sleeper)).toBe(false);
+      // apt-get was never signalled: it ends by itself, its work done.
+      await waitFor(() => existsSync(join(dir, 'apt-done')), { timeoutMs: 20000, what: 'apt-get to finish' });
+      await waitFor(() => !alive(apt), { timeoutMs: 10000, what: 'apt-get to exit' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -56,6 +56,18 @@ describe('a sequence of scripts', () => {
     expect(result.pid).toBe(spawned[2]!.pid);
   });
 
+  it("runs a step with its own scriptType: a Python hook.py around a SHELL command's script", async () => {
+    const req = shellRequest();
+    const hookDir = join(req.root, 'before-INSTALL');
+    mkdirSync(hookDir, { recursive: true });
+    writeFileSync(join(hookDir, 'hook.py'), `import sys\nprint("python hook for " + sys.argv[1])\n`);
+    const main = addScript(req, 'main');
+    const result = await runCommand({ ...req, scripts: [{ script: join(hookDir, 'hook.py'), baseDir: hookDir, scriptType: 'PYTHON' }, main] });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`python hook for ${req.commandName}\n`);
+    expect(ran(req)).toEqual(['main']);
+  });
+
   it('stops at the first non-zero exit, whose code is the result', async () => {
     const req = shellRequest();
     const scripts = [addScript(req, 'one'), addScript(req, 'two', 'exit 4'), addScript(req, 'three')];

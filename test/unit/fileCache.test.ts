@@ -136,7 +136,7 @@ describe('FileCache.provide', () => {
     expect((error as Error).message).toBe(`Cannot update the cache dir ${target()} from ${server.prefix}${SUBDIR}/.hash: HTTP 404 Not Found`);
   });
 
-  it('with tolerate_download_failures, a 404 .hash leaves the cached copy, warns, and is checked again next time', async () => {
+  it('with tolerate_download_failures, a 404 .hash leaves the cached copy, warns once, and is checked again after reset()', async () => {
     server.publish('one', { 'a.txt': 'A' });
     await cache().provide(SUBDIR, server.prefix);
     server.answers.clear();
@@ -144,6 +144,10 @@ describe('FileCache.provide', () => {
     expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
     expect(readFileSync(join(target(), 'a.txt'), 'utf8')).toBe('A');
     expect(logs.some((line) => line.startsWith('warn ') && line.includes('HTTP 404') && line.includes('the cached copy is used'))).toBe(true);
+    await fileCache.provide(SUBDIR, server.prefix);
+    expect(server.count('.hash')).toBe(2);
+    expect(logs.filter((line) => line.includes('the cached copy is used')).length).toBe(1);
+    fileCache.reset();
     await fileCache.provide(SUBDIR, server.prefix);
     expect(server.count('.hash')).toBe(3);
   });

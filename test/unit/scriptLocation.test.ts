@@ -46,8 +46,8 @@ describe('hookNames', () => {
   it('finds only the hooks that exist', async () => {
     const { cacheDir } = cacheWith(['hooks/before-START/scripts/hook.py', 'hooks/after-START-SVC-SVC_SERVER/scripts/hook.py', 'hooks/before-START-SVC/nothing.txt']);
     const hooks = await resolveHooks(join(cacheDir, 'hooks'), 'START', 'SVC', 'SVC_SERVER');
-    expect(hooks.before).toEqual([{ script: join(cacheDir, 'hooks/before-START/scripts/hook.py'), baseDir: join(cacheDir, 'hooks/before-START') }]);
-    expect(hooks.after).toEqual([{ script: join(cacheDir, 'hooks/after-START-SVC-SVC_SERVER/scripts/hook.py'), baseDir: join(cacheDir, 'hooks/after-START-SVC-SVC_SERVER') }]);
+    expect(hooks.before).toEqual([{ script: join(cacheDir, 'hooks/before-START/scripts/hook.py'), baseDir: join(cacheDir, 'hooks/before-START'), scriptType: 'PYTHON' }]);
+    expect(hooks.after).toEqual([{ script: join(cacheDir, 'hooks/after-START-SVC-SVC_SERVER/scripts/hook.py'), baseDir: join(cacheDir, 'hooks/after-START-SVC-SVC_SERVER'), scriptType: 'PYTHON' }]);
   });
 });
 
