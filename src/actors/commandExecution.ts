@@ -22,7 +22,7 @@ import type { LogFn } from '../logging/logger.js';
 import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../machines/command.js';
 import { buildCommandJson, configurationsLag, type AgentFacts, type CommandCaches } from './commandJson.js';
 import { finalReport, reportHeader } from './commandReport.js';
-import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedMessage } from './commandRunner.js';
+import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedList, sparedMessage } from './commandRunner.js';
 import type { ScriptEnvironment } from './scriptEnvironment.js';
 import { readTail } from './outputTail.js';
 import { busyingComponent, type ComponentActivity } from './componentActivity.js';
@@ -108,11 +108,28 @@ export async function commandWithConfigurations(header: JsonObject, caches: () =
     const current = caches();
     const lag = configurationsLag(header, current.configurationsTimestamp);
     if (!lag) return buildCommandJson(header, current, agent);
-    if (Date.now() >= deadline || signal?.aborted) {
+    if (signal?.aborted) throw new Error(`Cancelled while waiting for configurations with timestamp ${lag.required} (the agent's have ${lag.have ?? 'none'})`);
+    if (Date.now() >= deadline) {
       throw new Error(`The command requires configurations with timestamp ${lag.required}, but the agent's have timestamp ${lag.have ?? 'none'} (waited ${+(waitMs / 1000).toFixed(1)} s for newer ones from the server)`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(CONFIG_POLL_MS, Math.max(1, deadline - Date.now()))));
   }
+}
+
+/**
+ * `files` whose provide() a cancel or a stop stops waiting for: the download itself goes on
+ * (another command may share it) and its result lands in the cache.
+ */
+function abortable(files: DirectoryProvider, signal: AbortSignal): DirectoryProvider {
+  const provide = (subdir: string, url: string): Promise<string> => {
+    if (signal.aborted) return Promise.reject(new Error(`Cancelled before ${subdir} was brought up to date`));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(new Error(`Cancelled while ${subdir} was brought up to date from the server`));
+      signal.addEventListener('abort', onAbort, { once: true });
+      files.provide(subdir, url).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  };
+  return files.failure ? { provide, failure: (dir) => files.failure!(dir) } : { provide };
 }
 
 export function createRunAttempt(settings: ExecutionSettings) {
@@ -146,7 +163,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
       // CommandStatusDict / ActionQueue: a retry tells the script so (it may skip one-off steps).
       if (input.attempt > 1) (command.agentLevelParams as JsonObject).commandBeingRetried = 'true';
       const name = commandName(command as ExecutionCommand);
-      const plan = await planScripts({ header, command, commandName: name, roleCommand: String(header.roleCommand ?? ''), statusCommand: false, files });
+      const plan = await planScripts({ header, command, commandName: name, roleCommand: String(header.roleCommand ?? ''), statusCommand: header.commandType === 'STATUS_COMMAND', files: abortable(files, signal) });
       const hooks = plan.scripts.length - 1;
       // CustomServiceOrchestrator: a background command runs its script alone.
       if (hooks > 0 && header.commandType === 'BACKGROUND_EXECUTION_COMMAND') throw new Error(`Background commands are supported without hooks only (${hooks} hook(s) found for ${name})`);
@@ -235,7 +252,7 @@ export async function recoverLeftoverCommands(settings: Pick<ExecutionSettings, 
     if (entry.process) {
       const { killed, spared } = await killLeftoverTree(entry.process);
       let what = killed.length > 0 ? `killed ${killed.length} leftover process(es) (${killed.join(', ')})` : 'none of its processes was left';
-      if (spared.length > 0) what += `; it left the package manager process(es) ${spared.map((p) => `${p.pid} (${p.name})`).join(', ')} to finish`;
+      if (spared.length > 0) what += `; it left the package manager process(es) ${sparedList(spared)} to finish`;
       log('recovery', 'warn', `Task ${entry.taskId} was running when agent ${entry.agentPid} stopped; ${what}; reporting it FAILED`);
       note = `\nThe agent (pid ${entry.agentPid}) stopped while this command ran; the next agent (pid ${process.pid}) ${what}.`;
     } else {

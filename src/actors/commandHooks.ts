@@ -23,7 +23,8 @@ export function hookNames(prefix: 'before' | 'after', command: string, service?:
   return prefix === 'before' ? names : names.reverse();
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether path is a regular file (following symlinks). */
+export async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 

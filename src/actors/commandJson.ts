@@ -25,7 +25,7 @@
 //
 // Server data is read and written as own properties only (caches/json.ts), so keys such as
 // `__proto__` stay plain data.
-import { assignOwn, getOwn, isPlainObject, mergeNested, setOwn, type JsonObject } from '../caches/json.js';
+import { assignOwn, getOwn, isPlainObject, mergeNested, ownArray, ownObject, setOwn, type JsonObject } from '../caches/json.js';
 
 /** The caches' `clusters` maps (AgentCaches.get(name).clusters) and the configurations timestamp. */
 export interface CommandCaches {
@@ -58,14 +58,7 @@ export function isClusterCommand(clusterId: unknown): clusterId is string | numb
 }
 
 const own = (obj: unknown, key: string): unknown => (isPlainObject(obj) ? getOwn(obj, key) : undefined);
-const ownObject = (obj: unknown, key: string): JsonObject | undefined => {
-  const value = own(obj, key);
-  return isPlainObject(value) ? value : undefined;
-};
-const ownList = (obj: unknown, key: string): unknown[] => {
-  const value = own(obj, key);
-  return Array.isArray(value) ? value : [];
-};
+const ownList = (obj: unknown, key: string): unknown[] => ownArray(obj, key) ?? [];
 
 /** ClusterTopologyCache.get_cluster_host_info for one topology cluster. */
 export function clusterHostInfoOf(cluster: unknown): JsonObject {
@@ -166,9 +159,6 @@ export function buildCommandJson(header: JsonObject, caches: CommandCaches, agen
   }
   return command;
 }
-
-/** Why a command cannot run yet: the configurations it needs have not arrived. */
-export class StaleConfigurationsError extends Error {}
 
 /** ConfigurationBuilder's check: the command needs configurations at least this new. */
 export function configurationsLag(header: JsonObject, timestamp: number | undefined): { required: number; have: number | undefined } | undefined {

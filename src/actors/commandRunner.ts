@@ -9,7 +9,7 @@
 // timeout or cancel ends the sequence and its exit code is the attempt's.
 //
 // Files under the prefix dir (auto_* variants for recovery commands):
-//   command-ID.json         the command as received, pretty JSON, mode 0600, written atomically
+//   command-ID.json         the full command JSON (commandJson.ts), pretty, mode 0600, written atomically
 //   output-ID.txt           the scripts' stdout (truncated at the start of the attempt, after the
 //                           one left by an earlier attempt was moved to output-ID.txt.N unless
 //                           backupOutput is false), appended to by the later scripts
@@ -100,7 +100,7 @@ export function commandFiles(prefixDir: string, taskId: number | string, auto = 
 }
 
 export interface RunRequest {
-  /** The execution command as received (written as command-ID.json, pretty JSON). */
+  /** The full command JSON (commandJson.ts), written as command-ID.json, pretty JSON. */
   command: Record<string, unknown>;
   taskId: number | string;
   /** [agent] prefix. */
@@ -126,8 +126,10 @@ export interface RunRequest {
   timeoutSeconds: number;
   /**
    * Move output-ID.txt / errors-ID.txt left by an earlier attempt to FILE.0, FILE.1, ...
-   * before truncating them (PythonExecutor.back_up_log_file_if_exists); false for status
-   * commands (CustomServiceOrchestrator.DONT_BACKUP_LOGS_FOR_COMMANDS).
+   * before truncating them (the naming of PythonExecutor.back_up_log_file_if_exists); false for
+   * status commands (CustomServiceOrchestrator.DONT_BACKUP_LOGS_FOR_COMMANDS). Unlike the
+   * original, whose retries append to the files, every attempt starts them afresh: a report
+   * holds the last attempt's output, the earlier ones stay in the backups.
    */
   backupOutput: boolean;
   /** How many characters of each stream the result keeps (the tail); DEFAULT_OUTPUT_CHARS. */
@@ -191,8 +193,13 @@ export function timeoutMessage(timeoutSeconds: number): string {
   return `\nPython script has been killed due to timeout after waiting ${timeoutSeconds} secs`;
 }
 
+/** "PID (NAME), PID (NAME)". */
+export function sparedList(spared: SparedProcess[]): string {
+  return spared.map((p) => `${p.pid} (${p.name})`).join(', ');
+}
+
 export function sparedMessage(spared: SparedProcess[]): string {
-  return `\nThe package manager process(es) ${spared.map((p) => `${p.pid} (${p.name})`).join(', ')} were left to finish.`;
+  return `\nThe package manager process(es) ${sparedList(spared)} were left to finish.`;
 }
 
 /** How one script of the sequence ended. */

@@ -4,6 +4,7 @@
 // The component status reporter skips a busy component (ComponentStatusExecutor.run) and checks
 // it as soon as it is idle again (ActionQueue.execute_command's check_component_status with
 // report=True). Created once per agent: it outlives sessions, as the action queue does.
+import { isClusterCommand } from './commandJson.js';
 
 /** One component of one cluster, as a command names it. */
 export interface ComponentRef {
@@ -15,19 +16,12 @@ export interface ComponentRef {
 
 export type IdleListener = (component: ComponentRef) => void;
 
-/** '-1' and 'null' are the original's ids of commands outside any cluster. */
-export function isRealCluster(clusterId: unknown): boolean {
-  if (clusterId === undefined || clusterId === null) return false;
-  const id = String(clusterId);
-  return id !== '' && id !== '-1' && id !== 'null';
-}
-
 /**
  * The component an execution command keeps busy, or undefined: status commands never count
  * (the original leaves them out), nor commands without a real cluster or a role.
  */
 export function busyingComponent(command: { clusterId?: unknown; serviceName?: unknown; role?: unknown; commandType?: unknown }): ComponentRef | undefined {
-  if (command.commandType === 'STATUS_COMMAND' || !isRealCluster(command.clusterId)) return undefined;
+  if (command.commandType === 'STATUS_COMMAND' || !isClusterCommand(command.clusterId)) return undefined;
   if (typeof command.role !== 'string' || command.role === '') return undefined;
   const serviceName = typeof command.serviceName === 'string' && command.serviceName !== 'null' ? command.serviceName : '';
   return { clusterId: String(command.clusterId), serviceName, componentName: command.role };

@@ -4,6 +4,7 @@
 // archive is unpacked beside the target and swapped in by renames, so the target is never
 // half-written (even when the agent is killed mid-unpack), and an archive whose members could
 // land outside the target is refused whole.
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -24,7 +25,10 @@ export interface FileCacheOptions {
   /** false when the metadata's "-1" agentConfigs has agent.auto.cache.update = "false" (the caller decides). */
   autoUpdate: () => boolean;
   log: (source: string, level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
-  /** For https resource URLs: verify the server against this CA file (else the system CAs). */
+  /**
+   * For https resource URLs: verify the server against this CA file, without a host name check
+   * ([security] ca_cert_path, as the original); without it the server is not verified.
+   */
   caFile?: string;
   /** Longest silence of one request (default 10 s, SOCKET_TIMEOUT). */
   timeoutMs?: number;
@@ -42,6 +46,10 @@ export class FileCache {
   private readonly upToDate = new Set<string>();
   /** Checks under way, shared by concurrent callers (the original's currently_providing events). */
   private readonly providing = new Map<string, Promise<string>>();
+  /** The last tolerated failure of each dir, until it is updated (see failure()). */
+  private readonly failures = new Map<string, string>();
+  /** Tolerated failures already warned about since the last reset() (dir + message). */
+  private readonly warned = new Set<string>();
   /** Bumped by reset(), so a check begun before it does not count as a check after it. */
   private generation = 0;
   private readonly cacheDir: string;
@@ -70,14 +78,25 @@ export class FileCache {
       .then(
         () => {
           if (generation === this.generation) this.upToDate.add(target);
+          this.failures.delete(target);
           return target;
         },
         (err: unknown) => {
           if (!(err instanceof CachingError) || !this.options.tolerateDownloadFailures) throw err;
-          // Tried again after the next registration, not on every command and status check
-          // (the original warns and asks again each time, every status_commands_run_interval).
-          if (generation === this.generation) this.upToDate.add(target);
-          this.options.log(SOURCE, 'warn', `${err.message}; tolerate_download_failures is true, so the cached copy is used until the next registration`);
+          // With a cached copy, it is used until the next registration rather than asking
+          // again at every command and status check (the original asks, and warns, each time).
+          // Without one there is nothing to fall back on: the next provide asks again, and
+          // the warning is not repeated until then.
+          this.failures.set(target, err.message);
+          const cached = existsSync(target);
+          if (cached && generation === this.generation) this.upToDate.add(target);
+          const key = `${target}\0${err.message}`;
+          if (!this.warned.has(key)) {
+            this.warned.add(key);
+            this.options.log(SOURCE, 'warn', cached
+              ? `${err.message}; tolerate_download_failures is true, so the cached copy is used until the next registration`
+              : `${err.message}; tolerate_download_failures is true, but there is no cached copy: asking again at the next use`);
+          }
           return target;
         },
       )
@@ -86,9 +105,15 @@ export class FileCache {
     return check;
   }
 
+  /** Why the last update of this absolute dir failed, when it did and was tolerated. */
+  failure(dir: string): string | undefined {
+    return this.failures.get(resolve(dir));
+  }
+
   /** Forgets which dirs were checked (HeartbeatThread's post-registration file_cache.reset). */
   reset(): void {
     this.upToDate.clear();
+    this.warned.clear();
     this.generation++;
   }
 

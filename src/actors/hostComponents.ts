@@ -5,7 +5,7 @@
 //
 // Cache data is server data: every key is read as an own property (json.ts), so cluster ids such
 // as `__proto__` or `constructor` are ordinary clusters here.
-import { assignOwn, getOwn, isPlainObject, setOwn, type JsonObject } from '../caches/json.js';
+import { getOwn, isPlainObject, ownArray, ownObject, ownString, setOwn, type JsonObject } from '../caches/json.js';
 
 /** A request to the server over the live link: resolves with the answer, rejects when lost / after 10 s. */
 export type SendFn = (link: unknown, destination: string, body: unknown) => Promise<unknown>;
@@ -20,8 +20,6 @@ export interface HostComponent {
   clusterId: string;
   serviceName: string;
   componentName: string;
-  /** The component's commandParams (a copy), plus service_package_folder from the metadata. */
-  commandParams: JsonObject;
   /** metadata status_commands_to_run, default ['STATUS']. */
   statusCommands: string[];
   /** serviceLevelParams[service].status_commands_timeout, else the default. */
@@ -37,8 +35,6 @@ export interface StatusRun {
   componentName: string;
   /** 'STATUS', 'SECURITY_STATUS', 'GET_VERSION'. */
   commandName: string;
-  /** The topology component's commandParams, plus service_package_folder from the metadata. */
-  commandParams: Record<string, unknown>;
   timeoutSeconds: number;
   /** Aborted when the reporter stops: the runner should kill the script. */
   signal?: AbortSignal;
@@ -47,24 +43,11 @@ export interface StatusRun {
 export type RunStatusFn = (request: StatusRun) => Promise<{ exitCode: number; structuredOut: Record<string, unknown> }>;
 
 export function statusRunOf(component: HostComponent, commandName: string, signal?: AbortSignal): StatusRun {
-  const { clusterId, serviceName, componentName, commandParams, statusTimeoutSeconds } = component;
-  return { clusterId, serviceName, componentName, commandName, commandParams, timeoutSeconds: statusTimeoutSeconds, signal };
+  const { clusterId, serviceName, componentName, statusTimeoutSeconds } = component;
+  return { clusterId, serviceName, componentName, commandName, timeoutSeconds: statusTimeoutSeconds, signal };
 }
 
 const DEFAULT_STATUS_COMMANDS = ['STATUS'];
-
-const ownObject = (obj: unknown, key: string): JsonObject | undefined => {
-  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
-  return isPlainObject(value) ? value : undefined;
-};
-const ownArray = (obj: unknown, key: string): unknown[] | undefined => {
-  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
-  return Array.isArray(value) ? value : undefined;
-};
-const ownString = (obj: unknown, key: string): string | undefined => {
-  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** A positive number of seconds, also as a numeric string (the server sends both); else undefined. */
 function seconds(value: unknown): number | undefined {
@@ -101,14 +84,10 @@ export function componentsOnHost(topologies: Record<string, unknown>, metadata: 
       if (serviceName === undefined || componentName === undefined) continue;
       if (!(ownArray(component, 'hostIds') ?? []).includes(hostId)) continue;
       const service = ownObject(serviceParams, serviceName);
-      const commandParams = assignOwn({}, ownObject(component, 'commandParams') ?? {});
-      const folder = ownString(service, 'service_package_folder');
-      if (folder !== undefined) setOwn(commandParams, 'service_package_folder', folder);
       const entry: HostComponent = {
         clusterId,
         serviceName,
         componentName,
-        commandParams,
         statusCommands: [...statusCommands],
         statusTimeoutSeconds: seconds(getOwn(service ?? {}, 'status_commands_timeout')) ?? defaultTimeoutSeconds,
       };

@@ -52,7 +52,10 @@ export function download(url: string, options: DownloadOptions): Promise<Buffer>
       });
       res.on('error', (err) => fail(err));
     };
-    const requestOptions = { agent: false as const, timeout: options.timeoutMs, ...(ca ? { ca } : {}) };
+    // inet_utils.ensure_ssl_using_protocol: the resources' https server is verified only
+    // against [security] ca_cert_path, without a host name check; with no CA file, not at all.
+    const tls = ca ? { ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
+    const requestOptions = { agent: false as const, timeout: options.timeoutMs, ...(parsed.protocol === 'https:' ? tls : {}) };
     const req = parsed.protocol === 'https:' ? httpsGet(parsed, requestOptions, onResponse) : httpGet(parsed, requestOptions, onResponse);
     let settled = false;
     function fail(err: Error) {

@@ -11,14 +11,15 @@
 // SCRIPT is commandParams.script. A missing script fails the command with its path and the
 // keys it was made of. An absolute SCRIPT is taken as is (os.path.join's rule), which lets
 // the dev server's tests run scripts from anywhere.
-import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { getOwn, isPlainObject, type JsonObject } from '../caches/json.js';
-import { resolveHooks, type ScriptStep } from './commandHooks.js';
+import { getOwn, ownObject, ownString, type JsonObject } from '../caches/json.js';
+import { isFile, resolveHooks, type ScriptStep } from './commandHooks.js';
 
 /** What brings a cache folder up to date (fileCache.ts FileCache). */
 export interface DirectoryProvider {
   provide(subdir: string, serverUrlPrefix: string): Promise<string>;
+  /** Why the last update of this dir failed (and was tolerated), if it did. */
+  failure?(dir: string): string | undefined;
 }
 
 export const CUSTOM_ACTIONS_DIR = 'custom_actions';
@@ -31,13 +32,11 @@ export interface ScriptPlan {
   main: ScriptStep;
 }
 
-const object = (obj: unknown, key: string): JsonObject | undefined => {
-  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
-  return isPlainObject(value) ? value : undefined;
-};
+const object = ownObject;
+/** A non-empty own string. */
 const text = (obj: unknown, key: string): string | undefined => {
-  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  const value = ownString(obj, key);
+  return value === '' ? undefined : value;
 };
 
 /** FileCache.get_server_url_prefix: the server's resources URL. */
@@ -52,10 +51,6 @@ function cacheSubdir(value: string, key: string): string {
     throw new Error(`${key} ${JSON.stringify(value)} is not a folder inside the agent's cache dir`);
   }
   return parts.join('/');
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
 /**
@@ -98,7 +93,10 @@ export async function planScripts(options: {
     main = { script: resolve(baseDir, script), baseDir };
     origin = `commandParams.script ${JSON.stringify(script)} in ${folderKey} ${JSON.stringify(folder)}`;
   }
-  if (!(await isFile(main.script))) throw new Error(`Script ${main.script} does not exist (${origin})`);
+  if (!(await isFile(main.script))) {
+    const failed = files.failure?.(main.baseDir);
+    throw new Error(`Script ${main.script} does not exist (${origin})${failed ? `; the cache dir could not be updated: ${failed}` : ''}`);
+  }
 
   const hooksFolder = options.statusCommand ? undefined : text(object(command, 'clusterLevelParams'), 'hooks_folder');
   if (hooksFolder === undefined) return { scripts: [main], main };

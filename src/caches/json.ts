@@ -30,6 +30,24 @@ export function getOwn(obj: object, key: string): unknown {
   return Object.hasOwn(obj, key) ? (obj as JsonObject)[key] : undefined;
 }
 
+/** `obj[key]` when obj is a plain object and the own value is a plain object, else undefined. */
+export function ownObject(obj: unknown, key: string): JsonObject | undefined {
+  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
+  return isPlainObject(value) ? value : undefined;
+}
+
+/** `obj[key]` when obj is a plain object and the own value is an array, else undefined. */
+export function ownArray(obj: unknown, key: string): unknown[] | undefined {
+  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** `obj[key]` when obj is a plain object and the own value is a string, else undefined. */
+export function ownString(obj: unknown, key: string): string | undefined {
+  const value = isPlainObject(obj) ? getOwn(obj, key) : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /**
  * Sets `obj[key] = value` as an own, enumerable, writable, configurable data property, even for
  * `__proto__` (no prototype change) or a key an ancestor defines (no setter runs). Returns `value`.

@@ -12,7 +12,12 @@ export const ENV_FILE_TIMEOUT_MS = 10_000;
 
 // The node we run in prints the environment the shell ended with, as JSON. Positional
 // parameters are moved out of the way first so that the sourced file sees none of them.
-const SOURCE_AND_PRINT = '__aa_node=$1 __aa_print=$2; shift 2; . "$0" >&2 && exec "$__aa_node" -e "$__aa_print"';
+// Variables named in __aa_export (e.g. the stock file's unexported AMBARI_PASSPHRASE="DEV")
+// are exported when the file set them, so that they are printed too.
+const SOURCE_AND_PRINT =
+  '__aa_node=$1 __aa_print=$2; shift 2; . "$0" >&2 || exit; ' +
+  'for __aa_v in $__aa_export; do eval "if [ -n \\"\\${$__aa_v+set}\\" ]; then export $__aa_v; fi"; done; ' +
+  'exec "$__aa_node" -e "$__aa_print"';
 const PRINT_ENV = 'process.stdout.write(JSON.stringify(process.env))';
 
 export function envFilePath(confDirectory: string): string {
@@ -24,11 +29,12 @@ export function envFilePath(confDirectory: string): string {
  * the control script's `[ -a FILE ]`). A file that fails (non-zero exit, a signal, the
  * timeout, no environment printed) is a ConfigError naming it, with the shell's stderr.
  */
-export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.env, timeoutMs = ENV_FILE_TIMEOUT_MS): NodeJS.ProcessEnv {
+export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.env, timeoutMs = ENV_FILE_TIMEOUT_MS, alsoRead: string[] = []): NodeJS.ProcessEnv {
   if (!existsSync(file)) return { ...base };
   const path = resolve(file);
+  const names = alsoRead.filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
   const result = spawnSync('/bin/sh', ['-c', SOURCE_AND_PRINT, path, process.execPath, PRINT_ENV], {
-    env: base,
+    env: { ...base, __aa_export: names.join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     timeout: timeoutMs,
@@ -52,7 +58,9 @@ export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.en
   if (env === null || typeof env !== 'object' || Array.isArray(env)) {
     throw new ConfigError(`${path} ended the shell that sourced it before the environment could be read (does it call exit?)${said}`);
   }
-  return env as NodeJS.ProcessEnv;
+  const sourced = env as NodeJS.ProcessEnv;
+  delete sourced.__aa_export;
+  return sourced;
 }
 
 function oneLine(text: string): string {
@@ -64,7 +72,12 @@ function oneLine(text: string): string {
   return joined.length > 500 ? `${joined.slice(0, 500)}...` : joined;
 }
 
-/** AMBARI_PASSPHRASE (or the configured variable) of the agent's environment (ambari-env.sh sourced), else "DEV". */
-export function resolvePassphrase(varName: string, environment: NodeJS.ProcessEnv): string {
-  return environment[varName] ?? 'DEV';
+/**
+ * AMBARI_PASSPHRASE (or the configured variable) as the control script resolves it: the
+ * caller's environment first, then what ambari-env.sh set (exported or not), else "DEV"; an
+ * empty value counts as unset.
+ */
+export function resolvePassphrase(varName: string, caller: NodeJS.ProcessEnv, sourced: NodeJS.ProcessEnv = {}): string {
+  for (const value of [caller[varName], sourced[varName]]) if (value !== undefined && value !== '') return value;
+  return 'DEV';
 }

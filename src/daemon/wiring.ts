@@ -120,7 +120,7 @@ export function daemonMachine(options: DaemonOptions) {
     tolerateDownloadFailures: agent.tolerate_download_failures,
     autoUpdate: () => autoCacheUpdateEnabled(caches.get('metadata').clusters),
     log,
-    caFile: security.ssl_verify_cert !== 0 ? join(security.keysdir, security.server_crt) : undefined,
+    caFile: security.ca_cert_path !== '' ? security.ca_cert_path : undefined,
   });
   const link: LinkSettings = {
     urlPort: server.url_port,

@@ -12,6 +12,9 @@ import { join, sep } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { sendJson } from './httpJson.js';
 
+/** How many folders' computed .hash / archive.zip are kept in memory (a stack has a few dozen). */
+const MAX_COMPUTED_FOLDERS = 64;
+
 export const HASH_FILE = '.hash';
 export const ARCHIVE_NAME = 'archive.zip';
 /** ResourceFilesKeeper's STACKS_DIR, COMMON_SERVICES_DIR, EXTENSIONS_DIR: roots of <name>/<version> dirs. */
@@ -48,6 +51,7 @@ const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buf
 export class ResourceFiles {
   private readonly root: string;
   /** Per folder: the results for one fingerprint (names, sizes, mtimes) of its files. */
+  /** Per folder, oldest use first. */
   private readonly computed = new Map<string, Computed>();
 
   constructor(root: string, private readonly log: (level: 'debug' | 'info' | 'warn', message: string) => void = () => {}) {
@@ -138,6 +142,11 @@ export class ResourceFiles {
     let computed = this.computed.get(folder);
     if (!computed || computed.fingerprint !== fingerprint) {
       computed = { fingerprint };
+      this.computed.set(folder, computed);
+      // Bounded: the folders asked for most recently keep their hash and archive.
+      while (this.computed.size > MAX_COMPUTED_FOLDERS) this.computed.delete(this.computed.keys().next().value!);
+    } else {
+      this.computed.delete(folder);
       this.computed.set(folder, computed);
     }
     return { files, computed };

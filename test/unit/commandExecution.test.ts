@@ -110,6 +110,13 @@ describe('commandWithConfigurations', () => {
     expect(command.configurations).toEqual({ 'svc-site': { port: '250' } });
   });
 
+  it('stops waiting at a cancel, saying so', async () => {
+    const abort = new AbortController();
+    const waiting = commandWithConfigurations(header, () => cachesAt(100), agent, 10_000, abort.signal);
+    abort.abort();
+    await expect(waiting).rejects.toThrow("Cancelled while waiting for configurations with timestamp 200 (the agent's have 100)");
+  });
+
   it('gives up after the bounded wait, naming both timestamps', async () => {
     await expect(commandWithConfigurations(header, () => cachesAt(100), agent, 250)).rejects.toThrow(
       "The command requires configurations with timestamp 200, but the agent's have timestamp 100 (waited 0.3 s for newer ones from the server)",
@@ -230,17 +237,16 @@ function executionSetup({ updateOutput = true, script = WAITING_SCRIPT(), script
 describe('createStatusRun', () => {
   it('runs the status command with its JSON, and removes the JSON after the run (CustomServiceOrchestrator)', async () => {
     const s = executionSetup({ script: 'cp "$2" "$3/seen.json"\nexit 3\n' });
-    const runStatus = createStatusRun(s.settings);
-    const result = await runStatus({
-      clusterId: 'c1',
-      serviceName: 'SVC',
-      componentName: 'SVC_SERVER',
-      commandName: 'STATUS',
-      commandParams: { script: 'scripts/run.sh', script_type: 'SHELL', service_package_folder: PACKAGE },
-      timeoutSeconds: 10,
-    });
+    // The script comes from the topology component, as the original's status JSON has it.
+    const topologies = { c1: { hosts: [{ hostId: 0, hostName: 'localhost' }], components: [{ serviceName: 'SVC', componentName: 'SVC_SERVER', hostIds: [0], commandParams: { script: 'scripts/run.sh', script_type: 'SHELL', service_package_folder: PACKAGE } }] } };
+    const runStatus = createStatusRun({ ...s.settings, commandCaches: () => ({ topologies, metadata: {}, configurations: {}, configurationsTimestamp: undefined, hostLevelParams: {} }) });
+    const result = await runStatus({ clusterId: 'c1', serviceName: 'SVC', componentName: 'SVC_SERVER', commandName: 'STATUS', timeoutSeconds: 10 });
     expect(result.exitCode).toBe(3);
-    expect(JSON.parse(readFileSync(join(s.baseDir, 'seen.json'), 'utf8'))).toMatchObject({ role: 'SVC_SERVER', roleCommand: 'STATUS', commandType: 'STATUS_COMMAND' });
+    const seen = JSON.parse(readFileSync(join(s.baseDir, 'seen.json'), 'utf8'));
+    expect(seen).toMatchObject({ serviceName: 'SVC', role: 'SVC_SERVER', clusterId: 'c1', commandType: 'STATUS_COMMAND', commandParams: { script: 'scripts/run.sh' }, localComponents: ['SVC_SERVER'] });
+    // ComponentStatusExecutor's command_dict: no roleCommand, no taskId (the script is told STATUS).
+    expect(seen).not.toHaveProperty('roleCommand');
+    expect(seen).not.toHaveProperty('taskId');
     const files = commandFiles(s.prefixDir, 'status-SVC_SERVER-STATUS');
     expect(existsSync(files.commandJson)).toBe(false);
     expect(existsSync(files.output)).toBe(true);

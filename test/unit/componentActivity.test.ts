@@ -1,7 +1,8 @@
 // ComponentActivity: the per-component count of running commands that the status reporter
 // reads (busy, epoch) and is told about (onIdle), and which commands count at all.
 import { describe, expect, it } from 'vitest';
-import { busyingComponent, ComponentActivity, isRealCluster, type ComponentRef } from '../../src/actors/componentActivity.js';
+import { busyingComponent, ComponentActivity, type ComponentRef } from '../../src/actors/componentActivity.js';
+import { isClusterCommand } from '../../src/actors/commandJson.js';
 
 const NAMENODE: ComponentRef = { clusterId: 'c1', serviceName: 'HDFS', componentName: 'NAMENODE' };
 
@@ -60,9 +61,9 @@ describe('ComponentActivity', () => {
 
 describe('which commands make a component busy', () => {
   it('real clusters only: not -1, null, empty or absent', () => {
-    for (const id of ['-1', 'null', '', undefined, null]) expect(isRealCluster(id), String(id)).toBe(false);
-    expect(isRealCluster('c1')).toBe(true);
-    expect(isRealCluster(0)).toBe(true);
+    for (const id of ['-1', 'null', '', undefined, null]) expect(isClusterCommand(id), String(id)).toBe(false);
+    expect(isClusterCommand('c1')).toBe(true);
+    expect(isClusterCommand(0)).toBe(true);
   });
 
   it('execution and background commands with a role of a real cluster; never status commands', () => {

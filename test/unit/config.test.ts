@@ -60,7 +60,7 @@ describe('typed config', () => {
       hostname_script: undefined, ignore_mount_points: [], tmp_dir: '/var/lib/ambari-agent/tmp',
     });
     expect(ini.security).toMatchObject({ keysdir: '/var/lib/ambari-agent/keys', server_crt: 'ca.crt', passphrase_env_var_name: 'AMBARI_PASSPHRASE', ssl_verify_cert: 0, force_https_protocol: 'PROTOCOL_TLSv1_2', ca_cert_path: '' });
-    expect(ini.logging).toEqual({ syslog_enabled: 0, log_out_files: undefined });
+    expect(ini.logging).toEqual({ syslog_enabled: 0, log_out_files: undefined, log_command_executes: 0 });
     expect(ini.heartbeat).toEqual({ state_interval_seconds: 60, dirs: [], log_max_symbols_size: 900000, idle_interval_min: 1, idle_interval_max: 10 });
   });
 
@@ -183,9 +183,21 @@ describe('ambari-env.sh', () => {
     expect(() => sourceEnvFile(spinning, { PATH: process.env.PATH }, 300)).toThrow(`${spinning} did not finish within 0.3 s`);
   });
 
-  it('resolves the passphrase from the (sourced) environment, else DEV', () => {
-    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: 'env' })).toBe('env');
-    expect(resolvePassphrase('AMBARI_PASSPHRASE', {})).toBe('DEV');
+  it('resolves the passphrase as the control script: the caller first, then the file, else DEV', () => {
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: 'caller' }, { AMBARI_PASSPHRASE: 'file' })).toBe('caller');
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', { AMBARI_PASSPHRASE: '' }, { AMBARI_PASSPHRASE: 'file' })).toBe('file');
+    expect(resolvePassphrase('AMBARI_PASSPHRASE', {}, {})).toBe('DEV');
+  });
+
+  it("reads the named variables the file sets without exporting them (the stock file's AMBARI_PASSPHRASE=\"DEV\")", () => {
+    const dir = tempDir('aa-envfile-');
+    const file = join(dir, 'ambari-env.sh');
+    writeFileSync(file, 'AMBARI_PASSPHRASE="s3cret"\nLOCAL_ONLY=1\n');
+    const env = sourceEnvFile(file, { PATH: process.env.PATH }, undefined, ['AMBARI_PASSPHRASE', 'bad;name']);
+    expect(env.AMBARI_PASSPHRASE).toBe('s3cret');
+    expect(env.LOCAL_ONLY).toBeUndefined();
+    expect(env.__aa_export).toBeUndefined();
+    expect(sourceEnvFile(file, { PATH: process.env.PATH }).AMBARI_PASSPHRASE).toBeUndefined();
   });
 });
 

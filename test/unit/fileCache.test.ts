@@ -1,7 +1,8 @@
 // FileCache against a real HTTP(S) server on 127.0.0.1 serving .hash and archive.zip the way
 // ambari-server does: first download, hash re-checks, reset(), failures tolerated or not, empty
 // archives, unsafe archives refused whole, shared concurrent checks, leftovers of a killed agent.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
@@ -152,6 +153,19 @@ describe('FileCache.provide', () => {
     expect(server.count('.hash')).toBe(3);
   });
 
+  it('without a cached copy, a tolerated failure is asked again at the next use (warned once) and named by failure()', async () => {
+    const fileCache = cache({ tolerateDownloadFailures: true });
+    expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
+    expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
+    expect(server.count('.hash')).toBe(2);
+    expect(logs.filter((line) => line.includes('there is no cached copy')).length).toBe(1);
+    expect(fileCache.failure(target())).toContain('HTTP 404');
+    server.publish('one', { 'a.txt': 'A' });
+    await fileCache.provide(SUBDIR, server.prefix);
+    expect(readFileSync(join(target(), 'a.txt'), 'utf8')).toBe('A');
+    expect(fileCache.failure(target())).toBeUndefined();
+  });
+
   it('a missing archive is a CachingError, or the cached copy when tolerated', async () => {
     server.answers.set(`/resources/${SUBDIR}/.hash`, { body: 'abc' });
     const error = await cache().provide(SUBDIR, server.prefix).catch((err: unknown) => err);
@@ -251,17 +265,24 @@ describe('FileCache.provide', () => {
     expect(server.requests.size).toBe(0);
   });
 
-  it('over https, verifies the server against caFile', async () => {
+  it('over https, verifies the server against caFile only (no host name check), as the original', async () => {
     await server.stop();
     const { key, cert } = selfSignedCert();
     server = new ResourceServer();
     await server.start(createHttpsServer({ key, cert }, server.handler));
     server.publish('abc', { 'a.txt': 'A' });
     const prefix = `https://127.0.0.1:${server.port}/resources`;
-    await expect(cache().provide(SUBDIR, prefix)).rejects.toThrow(/self-signed certificate/);
+    // Another self-signed certificate (selfSignedCert() always gives the same one).
+    const wrongCa = join(cacheDir, 'other-ca.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(cacheDir, 'other-key.pem'), '-out', wrongCa, '-days', '1', '-subj', '/CN=other'], { stdio: 'ignore' });
+    await expect(cache({ caFile: wrongCa }).provide(SUBDIR, prefix)).rejects.toThrow(/self-signed certificate/);
     const caFile = join(cacheDir, 'ca.pem');
     writeFileSync(caFile, cert);
     await cache({ caFile }).provide(SUBDIR, prefix);
+    expect(readFileSync(join(target(), 'a.txt'), 'utf8')).toBe('A');
+    // No CA file: ensure_ssl_using_protocol's context without ca_certs verifies nothing.
+    rmSync(target(), { recursive: true, force: true });
+    await cache().provide(SUBDIR, prefix);
     expect(readFileSync(join(target(), 'a.txt'), 'utf8')).toBe('A');
   });
 });

@@ -72,16 +72,12 @@ describe('componentsOnHost', () => {
       clusterId: '0',
       serviceName: 'HDFS',
       componentName: 'NAMENODE',
-      commandParams: { script: 'scripts/namenode.py', script_type: 'PYTHON', command_timeout: '1200', service_package_folder: HDFS_FOLDER },
       statusCommands: ['STATUS'],
       statusTimeoutSeconds: 300,
       version: '2.6.0.3-8',
     });
-    // Cluster 1 has no metadata: no package folder, the default commands and timeout.
-    expect(found[3]).toMatchObject({ commandParams: { script: 'scripts/namenode.py', script_type: 'PYTHON', command_timeout: '1200' }, statusCommands: ['STATUS'], statusTimeoutSeconds: 77 });
-    expect(found[3]!.commandParams).not.toHaveProperty('service_package_folder');
-    // The frozen cache is not touched.
-    expect(() => (found[0]!.commandParams.x = 1)).not.toThrow();
+    // Cluster 1 has no metadata: the default commands and timeout.
+    expect(found[3]).toMatchObject({ statusCommands: ['STATUS'], statusTimeoutSeconds: 77 });
   });
 
   it('finds only DATANODE on c6402 and nothing on an unknown host', () => {
@@ -100,7 +96,7 @@ describe('componentsOnHost', () => {
     ) as Record<string, unknown>;
     const metadata = JSON.parse('{"__proto__": {"status_commands_to_run": ["STATUS", "SECURITY_STATUS"], "serviceLevelParams": {"S": {"status_commands_timeout": "45"}}}}') as Record<string, unknown>;
     expect(componentsOnHost(topologies, metadata, 'h', 60)).toEqual([
-      { clusterId: '__proto__', serviceName: 'S', componentName: 'C', commandParams: {}, statusCommands: ['STATUS', 'SECURITY_STATUS'], statusTimeoutSeconds: 45 },
+      { clusterId: '__proto__', serviceName: 'S', componentName: 'C', statusCommands: ['STATUS', 'SECURITY_STATUS'], statusTimeoutSeconds: 45 },
     ]);
     // Inherited names are no clusters, hosts or services.
     expect(componentsOnHost({}, {}, 'constructor', 60)).toEqual([]);
@@ -171,7 +167,7 @@ describe('component status reporter', () => {
     const { sent, runs, actor } = start({ codes: { '0/DATANODE': 1, '0/HDFS_CLIENT': 3 } });
     await settle();
     expect(runs.map((r) => `${r.clusterId}/${r.componentName}/${r.commandName}`)).toEqual(['0/NAMENODE/STATUS', '0/DATANODE/STATUS', '0/HDFS_CLIENT/STATUS', '1/NAMENODE/STATUS']);
-    expect(runs[0]).toMatchObject({ serviceName: 'HDFS', timeoutSeconds: 300, commandParams: { script: 'scripts/namenode.py', service_package_folder: HDFS_FOLDER } });
+    expect(runs[0]).toMatchObject({ serviceName: 'HDFS', componentName: 'NAMENODE', timeoutSeconds: 300 });
     expect(runs[0]!.signal).toBeInstanceOf(AbortSignal);
     expect(runs[3]!.timeoutSeconds).toBe(60);
     expect(sent).toHaveLength(1);
@@ -537,7 +533,7 @@ describe('component version reporter', () => {
     });
     expect(await done).toBe(3);
     expect(requests.map((r) => r.commandName)).toEqual(['GET_VERSION', 'GET_VERSION', 'GET_VERSION', 'GET_VERSION']);
-    expect(requests[0]).toMatchObject({ timeoutSeconds: 300, commandParams: { service_package_folder: HDFS_FOLDER } });
+    expect(requests[0]).toMatchObject({ serviceName: 'HDFS', timeoutSeconds: 300 });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ link: LINK, destination: '/reports/component_version' });
     expect(sent[0]!.body).toEqual({

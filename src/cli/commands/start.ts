@@ -90,10 +90,10 @@ export async function start(ctx: CommandContext): Promise<number> {
 function agentEnvironment({ config }: CommandContext): NodeJS.ProcessEnv {
   const own: NodeJS.ProcessEnv = { ...process.env };
   delete own[MARKER_ENV];
-  const env = sourceEnvFile(envFilePath(confDir(config)), own);
-  delete env[MARKER_ENV];
   const varName = config.ini.security.passphrase_env_var_name;
-  env[varName] = resolvePassphrase(varName, env);
+  const env = sourceEnvFile(envFilePath(confDir(config)), own, undefined, [varName]);
+  delete env[MARKER_ENV];
+  env[varName] = resolvePassphrase(varName, own, env);
   return env;
 }
 
