@@ -218,24 +218,22 @@ export async function runCommand(req: RunRequest): Promise<RunResult> {
     throw new Error(`Invalid command timeout ${String(req.timeoutSeconds)} (expected seconds > 0)`);
   }
   if (req.scripts.length === 0) throw new Error('No script to run (the sequence of hooks and script is empty)');
-  for (const { script } of req.scripts) {
-    const scriptStat = await stat(script).catch(() => undefined);
-    if (!scriptStat?.isFile()) throw new Error(`Script ${script} does not exist`);
-  }
-  await ensureTmpDir(req.environment.tmpDir);
+  // Independent steps run side by side: each is a round trip to the thread pool, and they
+  // all stand between the command's arrival and its script's start.
+  const [stats] = await Promise.all([Promise.all(req.scripts.map(({ script }) => stat(script).catch(() => undefined))), ensureTmpDir(req.environment.tmpDir), mkdir(req.prefixDir, { recursive: true })]);
+  const missing = req.scripts.find((_, index) => !stats[index]?.isFile());
+  if (missing) throw new Error(`Script ${missing.script} does not exist`);
 
   const files = commandFiles(req.prefixDir, req.taskId, req.auto);
-  await mkdir(req.prefixDir, { recursive: true });
-  await writeJsonAtomic(files.commandJson, req.command);
-  // Kept across the sequence: hooks and script may all write to it.
-  await rm(files.structuredOut, { force: true });
-  if (req.backupOutput) {
-    await backUpIfExists(files.output);
-    await backUpIfExists(files.errors);
-  }
+  await Promise.all([
+    writeJsonAtomic(files.commandJson, req.command),
+    // Kept across the sequence: hooks and script may all write to it.
+    rm(files.structuredOut, { force: true }),
+    req.backupOutput ? backUpIfExists(files.output) : undefined,
+    req.backupOutput ? backUpIfExists(files.errors) : undefined,
+  ]);
   // Opened once for the whole sequence: the first script starts them, later ones append.
-  const outFile = await openTruncated(files.output);
-  const errFile = await openTruncated(files.errors);
+  const [outFile, errFile] = await Promise.all([openTruncated(files.output), openTruncated(files.errors)]);
   const started = Date.now();
 
   let outcome: ScriptOutcome = { exitCode: 128 + SIGTERM_NUMBER, timedOut: false, cancelled: true, spared: [] };

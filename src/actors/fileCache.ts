@@ -11,6 +11,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { download } from './resourceDownload.js';
 import { DEFAULT_MAX_UNPACKED_BYTES, UnsafeArchiveError, unpackZip } from './safeUnzip.js';
 
+/**
+ * How long a dir without a cached copy, whose update failed (tolerated), is used as it is
+ * before it is asked for again: a server without the folder is not asked at every command.
+ */
+export const RETRY_WITHOUT_COPY_MS = 10_000;
+
 export const HASH_FILE = '.hash';
 export const ARCHIVE_NAME = 'archive.zip';
 /** FileCache.SOCKET_TIMEOUT (10 s), here the longest silence of one request. */
@@ -48,6 +54,8 @@ export class FileCache {
   private readonly providing = new Map<string, Promise<string>>();
   /** The last tolerated failure of each dir, until it is updated (see failure()). */
   private readonly failures = new Map<string, string>();
+  /** Dirs without a cached copy whose update failed: not asked for again before this time (ms). */
+  private readonly retryAt = new Map<string, number>();
   /** Tolerated failures already warned about since the last reset() (dir + message). */
   private readonly warned = new Set<string>();
   /** Bumped by reset(), so a check begun before it does not count as a check after it. */
@@ -71,6 +79,8 @@ export class FileCache {
       return Promise.resolve(target);
     }
     if (this.upToDate.has(target)) return Promise.resolve(target);
+    const retryAt = this.retryAt.get(target);
+    if (retryAt !== undefined && Date.now() < retryAt) return Promise.resolve(target);
     const running = this.providing.get(target);
     if (running) return running;
     const generation = this.generation;
@@ -79,6 +89,7 @@ export class FileCache {
         () => {
           if (generation === this.generation) this.upToDate.add(target);
           this.failures.delete(target);
+          this.retryAt.delete(target);
           return target;
         },
         (err: unknown) => {
@@ -90,12 +101,13 @@ export class FileCache {
           this.failures.set(target, err.message);
           const cached = existsSync(target);
           if (cached && generation === this.generation) this.upToDate.add(target);
+          else if (generation === this.generation) this.retryAt.set(target, Date.now() + RETRY_WITHOUT_COPY_MS);
           const key = `${target}\0${err.message}`;
           if (!this.warned.has(key)) {
             this.warned.add(key);
             this.options.log(SOURCE, 'warn', cached
               ? `${err.message}; tolerate_download_failures is true, so the cached copy is used until the next registration`
-              : `${err.message}; tolerate_download_failures is true, but there is no cached copy: asking again at the next use`);
+              : `${err.message}; tolerate_download_failures is true, but there is no cached copy: asking again at a use ${RETRY_WITHOUT_COPY_MS / 1000} s or more from now`);
           }
           return target;
         },
@@ -114,6 +126,7 @@ export class FileCache {
   reset(): void {
     this.upToDate.clear();
     this.warned.clear();
+    this.retryAt.clear();
     this.generation++;
   }
 

@@ -8,8 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import getPort from 'get-port';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CachingError, FileCache, resourceUrl, type FileCacheOptions } from '../../src/actors/fileCache.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { CachingError, FileCache, RETRY_WITHOUT_COPY_MS, resourceUrl, type FileCacheOptions } from '../../src/actors/fileCache.js';
 import { memberPath } from '../../src/actors/safeUnzip.js';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import { selfSignedCert } from '../support/tls.mjs';
@@ -153,14 +153,20 @@ describe('FileCache.provide', () => {
     expect(server.count('.hash')).toBe(3);
   });
 
-  it('without a cached copy, a tolerated failure is asked again at the next use (warned once) and named by failure()', async () => {
+  it('without a cached copy, a tolerated failure is asked again after RETRY_WITHOUT_COPY_MS (warned once) and named by failure()', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
     const fileCache = cache({ tolerateDownloadFailures: true });
     expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
+    expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
+    expect(server.count('.hash')).toBe(1);
+    vi.setSystemTime(Date.now() + RETRY_WITHOUT_COPY_MS);
     expect(await fileCache.provide(SUBDIR, server.prefix)).toBe(target());
     expect(server.count('.hash')).toBe(2);
     expect(logs.filter((line) => line.includes('there is no cached copy')).length).toBe(1);
     expect(fileCache.failure(target())).toContain('HTTP 404');
     server.publish('one', { 'a.txt': 'A' });
+    vi.setSystemTime(Date.now() + RETRY_WITHOUT_COPY_MS);
     await fileCache.provide(SUBDIR, server.prefix);
     expect(readFileSync(join(target(), 'a.txt'), 'utf8')).toBe('A');
     expect(fileCache.failure(target())).toBeUndefined();
