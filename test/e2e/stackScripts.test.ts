@@ -179,6 +179,32 @@ describe('stack scripts', () => {
     expect(failed.stderr).toContain(`Cannot update the cache dir ${join(cacheDirOf(strict.home), folder)}`);
   });
 
+  it('a .hash without an archive: the cached copy when tolerated, a failed command when not', async () => {
+    // extra/NOARCH is no archivable folder of ambari-server's: its .hash is a plain file, archive.zip a 404.
+    const folder = 'extra/NOARCH';
+    mkdirSync(join(resources, folder), { recursive: true });
+    writeFileSync(join(resources, folder, '.hash'), 'noarch-hash-1\n');
+    const command = { role: 'NOARCH_CLIENT', command: 'INSTALL', script: 'scripts/noarch.sh', scriptType: 'SHELL' as const, timeout: 60, params: { service_package_folder: folder } };
+    try {
+      const tolerant = await devServerAgent(server, { name: 'noarch' });
+      const script = join(cacheDirOf(tolerant.home), folder, 'scripts/noarch.sh');
+      mkdirSync(dirname(script), { recursive: true });
+      writeFileSync(script, 'echo "the cached noarch ran"\n');
+      const ran = await waitForTask(server, await submitCommand(server, tolerant.host, command), (t: any) => FINAL.has(t.status), { timeoutMs: 30000 });
+      expect(ran.status, ran.stderr).toBe('COMPLETED');
+      expect(ran.stdout).toContain('the cached noarch ran');
+      expect(logText(tolerant.home)).toMatch(/NOARCH\/archive\.zip: HTTP 404.*the cached copy is used/);
+
+      const strict = await devServerAgent(server, { name: 'noarch-strict', set: ['agent.tolerate_download_failures=false'] });
+      const failed = await waitForTask(server, await submitCommand(server, strict.host, command), (t: any) => FINAL.has(t.status), { timeoutMs: 30000 });
+      expect(failed.status).toBe('FAILED');
+      expect(failed.stderr).toContain(`Cannot update the cache dir ${join(cacheDirOf(strict.home), folder)}`);
+      expect(failed.stderr).toContain('archive.zip: HTTP 404');
+    } finally {
+      rmSync(join(resources, 'extra'), { recursive: true, force: true });
+    }
+  });
+
   it('an archive with a member outside its folder is refused, and nothing lands outside', async () => {
     const folder = 'stacks/DEV/1.0/services/EVIL/package';
     mkdirSync(join(resources, folder), { recursive: true });
