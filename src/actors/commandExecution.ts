@@ -152,6 +152,10 @@ export function createRunAttempt(settings: ExecutionSettings) {
       const idle = component ? settings.activity.begin(component) : undefined;
       try {
         return await runAttempt();
+      } catch (err) {
+        // The report says it too (the command machine's set-up failure); the log must not be silent.
+        log(`task-${taskId}`, 'error', `Cannot run ${String(header.roleCommand ?? 'the command')} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
       } finally {
         idle?.();
       }

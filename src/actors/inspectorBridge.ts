@@ -27,24 +27,28 @@ export interface InspectorBridge {
 }
 
 function bridgePage(inspectorUrl: string): string {
+  // Events go to the inspector's origin only, and only its frame's messages are listened to.
+  const inspectorOrigin = JSON.stringify(new URL(inspectorUrl).origin);
   return `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>ambari-agent: Stately inspector</title>
 <style>html,body{height:100%;margin:0}iframe{border:0;width:100%;height:100%}</style></head>
 <body><iframe id="inspector" src="${inspectorUrl}"></iframe>
 <script>
 const frame = document.getElementById('inspector');
+const INSPECTOR = ${inspectorOrigin};
 const waiting = [];
 let ready = false;
 window.addEventListener('message', (e) => {
+  if (e.origin !== INSPECTOR || e.source !== frame.contentWindow) return;
   if (e.data && e.data.type === '@statelyai.connected') {
     ready = true;
-    for (const event of waiting.splice(0)) frame.contentWindow.postMessage(event, '*');
+    for (const event of waiting.splice(0)) frame.contentWindow.postMessage(event, INSPECTOR);
   }
 });
 const ws = new WebSocket('ws://' + location.host + '/');
 ws.onmessage = (m) => {
   const event = JSON.parse(m.data);
-  if (ready) frame.contentWindow.postMessage(event, '*');
+  if (ready) frame.contentWindow.postMessage(event, INSPECTOR);
   else waiting.push(event);
 };
 </script></body></html>`;
@@ -83,7 +87,14 @@ export async function startInspectorBridge(port: number, host = '127.0.0.1'): Pr
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(bridgePage(STATELY_INSPECTOR_URL));
   });
-  const wss = new WebSocketServer({ server, maxPayload: 1024, verifyClient: ({ req }: { req: IncomingMessage }) => allowedHosts.has(req.headers.host ?? '') });
+  // A browser always sends Origin: only the bridge page itself (served under an allowed host)
+  // may open the socket, not any page the user happens to visit. Non-browser clients send none.
+  const originAllowed = (origin: string | undefined): boolean => origin === undefined || [...allowedHosts].some((hostPort) => origin === `http://${hostPort}`);
+  const wss = new WebSocketServer({
+    server,
+    maxPayload: 1024,
+    verifyClient: ({ req }: { req: IncomingMessage }) => allowedHosts.has(req.headers.host ?? '') && originAllowed(req.headers.origin),
+  });
 
   // What a late browser needs: actor creations and latest snapshots by session, recent events.
   const actors = new Map<string, string>();

@@ -8,6 +8,7 @@
 // push a frame over. A report too big for a frame on its own has its streams cut (tails kept,
 // stdout and stderr sharing the room) and, if need be, its structured output replaced by a note.
 import type { WireCommandReport } from './commandReport.js';
+import { getOwn, setOwn } from '../caches/json.js';
 import { cutTail } from './outputTail.js';
 
 /** CommandStatusDict.MAX_REPORT_SIZE: the default of [agent] max_report_frame_bytes. */
@@ -84,9 +85,10 @@ export function splitReports(reports: ClusterReport[], maxFrameBytes: number): R
   for (const { clusterKey, report: original } of reports) {
     const report = fitReport(original, reportBudget(maxFrameBytes, clusterKey));
     const size = jsonBytes(report);
+    // Cluster ids are server data: `__proto__` or `constructor` must be own keys like any other.
+    const listOf = (frame: ReportFrame) => getOwn(frame.body.clusters, clusterKey) as WireCommandReport[] | undefined;
     const grow = (frame: ReportFrame): number => {
-      const list = frame.body.clusters[clusterKey];
-      if (list) return 1 + size; // ",REPORT"
+      if (listOf(frame)) return 1 + size; // ",REPORT"
       return (frame.taskIds.length > 0 ? 1 : 0) + clusterEntryBytes(clusterKey) + size;
     };
     if (!current || current.bodyBytes + grow(current) > limit) {
@@ -94,7 +96,7 @@ export function splitReports(reports: ClusterReport[], maxFrameBytes: number): R
       frames.push(current);
     }
     current.bodyBytes += grow(current);
-    (current.body.clusters[clusterKey] ??= []).push(report);
+    (listOf(current) ?? setOwn(current.body.clusters, clusterKey, [] as WireCommandReport[])).push(report);
     current.taskIds.push(report.taskId);
   }
   return frames;

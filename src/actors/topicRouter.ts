@@ -140,9 +140,13 @@ export interface CommandBatch {
   problems: string[];
 }
 
-const integerOf = (value: unknown): number | undefined => {
+/** A value for a message: its JSON, at most 40 characters, or "none". */
+const shown = (value: unknown): string => (value === undefined ? 'none' : (JSON.stringify(value) ?? String(value)).slice(0, 40));
+
+/** A task id: a positive whole number (the server's host_role_command ids start at 1), or a string of one. */
+const taskIdOf = (value: unknown): number | undefined => {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 };
 
 /**
@@ -173,9 +177,9 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
       continue;
     }
     for (const command of commands) {
-      const taskId = isPlainObject(command) ? integerOf(command.taskId) : undefined;
+      const taskId = isPlainObject(command) ? taskIdOf(command.taskId) : undefined;
       if (!isPlainObject(command) || taskId === undefined) {
-        batch.problems.push(`cluster ${clusterId}: a command without a numeric taskId`);
+        batch.problems.push(`cluster ${clusterId}: a command without a positive whole taskId (${shown(isPlainObject(command) ? command.taskId : command)})`);
         continue;
       }
       const entry = { ...command, taskId, clusterId: command.clusterId === undefined || command.clusterId === null ? clusterId : String(command.clusterId) } as ExecutionCommand;
@@ -183,9 +187,9 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
       batch.commands.push(entry);
     }
     for (const cancel of cancels) {
-      const taskId = isPlainObject(cancel) ? integerOf(cancel.target_task_id) : undefined;
+      const taskId = isPlainObject(cancel) ? taskIdOf(cancel.target_task_id) : undefined;
       if (!isPlainObject(cancel) || taskId === undefined) {
-        batch.problems.push(`cluster ${clusterId}: a cancel command without a numeric target_task_id`);
+        batch.problems.push(`cluster ${clusterId}: a cancel command without a positive whole target_task_id (${shown(isPlainObject(cancel) ? cancel.target_task_id : cancel)})`);
         continue;
       }
       batch.cancels.push({ taskId, reason: typeof cancel.reason === 'string' ? cancel.reason : 'Cancelled by the server' });

@@ -60,6 +60,7 @@ export function configFromText(text: string | undefined, file: string, home = ''
     const value = values[key];
     if (typeof value === 'string' && value !== '' && !isAbsolute(value)) values[key] = resolve(base, value);
   }
+  checkRanges(ini, file);
   warnings.push(...applyClamps(ini));
   return { file, home, ini, warnings, raw };
 }
@@ -108,6 +109,25 @@ function coerce(text: string, kind: KeyKind, optional: boolean, file: string, se
       if (word === undefined) throw bad('a boolean (true/false, 1/0, yes/no, on/off)');
       return word;
     }
+  }
+}
+
+/**
+ * Values the types allow but that would make the agent misbehave: a retry delay of 0 or less
+ * busy-loops, a negative size budget makes every cleaner pass delete every command file.
+ */
+const LOWER_BOUNDS: Array<{ section: 'server' | 'agent'; key: string; min: number; why: string }> = [
+  { section: 'server', key: 'connect_retry_delay', min: 1, why: 'seconds between connection attempts' },
+  { section: 'server', key: 'max_reconnect_retry_delay', min: 1, why: 'seconds' },
+  { section: 'server', key: 'reconnect_delay', min: 1, why: 'seconds before reconnecting' },
+  { section: 'agent', key: 'data_cleanup_max_size_MB', min: 0, why: 'megabytes of command files kept' },
+  { section: 'agent', key: 'data_cleanup_interval', min: 0, why: 'seconds; 0 turns the cleaner off' },
+];
+
+function checkRanges(ini: AgentIni, file: string): void {
+  for (const { section, key, min, why } of LOWER_BOUNDS) {
+    const value = (ini[section] as unknown as Record<string, number>)[key]!;
+    if (value < min) throw new ConfigError(`${file}: [${section}] ${key} = '${value}' is below ${min} (${why})`);
   }
 }
 

@@ -8,8 +8,12 @@ export const DEFAULT_MAX_BYTES = 10_000_000;
 export const DEFAULT_BACKUPS = 25;
 
 export class RotatingFile {
+  /** -1 while the file could not be opened again after a rotation. */
   private fd: number;
   private size: number;
+  /** Lines lost to failed writes (a full disk) since the last line that made it. */
+  private dropped = 0;
+  private droppedBecause = '';
 
   constructor(
     readonly path: string,
@@ -21,20 +25,49 @@ export class RotatingFile {
     this.size = fstatSync(this.fd).size;
   }
 
+  /**
+   * Never throws: a line that cannot be written (ENOSPC, EIO, a rotation that failed) is
+   * dropped and counted, and the next line that can be written is preceded by a note saying
+   * how many were lost and why. Python's logging handlers do the same (handleError), so the
+   * agent runs on with a full log disk, as the original does.
+   */
   write(line: string): void {
-    const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
-    writeSync(this.fd, line);
-    this.size += bytes;
+    try {
+      const bytes = Buffer.byteLength(line);
+      if (this.fd < 0) this.reopen();
+      else if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
+      if (this.dropped > 0) {
+        const note = `WARNING ${new Date().toISOString()} [logging] ${this.dropped} log line(s) could not be written to ${this.path} (${this.droppedBecause}) and were dropped\n`;
+        writeSync(this.fd, note);
+        this.size += Buffer.byteLength(note);
+        this.dropped = 0;
+      }
+      writeSync(this.fd, line);
+      this.size += bytes;
+    } catch (err) {
+      this.dropped++;
+      this.droppedBecause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    }
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd < 0) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already unusable; nothing to flush (writes are synchronous)
+    }
+    this.fd = -1;
+  }
+
+  private reopen(): void {
+    this.fd = openSync(this.path, 'a');
+    this.size = fstatSync(this.fd).size;
   }
 
   /** ambari-agent.log -> .1 -> .2 ... -> .N (the oldest is dropped), then a fresh file. */
   private rotate(): void {
-    closeSync(this.fd);
+    this.close();
     rmSync(`${this.path}.${this.backups}`, { force: true });
     for (let index = this.backups - 1; index >= 1; index--) {
       renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);

@@ -289,6 +289,14 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: ApiCo
   }
   let body: unknown;
   if (req.method === 'POST') {
+    // A web page may send a "simple" cross-site POST (text/plain, form data) without asking:
+    // only application/json is taken, which a browser sends cross-site only after a CORS
+    // preflight this server never grants. So no page the operator visits can create tasks.
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      return send(res, 415, { error: `POST bodies must be sent as content-type application/json${type === '' ? '' : `, not ${type}`}` });
+    }
     try {
       body = await readJson(req);
     } catch (err) {

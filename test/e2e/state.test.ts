@@ -145,7 +145,22 @@ describe('the Stately inspector bridge', () => {
         .end(),
     );
     expect(foreign).toBe(421);
-    expect(await page.text()).toContain('<iframe id="inspector" src="https://stately.ai/inspect">');
+    const html = await page.text();
+    expect(html).toContain('<iframe id="inspector" src="https://stately.ai/inspect">');
+    // Events go to the inspector's origin only (never postMessage(..., '*')).
+    expect(html).toContain('const INSPECTOR = "https://stately.ai";');
+    expect(html).not.toContain("'*'");
+    // A page of another origin may not open the event socket (it carries command output).
+    const refused = await new Promise<number | string>((resolve) => {
+      const evil = new WebSocket(url!.replace('http', 'ws'), { origin: 'http://evil.example' });
+      evil.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      evil.on('open', () => {
+        evil.close();
+        resolve('open');
+      });
+      evil.on('error', (err) => resolve(err.message));
+    });
+    expect(refused).toBe(401);
 
     const messages: Array<{ type: string; name?: string; event?: { type?: string } }> = [];
     const ws = new WebSocket(url!.replace('http', 'ws'));

@@ -1,4 +1,4 @@
-import { existsSync, lutimesSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import getPort from 'get-port';
@@ -96,6 +96,28 @@ describe('rotating log file', () => {
     expect(readFileSync(path, 'utf8')).toContain('line 9');
     expect(readFileSync(`${path}.1`, 'utf8')).toContain('line 6');
     expect(readFileSync(`${path}.2`, 'utf8')).toContain('line 4');
+  });
+
+  it('never throws: a full disk drops lines, and the next line that makes it says how many were lost', () => {
+    // /dev/full answers every write with ENOSPC.
+    const full = new RotatingFile('/dev/full');
+    expect(() => full.write('lost\n')).not.toThrow();
+    full.close();
+
+    // A rotation that fails (the backup name is taken by a directory) loses that line only.
+    const dir = tempDir();
+    const path = join(dir, 'ambari-agent.log');
+    const log = new RotatingFile(path, 50, 1);
+    log.write(`${'a'.repeat(40)}\n`);
+    mkdirSync(join(`${path}.1`, 'taken'), { recursive: true });
+    expect(() => log.write(`${'b'.repeat(40)}\n`)).not.toThrow();
+    rmSync(`${path}.1`, { recursive: true });
+    log.write('c\n');
+    log.close();
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines[0]).toBe('a'.repeat(40));
+    expect(lines[1]).toMatch(new RegExp(`^WARNING .* \\[logging\\] 1 log line\\(s\\) could not be written to ${path.replace(/[.]/g, '\\.')} \\(\\w+\\) and were dropped$`));
+    expect(lines[2]).toBe('c');
   });
 
   it('formats pino records as readable lines carrying the actor id', () => {

@@ -347,6 +347,8 @@ describe('createRunAttempt (the command machine run actor)', () => {
     const report = await missing.start(missing.command(24)).done;
     expect(report).toMatchObject({ status: 'FAILED', exitCode: 1 });
     expect(report.stderr).toContain(`Cannot run the command: Script ${join(missing.baseDir, 'scripts/nope.sh')} does not exist`);
+    // The agent's log says why too.
+    expect(missing.logs.some((l) => l.level === 'error' && l.msg.includes('Cannot run CUSTOM_COMMAND of SVC_SERVER') && l.msg.includes('scripts/nope.sh does not exist'))).toBe(true);
     expect(missing.runningFile() ?? []).toEqual([]);
     expect(missing.running.runningCount()).toBe(0);
 

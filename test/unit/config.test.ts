@@ -81,6 +81,17 @@ describe('typed config', () => {
     expect(() => configFromText(text, FILE)).toThrow(message);
   });
 
+  it.each([
+    ['[server]\nconnect_retry_delay=0', `${FILE}: [server] connect_retry_delay = '0' is below 1 (seconds between connection attempts)`],
+    ['[server]\nconnect_retry_delay=-5', `${FILE}: [server] connect_retry_delay = '-5' is below 1`],
+    ['[server]\nmax_reconnect_retry_delay=0', `${FILE}: [server] max_reconnect_retry_delay = '0' is below 1`],
+    ['[server]\nreconnect_delay=0', `${FILE}: [server] reconnect_delay = '0' is below 1`],
+    ['[agent]\ndata_cleanup_max_size_MB=-1', `${FILE}: [agent] data_cleanup_max_size_MB = '-1' is below 0 (megabytes of command files kept)`],
+    ['[agent]\ndata_cleanup_interval=-3600', `${FILE}: [agent] data_cleanup_interval = '-3600' is below 0`],
+  ])('a value that would busy-loop or delete everything is refused, naming file, key and value: %j', (text, message) => {
+    expect(() => configFromText(text, FILE)).toThrow(message);
+  });
+
   it("applies the DataCleaner clamps with a warning each", () => {
     const { ini, warnings } = configFromText('[agent]\ndata_cleanup_max_age=10\ndata_cleanup_interval=60\ndata_cleanup_max_size_MB=99999', FILE);
     expect(ini.agent.data_cleanup_max_age).toBe(86400);

@@ -595,6 +595,7 @@ describe('dev server survives hostile requests', () => {
     const client = await registeredAgent(child, 'victim.test');
     const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/victim.test/messages`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ destination: '/user/', body: {}, headers: { priority: '1' } }),
       signal: AbortSignal.timeout(3_000),
     });
@@ -632,6 +633,7 @@ describe('dev server survives hostile requests', () => {
       await registeredAgent(child, 'victim.test');
       const answer = await fetch(`http://127.0.0.1:${child.apiPort}/api/v1/hosts/victim.test/messages`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ destination: '/user/', body: {}, headers: { priority: 1 } }),
         signal: AbortSignal.timeout(3_000),
       });

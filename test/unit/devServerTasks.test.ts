@@ -219,6 +219,22 @@ describe('tasks: delivery and reports', () => {
     expect(action.body.error).toContain('"script" is required for ACTIONEXECUTE');
   });
 
+  it('refuses a POST that is not application/json (what a cross-site page can send without asking): 415, no task', async () => {
+    await FakeAgent.start('csrf.test');
+    const before = (await api('/api/v1/tasks')).body;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const answer = await fetch(`http://127.0.0.1:${server.apiPort}/api/v1/hosts/csrf.test/commands`, {
+        method: 'POST',
+        headers: type ? { 'content-type': type } : {},
+        body: type === undefined ? new Blob([JSON.stringify({ role: 'X', command: 'START', script: '/bin/true' })]) : JSON.stringify({ role: 'X', command: 'START', script: '/bin/true' }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(answer.status, String(type)).toBe(415);
+      expect(((await answer.json()) as Json).error).toContain('content-type application/json');
+    }
+    expect((await api('/api/v1/tasks')).body).toEqual(before);
+  });
+
   it('IN_PROGRESS then COMPLETED reports: status, output, exit code and timestamps', async () => {
     const agent = await FakeAgent.start('run.test');
     const { task_id } = await createTask('run.test', { role: 'ZOOKEEPER_SERVER', command: 'START', script: 'scripts/zk.sh', script_type: 'SHELL', timeout: 30 });

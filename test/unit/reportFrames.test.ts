@@ -231,6 +231,23 @@ describe('splitting reports into frames (CommandStatusDict.split_reports, in UTF
     expect(frames[0]!.bodyBytes).toBe(jsonBytes(frames[0]!.body));
   });
 
+  it('takes cluster ids such as __proto__ and constructor as plain keys (a server-sent clusterId must not crash the reporter)', () => {
+    const frames = splitReports(
+      [
+        { clusterKey: '__proto__', report: report(1) },
+        { clusterKey: 'constructor', report: report(2) },
+        { clusterKey: '__proto__', report: report(3) },
+      ],
+      DEFAULT_MAX_REPORT_FRAME_BYTES,
+    );
+    expect(frames).toHaveLength(1);
+    const { clusters } = frames[0]!.body;
+    expect(Object.keys(clusters)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.parse(JSON.stringify(frames[0]!.body))).toEqual(JSON.parse('{"clusters": {"__proto__": [' + JSON.stringify(report(1)) + ',' + JSON.stringify(report(3)) + '], "constructor": [' + JSON.stringify(report(2)) + ']}}'));
+    expect(frames[0]!.bodyBytes).toBe(jsonBytes(frames[0]!.body));
+    expect(({} as Record<string, unknown>).taskId).toBeUndefined();
+  });
+
   it('splits many reports into several bodies, each under the limit, every report exactly once and whole', () => {
     const limit = 50_000;
     const reports = Array.from({ length: 40 }, (_, i) => ({ clusterKey: i % 3 === 0 ? 'c2' : 'c1', report: report(i + 1, `${'€'.repeat(1500 + i * 10)}\n`, 'x\u0001"\\') }));

@@ -309,12 +309,17 @@ describe('agent actions, commands and other destinations', () => {
     const { client, router } = setup();
     const batches: CommandBatch[] = [];
     router.onCommands = (batch) => batches.push(batch);
-    const body = { clusters: { '4': { commands: [{ taskId: '12', role: 'R' }, { role: 'no id' }], cancelCommands: [{ target_task_id: 11, reason: 'stop it' }, {}] } } };
+    const body = { clusters: { '4': { commands: [{ taskId: '12', role: 'R' }, { role: 'no id' }, { taskId: 0 }, { taskId: -3 }], cancelCommands: [{ target_task_id: 11, reason: 'stop it' }, {}] } } };
     client.deliver('/user/commands', JSON.stringify(body), { messageId: '23' });
     expect(batches[0]!.commands).toEqual([{ taskId: 12, role: 'R', clusterId: '4' }]);
     expect(batches[0]!.cancels).toEqual([{ taskId: 11, reason: 'stop it' }]);
     expect(client.confirmations()).toStrictEqual([
-      { messageId: 23, status: 'ERROR', reason: 'cluster 4: a command without a numeric taskId; cluster 4: a cancel command without a numeric target_task_id' },
+      {
+        messageId: 23,
+        status: 'ERROR',
+        reason:
+          'cluster 4: a command without a positive whole taskId (none); cluster 4: a command without a positive whole taskId (0); cluster 4: a command without a positive whole taskId (-3); cluster 4: a cancel command without a positive whole target_task_id (none)',
+      },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { SCHEMA } from '../../config/schema.js';
 import { ENV_FILE_TEMPLATE, renderIni } from '../../config/template.js';
 import type { CliArgs } from '../args.js';
 import { EXIT, complain, say } from '../context.js';
+import { ephemeralRange, pingPortCandidates } from '../pingPorts.js';
 import { DEFAULT_AMBARI_VERSION } from '../../version.js';
 
 /** `ambari-agent init --home DIR`: a complete, commented ini and every directory it names. */
@@ -32,7 +33,7 @@ export async function init(args: CliArgs): Promise<number> {
     servers: args.servers.length > 0 ? args.servers.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : ['localhost'],
     urlPort: portArg('--url-port', args.urlPort),
     securedUrlPort: portArg('--secured-url-port', args.securedUrlPort),
-    pingPort: overrides['agent.ping_port'] !== undefined ? Number(overrides['agent.ping_port']) : await getPort({ host: '0.0.0.0' }),
+    pingPort: overrides['agent.ping_port'] !== undefined ? Number(overrides['agent.ping_port']) : await freePingPort(),
     overrides,
   });
   // Validate what we are about to write exactly as the agent will read it.
@@ -74,4 +75,12 @@ function parseSettings(settings: string[]): Record<string, string> {
     result[`${section}.${match[2]}`] = match[3]!;
   }
   return result;
+}
+
+/** A free port outside the ephemeral range (pingPorts.ts); get-port's own pick if all 64 are taken. */
+async function freePingPort(): Promise<number> {
+  const range = ephemeralRange();
+  const port = await getPort({ host: '0.0.0.0', port: pingPortCandidates(range) });
+  if (port >= range[0] && port <= range[1]) say(`WARNING: ping_port ${port} is inside the ephemeral port range ${range[0]}-${range[1]}; set [agent] ping_port to a port outside it`);
+  return port;
 }
