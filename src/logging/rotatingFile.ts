@@ -6,6 +6,8 @@ import { dirname } from 'node:path';
 
 export const DEFAULT_MAX_BYTES = 10_000_000;
 export const DEFAULT_BACKUPS = 25;
+/** The log holds command output (which may hold secrets): owner and group only. */
+export const LOG_MODE = 0o640;
 
 export class RotatingFile {
   /** -1 while the file could not be opened again after a rotation. */
@@ -21,7 +23,7 @@ export class RotatingFile {
     private readonly backups = DEFAULT_BACKUPS,
   ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'a', LOG_MODE);
     this.size = fstatSync(this.fd).size;
   }
 
@@ -61,7 +63,7 @@ export class RotatingFile {
   }
 
   private reopen(): void {
-    this.fd = openSync(this.path, 'a');
+    this.fd = openSync(this.path, 'a', LOG_MODE);
     this.size = fstatSync(this.fd).size;
   }
 
@@ -73,7 +75,7 @@ export class RotatingFile {
       renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);
     }
     if (this.backups > 0) renameIfPresent(this.path, `${this.path}.1`);
-    this.fd = openSync(this.path, this.backups > 0 ? 'a' : 'w');
+    this.fd = openSync(this.path, this.backups > 0 ? 'a' : 'w', LOG_MODE);
     this.size = 0;
   }
 }

@@ -1,5 +1,5 @@
 // Configuration mistakes, usage, --version and reset.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, homeFiles, iniValue, newHome, processesMentioning, readPidFile, ROOT, startAgent } from './helpers.js';
@@ -49,6 +49,30 @@ describe('malformed ini', () => {
     }
     expect(existsSync(homeFiles(home).pidFile)).toBe(false);
     expect(processesMentioning(home)).toEqual([]);
+  });
+
+  it('a retry delay of 0 (a busy loop) or a negative cleanup size (deleting everything) is a one-line error, nothing started', async () => {
+    for (const [pattern, line, message] of [
+      [/^connect_retry_delay=.*$/m, 'connect_retry_delay=0', "[server] connect_retry_delay = '0' is below 1"],
+      [/^data_cleanup_max_size_MB=.*$/m, 'data_cleanup_max_size_MB=-5', "[agent] data_cleanup_max_size_MB = '-5' is below 0"],
+    ] as const) {
+      const home = await newHome();
+      const file = editIni(home, (text) => text.replace(pattern, line));
+      expectOneLineError(await cli(['start', '--home', home]), `ERROR: ${file}`, message);
+      expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+      expect(processesMentioning(home)).toEqual([]);
+    }
+  });
+
+  it('init keeps secrets private: the keys dir 0700, ambari-env.sh 0600, the logs 0640', async () => {
+    const home = await newHome();
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(iniValue(home, 'security', 'keysdir')!)).toBe(0o700);
+    expect(mode(join(dirname(homeFiles(home).ini), 'ambari-env.sh'))).toBe(0o600);
+    const started = await startAgent(home);
+    expect(started.code, started.output).toBe(0);
+    expect(mode(homeFiles(home).logFile)).toBe(0o640);
+    expect(mode(homeFiles(home).outFile)).toBe(0o640);
   });
 
   it('a non-numeric int value and a key before any section are one-line errors too', async () => {

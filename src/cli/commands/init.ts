@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import getPort from 'get-port';
 import { ambariVersionFile, versionProblem } from '../../actors/ambariVersion.js';
@@ -42,10 +42,13 @@ export async function init(args: CliArgs): Promise<number> {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
   const envFile = envFilePath(dirname(file));
-  if (!existsSync(envFile)) writeFileSync(envFile, ENV_FILE_TEMPLATE);
+  // ambari-env.sh may hold the passphrase: the owner's only.
+  if (!existsSync(envFile)) writeFileSync(envFile, ENV_FILE_TEMPLATE, { mode: 0o600 });
   const { agent, security } = config.ini;
-  for (const dir of [agent.logdir, agent.piddir, agent.prefix, agent.cache_dir, security.keysdir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [agent.logdir, agent.piddir, agent.prefix, agent.cache_dir]) mkdirSync(dir, { recursive: true });
+  // The agent's private key lives there: 0700 even when the directory was there before.
   mkdirSync(security.keysdir, { recursive: true, mode: 0o700 });
+  chmodSync(security.keysdir, 0o700);
   const versionFile = ambariVersionFile(agent.prefix);
   // --force rewrites the ini; a version the operator set is kept unless --ambari-version is given.
   if (args.ambariVersion !== undefined || !existsSync(versionFile)) writeFileSync(versionFile, `${ambariVersion}\n`);

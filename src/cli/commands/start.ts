@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from '
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MARKER_ENV } from '../../actors/commandRunner.js';
+import { LOG_MODE } from '../../logging/rotatingFile.js';
 import type { StatusReply } from '../../actors/controlChannel.js';
 import { isAlive, readPid } from '../../actors/pidFile.js';
 import { MIN_NODE_MAJOR } from '../../actors/preflightChecks.js';
@@ -51,7 +52,7 @@ export async function start(ctx: CommandContext): Promise<number> {
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
   const outOffset = sizeOf(paths.outFile);
-  const out = openSync(paths.outFile, 'a');
+  const out = openSync(paths.outFile, 'a', LOG_MODE);
   const wrapper = spawn('/bin/sh', wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   wrapper.unref();
