@@ -1,4 +1,8 @@
 // The pid file: written atomically (temp file + rename) so a reader never sees half a number.
+// Beside it, PIDFILE.identity records what makes the pid this agent's: its process start time
+// (a pid reused by another process has another one) and the daemon's script. `stop`, `status`
+// and `start` act on a pid only when it is verified against that record: a pid file naming a
+// stranger (a recycled pid, pid 1, a hand-written file) is never signalled.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 export function readPid(file: string): number | undefined {
@@ -36,15 +40,90 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** Writes the identity record first, then the pid file: a reader that sees the pid can verify it. */
 export function writePidFileAtomic(file: string, pid: number): void {
+  const identity: AgentIdentity = { pid, startTime: processStartTime(pid) ?? '', script: readCmdline(pid)[1] ?? '' };
+  writeAtomic(identityFile(file), `${JSON.stringify(identity)}\n`, pid);
+  writeAtomic(file, `${pid}\n`, pid);
+}
+
+function writeAtomic(file: string, text: string, pid: number): void {
   const temp = `${file}.${pid}.tmp`;
-  writeFileSync(temp, `${pid}\n`, { mode: 0o644 });
+  writeFileSync(temp, text, { mode: 0o644 });
   renameSync(temp, file);
 }
 
-/** Removes the pid file only when it still names `pid`: never another instance's file. */
+/** Removes the pid file (and its identity record) only when it still names `pid`: never another instance's file. */
 export function removePidFileIfOwned(file: string, pid: number): boolean {
   if (readPid(file) !== pid) return false;
-  rmSync(file, { force: true });
+  removePidFile(file);
   return true;
+}
+
+export function removePidFile(file: string): void {
+  rmSync(file, { force: true });
+  rmSync(identityFile(file), { force: true });
+}
+
+export const identityFile = (pidFile: string): string => `${pidFile}.identity`;
+
+/** What identifies a running agent (see the header). */
+export interface AgentIdentity {
+  pid: number;
+  /** Field 22 of /proc/PID/stat: clock ticks since boot when the process started. */
+  startTime: string;
+  /** The daemon's script (argv[1]), e.g. .../dist/daemon/main.js. */
+  script: string;
+}
+
+/** What a pid file names. */
+export type PidFileState =
+  | { kind: 'none' }
+  | { kind: 'dead'; pid: number }
+  | { kind: 'stranger'; pid: number; what: string }
+  | { kind: 'agent'; pid: number };
+
+/** The pid file checked against its identity record and the live process. */
+export function checkPidFile(file: string): PidFileState {
+  const pid = readPid(file);
+  if (pid === undefined) return { kind: 'none' };
+  if (!isAlive(pid)) return { kind: 'dead', pid };
+  const name = processName(pid);
+  let identity: Partial<AgentIdentity> | undefined;
+  try {
+    identity = JSON.parse(readFileSync(identityFile(file), 'utf8')) as Partial<AgentIdentity>;
+  } catch {
+    identity = undefined;
+  }
+  const startTime = processStartTime(pid);
+  const script = readCmdline(pid)[1];
+  if (!identity || identity.pid !== pid) return { kind: 'stranger', pid, what: `${name}, with no identity record of this agent in ${identityFile(file)}` };
+  if (!startTime || identity.startTime !== startTime) return { kind: 'stranger', pid, what: `${name}, started after the agent that wrote ${file} (a reused pid)` };
+  if (!identity.script || script !== identity.script) return { kind: 'stranger', pid, what: `${name}, not the agent's ${identity.script || 'script'}` };
+  return { kind: 'agent', pid };
+}
+
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readCmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+function processName(pid: number): string {
+  try {
+    return `process ${pid} (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
+  } catch {
+    return `process ${pid}`;
+  }
 }

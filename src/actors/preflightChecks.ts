@@ -6,7 +6,7 @@ import { stageIdOf } from './stageId.js';
 import type { PreflightCheck } from '../machines/preflight.js';
 import { ambariVersionFile, readAmbariVersionSync } from './ambariVersion.js';
 import { agentHostname } from './hostname.js';
-import { isAlive, readPid } from './pidFile.js';
+import { checkPidFile } from './pidFile.js';
 import type { LogFn } from '../logging/logger.js';
 
 export const MIN_NODE_MAJOR = 20;
@@ -42,10 +42,11 @@ export function createRunCheck(settings: PreflightSettings) {
       }
     },
     pidFile: (actorId) => {
-      const pid = readPid(settings.pidFile);
-      if (pid === undefined || pid === process.pid) return;
-      if (isAlive(pid)) throw new Error(`${settings.pidFile} already exists (agent pid ${pid} is running), exiting`);
-      settings.log(actorId, 'warn', `Stale pid file ${settings.pidFile} (pid ${pid} is gone); it will be replaced`);
+      const state = checkPidFile(settings.pidFile);
+      if (state.kind === 'none' || state.pid === process.pid) return;
+      if (state.kind === 'agent') throw new Error(`${settings.pidFile} already exists (agent pid ${state.pid} is running), exiting`);
+      const why = state.kind === 'dead' ? `pid ${state.pid} is gone` : `it names ${state.what}`;
+      settings.log(actorId, 'warn', `Stale pid file ${settings.pidFile} (${why}); it will be replaced`);
     },
     prefixDir: () => {
       let isDir = false;

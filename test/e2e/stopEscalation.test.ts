@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, cleanup, cli, homeFiles, newHome, waitFor } from './helpers.js';
+import { writePidFileAtomic } from '../../src/actors/pidFile.js';
+import { alive, cleanup, cli, homeFiles, newHome, readPidFile, startAgent, waitFor } from './helpers.js';
 
 const started: number[] = [];
 afterEach(async () => {
@@ -38,7 +39,8 @@ describe('stop escalation', () => {
     stubborn.stdout.on('data', (d) => (out += d));
     const childPid = await waitFor(() => (out.includes('\n') ? Number(out.trim()) : undefined), { what: 'the stand-in agent child' });
     started.push(childPid!);
-    writeFileSync(homeFiles(home).pidFile, `${stubborn.pid}\n`);
+    // Recorded as the agent records itself (pid file + identity), so stop takes it for the agent.
+    writePidFileAtomic(homeFiles(home).pidFile, stubborn.pid!);
 
     const result = await cli(['stop', '--home', home]);
     expect(result.code, result.output).toBe(0);
@@ -48,5 +50,35 @@ describe('stop escalation', () => {
     expect(alive(stubborn.pid!)).toBe(false);
     expect(alive(childPid!)).toBe(false);
     expect(existsSync(homeFiles(home).pidFile)).toBe(false);
+  });
+
+  it('a pid file naming another process (one of ours, standing in for a stranger): never signalled; status 2, stop and start name it', async () => {
+    const home = await newHome();
+    const files = homeFiles(home);
+    const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+    started.push(stranger.pid!);
+    writeFileSync(files.pidFile, `${stranger.pid}\n`);
+
+    const status = await cli(['status', '--home', home]);
+    expect(status.code).toBe(2);
+    expect(status.output).toContain(`Stale PID File at: ${files.pidFile} (it names process ${stranger.pid} (sleep), with no identity record`);
+
+    const stopped = await cli(['stop', '--home', home]);
+    expect(stopped.code, stopped.output).toBe(0);
+    expect(stopped.output).toContain(`it names process ${stranger.pid} (sleep)`);
+    expect(stopped.output).not.toContain('Stopping ambari-agent');
+    expect(alive(stranger.pid!)).toBe(true);
+    expect(existsSync(files.pidFile)).toBe(false);
+
+    // A recycled pid: the identity record's start time is not the process's.
+    writeFileSync(files.pidFile, `${stranger.pid}\n`);
+    writeFileSync(`${files.pidFile}.identity`, JSON.stringify({ pid: stranger.pid, startTime: '1', script: '/x/dist/daemon/main.js' }));
+    const start = await startAgent(home);
+    expect(start.code, start.output).toBe(0);
+    expect(start.stdout).toContain(`names ${stranger.pid}, which is not this home's agent (process ${stranger.pid} (sleep), started after the agent`);
+    expect(alive(stranger.pid!)).toBe(true);
+    expect(readPidFile(home)).toBe(start.pid);
+    const running = await cli(['status', '--home', home]);
+    expect(running.code, running.output).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
 import { createActor, createMachine, fromCallback, waitFor } from 'xstate';
 import { CLEANABLE_FILE, cleanPass } from '../../src/actors/dataCleaner.js';
-import { isAlive, readPid, removePidFileIfOwned, writePidFileAtomic } from '../../src/actors/pidFile.js';
+import { checkPidFile, identityFile, isAlive, readPid, removePidFileIfOwned, writePidFileAtomic } from '../../src/actors/pidFile.js';
 import { describeBindError, pingPortListener } from '../../src/actors/pingPortListener.js';
 import { findPortHolder } from '../../src/actors/portHolder.js';
 import { ping } from '../../src/cli/controlClient.js';
@@ -138,6 +138,25 @@ describe('pid file', () => {
     expect(existsSync(path)).toBe(false);
     expect(isAlive(process.pid)).toBe(true);
     expect(isAlive(2 ** 22 + 12345)).toBe(false);
+    expect(existsSync(identityFile(path))).toBe(false);
+  });
+
+  it('verifies the pid against the identity record: start time and script (checked on this process, never signalled)', () => {
+    const path = join(tempDir(), 'ambari-agent.pid');
+    expect(checkPidFile(path)).toEqual({ kind: 'none' });
+    writePidFileAtomic(path, process.pid);
+    expect(checkPidFile(path)).toEqual({ kind: 'agent', pid: process.pid });
+    const identity = JSON.parse(readFileSync(identityFile(path), 'utf8')) as Record<string, unknown>;
+    expect(identity).toMatchObject({ pid: process.pid, startTime: expect.stringMatching(/^\d+$/), script: readFileSync('/proc/self/cmdline', 'utf8').split('\0')[1] });
+
+    writeFileSync(identityFile(path), JSON.stringify({ ...identity, startTime: '1' }));
+    expect(checkPidFile(path)).toMatchObject({ kind: 'stranger', pid: process.pid, what: expect.stringContaining('(a reused pid)') });
+    writeFileSync(identityFile(path), JSON.stringify({ ...identity, script: '/elsewhere/main.js' }));
+    expect(checkPidFile(path)).toMatchObject({ kind: 'stranger', what: expect.stringContaining("not the agent's /elsewhere/main.js") });
+    rmSync(identityFile(path));
+    expect(checkPidFile(path)).toMatchObject({ kind: 'stranger', what: expect.stringContaining('with no identity record') });
+    writeFileSync(path, `${2 ** 22 + 12345}\n`);
+    expect(checkPidFile(path)).toEqual({ kind: 'dead', pid: 2 ** 22 + 12345 });
   });
 });
 

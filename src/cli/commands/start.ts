@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MARKER_ENV } from '../../actors/commandRunner.js';
 import { LOG_MODE } from '../../logging/rotatingFile.js';
 import type { StatusReply } from '../../actors/controlChannel.js';
-import { isAlive, readPid } from '../../actors/pidFile.js';
+import { checkPidFile, isAlive, readPid, removePidFile } from '../../actors/pidFile.js';
 import { MIN_NODE_MAJOR } from '../../actors/preflightChecks.js';
 import { confDir } from '../../config/loadConfig.js';
 import { envFilePath, resolvePassphrase, sourceEnvFile } from '../../config/envFile.js';
@@ -34,16 +34,15 @@ export async function start(ctx: CommandContext): Promise<number> {
   const env = agentEnvironment(ctx);
 
   say('Checking for previously running Ambari Agent...');
-  const oldPid = readPid(paths.pidFile);
-  if (oldPid !== undefined) {
-    if (isAlive(oldPid)) {
-      complain('ERROR: ambari-agent already running');
-      complain(`Check ${paths.pidFile} for PID.`);
-      return EXIT.START_FAILED;
-    }
-    say(`${paths.pidFile} found with no process. Removing ${oldPid}...`);
-    rmSync(paths.pidFile, { force: true });
+  const old = checkPidFile(paths.pidFile);
+  if (old.kind === 'agent') {
+    complain('ERROR: ambari-agent already running');
+    complain(`Check ${paths.pidFile} for PID.`);
+    return EXIT.START_FAILED;
   }
+  if (old.kind === 'dead') say(`${paths.pidFile} found with no process. Removing ${old.pid}...`);
+  if (old.kind === 'stranger') say(`${paths.pidFile} names ${old.pid}, which is not this home's agent (${old.what}). Removing ${old.pid}...`);
+  if (old.kind !== 'none') removePidFile(paths.pidFile);
   mkdirSync(config.ini.agent.piddir, { recursive: true });
   mkdirSync(config.ini.agent.logdir, { recursive: true });
 

@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { isAlive, readPid } from '../../actors/pidFile.js';
+import { checkPidFile, removePidFile } from '../../actors/pidFile.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 import { killTree, waitForExit, wrapperOf } from '../processes.js';
 
@@ -8,14 +7,18 @@ const GRACEFUL_TRIES = 300;
 const POLL_MS = 100;
 
 export async function stop({ paths }: CommandContext): Promise<number> {
-  const pid = readPid(paths.pidFile);
-  if (pid === undefined) {
+  const state = checkPidFile(paths.pidFile);
+  if (state.kind === 'none') {
     say(`ambari-agent is not running. No PID found at ${paths.pidFile}`);
     return EXIT.OK;
   }
-  if (!isAlive(pid)) {
+  if (state.kind === 'dead') {
     complain(`ERROR: ambari-agent not running. Stale PID File at: ${paths.pidFile}`);
+  } else if (state.kind === 'stranger') {
+    // Never signalled: the pid is not this home's agent (pidFile.ts).
+    complain(`ERROR: ambari-agent not running. Stale PID File at: ${paths.pidFile}: it names ${state.what}, which is left alone`);
   } else {
+    const { pid } = state;
     say('Stopping ambari-agent');
     const wrapper = wrapperOf(pid);
     try {
@@ -33,7 +36,7 @@ export async function stop({ paths }: CommandContext): Promise<number> {
     if (wrapper !== undefined && !(await waitForExit(wrapper, 50, POLL_MS))) await killTree(wrapper, 'SIGKILL');
   }
   say(`Removing PID file at ${paths.pidFile}`);
-  rmSync(paths.pidFile, { force: true });
+  removePidFile(paths.pidFile);
   say('ambari-agent successfully stopped');
   return EXIT.OK;
 }
