@@ -38,6 +38,9 @@ const PATH_KEYS: Array<[keyof AgentIni, string]> = [
 
 export function loadConfig(home = ''): LoadedConfig {
   const file = iniPathFor(home);
+  // Without --home the original runs on defaults. A home without an ini is a mistake (a typo,
+  // a home not made yet): running on defaults would use the system's paths and ports.
+  if (home !== '' && !existsSync(file)) throw new ConfigError(`no ini at ${file}: ${resolve(home)} is not an agent home (make one with: ambari-agent init --home ${home})`);
   if (!existsSync(file)) return configFromText(undefined, file, home);
   try {
     return configFromText(readFileSync(file, 'utf8'), file, home);

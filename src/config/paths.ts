@@ -1,5 +1,6 @@
 // File locations derived from the ini, shared by the CLI, the wrapper and the agent process.
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -36,5 +37,19 @@ export function agentPaths(ini: AgentIni): AgentPaths {
 export function checkControlDirs(ini: AgentIni): void {
   for (const dir of [ini.agent.piddir, ini.agent.logdir, ini.security.keysdir]) {
     if (!dir || resolve(dir) === '/') throw new ConfigError(`path ${dir || '""'} not valid`);
+  }
+  // The data cleaner deletes files below the prefix, and the stack cache replaces folders below
+  // the cache dir: neither may be the root directory, named or through a symlink.
+  for (const [key, dir] of [['[agent] prefix', ini.agent.prefix], ['[agent] cache_dir', ini.agent.cache_dir], ['[agent] tmp_dir', ini.agent.tmp_dir]] as const) {
+    if (!dir || realOrResolved(dir) === '/') throw new ConfigError(`${key} = '${dir}' is the root directory; give the agent a directory of its own`);
+  }
+}
+
+/** The path with symlinks resolved as far as it exists (a dir not made yet is taken as written). */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }

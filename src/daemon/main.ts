@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
-import { agentPaths } from '../config/paths.js';
+import { agentPaths, checkControlDirs } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/controlChannel.js';
 import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(values.home);
+    // As the CLI checks them: the daemon may be started without it (the wrapper, a service manager).
+    checkControlDirs(config.ini);
   } catch (err) {
     if (err instanceof ConfigError) fatalBeforeLogging(err.message);
     throw err;

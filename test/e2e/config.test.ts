@@ -1,5 +1,6 @@
 // Configuration mistakes, usage, --version and reset.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, cli, homeFiles, iniValue, newHome, processesMentioning, readPidFile, ROOT, startAgent } from './helpers.js';
@@ -61,6 +62,18 @@ describe('malformed ini', () => {
       expectOneLineError(await cli(['start', '--home', home]), `ERROR: ${file}`, message);
       expect(existsSync(homeFiles(home).pidFile)).toBe(false);
       expect(processesMentioning(home)).toEqual([]);
+    }
+  });
+
+  it('--home without an ini is a one-line error for every command, and nothing is created', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'aa-noini-'));
+    try {
+      for (const command of ['start', 'status', 'stop', 'restart']) {
+        expectOneLineError(await cli([command, '--home', home]), `no ini at ${join(home, 'etc/ambari-agent/conf/ambari-agent.ini')}`, `ambari-agent init --home ${home}`);
+      }
+      expect(readdirSync(home)).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

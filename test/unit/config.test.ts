@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
@@ -125,6 +125,12 @@ describe('typed config', () => {
   it('refuses / as pid, log or keys dir, and derives the file paths', () => {
     const { ini } = configFromText('[agent]\npiddir=/\n', FILE);
     expect(() => checkControlDirs(ini)).toThrow('path / not valid');
+    expect(() => checkControlDirs(configFromText('[agent]\nprefix=/\n', FILE).ini)).toThrow("[agent] prefix = '/' is the root directory; give the agent a directory of its own");
+    expect(() => checkControlDirs(configFromText('[agent]\ncache_dir=/tmp/..\n', FILE).ini)).toThrow("[agent] cache_dir = '/tmp/..' is the root directory");
+    // Through a symlink too: the data cleaner would follow it.
+    const link = join(tempDir('aa-root-'), 'root');
+    symlinkSync('/', link);
+    expect(() => checkControlDirs(configFromText(`[agent]\nprefix=${link}\n`, FILE).ini)).toThrow(`[agent] prefix = '${link}' is the root directory`);
     const paths = agentPaths(configFromText(undefined, FILE).ini);
     expect(paths).toMatchObject({
       pidFile: '/var/run/ambari-agent/ambari-agent.pid',
