@@ -56,6 +56,28 @@ async function dispatch(args: CliArgs): Promise<number> {
   }
 }
 
+interface SystemError extends Error {
+  code: string;
+  syscall: string;
+  path: string;
+}
+
+function systemError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { code, syscall, path } = err as Partial<SystemError>;
+  return typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string';
+}
+
+const SYSTEM_HINTS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EEXIST: 'it exists and is not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
@@ -67,6 +89,11 @@ run(process.argv.slice(2)).then(
       }
     } else if (err instanceof ConfigError) {
       complain(`ERROR: ${err.message}`);
+    } else if (systemError(err)) {
+      // A file or directory of the home that is not what it should be (a file where a dir is
+      // expected, no permission, /proc): the operator's to fix, so one line naming it.
+      const { syscall, path, code } = err as SystemError;
+      complain(`ERROR: cannot ${syscall} ${path}: ${code}${SYSTEM_HINTS[code] ? ` (${SYSTEM_HINTS[code]})` : ''}; check the paths in the ini`);
     } else {
       complain(`ERROR: ${(err as Error)?.stack ?? String(err)}`);
     }

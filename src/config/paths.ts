@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { AgentIni } from './schema.js';
 
@@ -43,13 +43,32 @@ export function checkControlDirs(ini: AgentIni): void {
   for (const [key, dir] of [['[agent] prefix', ini.agent.prefix], ['[agent] cache_dir', ini.agent.cache_dir], ['[agent] tmp_dir', ini.agent.tmp_dir]] as const) {
     if (!dir || realOrResolved(dir) === '/') throw new ConfigError(`${key} = '${dir}' is the root directory; give the agent a directory of its own`);
   }
+  // Directories cannot be made in the kernel's virtual file systems (and Node's recursive mkdir
+  // spins forever trying under /proc).
+  const dirs = { '[agent] piddir': ini.agent.piddir, '[agent] logdir': ini.agent.logdir, '[security] keysdir': ini.security.keysdir, '[agent] prefix': ini.agent.prefix, '[agent] cache_dir': ini.agent.cache_dir, '[agent] tmp_dir': ini.agent.tmp_dir };
+  for (const [key, dir] of Object.entries(dirs)) {
+    const real = realOrResolved(dir);
+    const virtual = VIRTUAL_FILE_SYSTEMS.find((root) => real === root || real.startsWith(`${root}/`));
+    if (virtual) throw new ConfigError(`${key} = '${dir}' is under ${virtual}, a virtual file system where the agent cannot keep files`);
+  }
 }
 
-/** The path with symlinks resolved as far as it exists (a dir not made yet is taken as written). */
+const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/** The path with symlinks resolved as far as it exists (the part not made yet taken as written). */
 function realOrResolved(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
+  const full = resolve(path);
+  let existing = full;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = realpathSync(existing);
+      return rest.length === 0 ? real : join(real, ...rest.reverse());
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return full;
+      rest.push(basename(existing));
+      existing = parent;
+    }
   }
 }

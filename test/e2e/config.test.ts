@@ -65,6 +65,19 @@ describe('malformed ini', () => {
     }
   });
 
+  it.each([
+    ['piddir under a regular file', (home: string) => `piddir=${join(home, 'a-file/run')}`, (home: string) => [`cannot open ${join(home, 'a-file/run/ambari-agent.pid')}: ENOTDIR (a part of the path is a file, not a directory)`]],
+    ['logdir that is a regular file', (home: string) => `logdir=${join(home, 'a-file')}`, (home: string) => [`cannot mkdir ${join(home, 'a-file')}: EEXIST (it exists and is not a directory)`]],
+    ['piddir under /proc (Node spins in mkdir there)', () => 'piddir=/proc/ambari-agent-test', () => ["[agent] piddir = '/proc/ambari-agent-test' is under /proc, a virtual file system"]],
+  ] as const)('a bad dir is one line naming it, exit 1, no hang: %s', async (_name, line, parts) => {
+    const home = await newHome();
+    writeFileSync(join(home, 'a-file'), 'not a directory\n');
+    const key = line(home).split('=')[0]!;
+    editIni(home, (text) => text.replace(new RegExp(`^${key}=.*$`, 'm'), line(home)));
+    expectOneLineError(await cli(['start', '--home', home]), ...parts(home));
+    expect(processesMentioning(home)).toEqual([]);
+  });
+
   it('--home without an ini is a one-line error for every command, and nothing is created', async () => {
     const home = mkdtempSync(join(tmpdir(), 'aa-noini-'));
     try {
