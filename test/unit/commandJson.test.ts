@@ -1,6 +1,6 @@
 // commandJson: the command JSON completed from the caches (ConfigurationBuilder.get_configuration
 // + CustomServiceOrchestrator.generate_command), from the Python agent's own test messages.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AgentCaches } from '../../src/caches/agentCaches.js';
 import {
   autoCacheUpdateEnabled,
@@ -14,7 +14,9 @@ import {
   type CommandCaches,
 } from '../../src/actors/commandJson.js';
 import { fixture } from '../support/fixtures.js';
-import { tempDir } from '../support/tempDirs.mjs';
+import { removeTempDirs, tempDir } from '../support/tempDirs.mjs';
+
+afterAll(removeTempDirs);
 
 const AGENT: AgentFacts = { hostname: 'c6402.ambari.apache.org', publicHostname: 'public.example', cacheDir: '/var/lib/ambari-agent/cache', parallelExecution: 0, useSystemProxySettings: true };
 
