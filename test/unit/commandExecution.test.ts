@@ -28,35 +28,20 @@ import { inProgressReport } from '../../src/actors/inProgressReport.js';
 import { RUNNING_COMMANDS_FILE, RunningCommands, type RunningEntry } from '../../src/actors/runningCommands.js';
 import type { LogFn } from '../../src/logging/logger.js';
 import { commandMachine, reportTemplate, type CommandReport, type ExecutionCommand } from '../../src/machines/command.js';
-import { testEnvironment } from '../support/commandRuns.js';
+import { killTracked, procStat, running, testEnvironment, track as trackPid } from '../support/commandRuns.js';
 
-// ---- processes: every pid a test learns about is SIGKILLed afterwards (by pid + start time)
+// ---- processes: every pid a test learns about is SIGKILLed afterwards (by pid + start time,
+// test/support/commandRuns.ts)
 
-function procStat(pid: number): { state: string; ppid: number; pgrp: number; start: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]), start: fields[19]! };
-  } catch {
-    return undefined;
-  }
-}
-
-/** pid -> /proc start time of every process a test started or found. */
-const seen = new Map<number, string>();
-
+/** Records a running pid; returns its /proc start time. */
 function track(pid: number): string {
   const stat = procStat(pid);
-  if (!stat || stat.state === 'Z') throw new Error(`pid ${pid} is not running`);
-  seen.set(pid, stat.start);
+  if (!stat || !trackPid(pid)) throw new Error(`pid ${pid} is not running`);
   return stat.start;
 }
 
 /** Zombie-aware and recycling-aware: true while the recorded process runs. */
-function isRunning(pid: number): boolean {
-  const stat = procStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.start === seen.get(pid);
-}
+const isRunning = running;
 
 async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 3000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -72,16 +57,7 @@ const actors: AnyActorRef[] = [];
 
 afterEach(() => {
   for (const actor of actors.splice(0)) actor.stop();
-  for (const pid of seen.keys()) {
-    if (isRunning(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  seen.clear();
+  killTracked();
 });
 afterAll(removeTempDirs);
 
