@@ -8,6 +8,7 @@ import { describeActor, findActor, topLevelState, type ActorNode } from '../intr
 import type { StateRecorder } from '../introspection/stateRecorder.js';
 import { ACTION_QUEUE_ID, taskIdOfActor } from '../machines/actionQueue.js';
 import { stateReport } from '../introspection/stateReport.js';
+import { socketAddress, type SocketAddress } from './socketAddress.js';
 
 export const SUPERVISOR_SYSTEM_ID = 'supervisor';
 const MAX_REQUEST_BYTES = 4096;
@@ -93,12 +94,25 @@ export function createControlChannel(socketPath: string, options: ControlChannel
       socket.on('close', () => sockets.delete(socket));
       serve(socket, () => system.get(SUPERVISOR_SYSTEM_ID) as AnyActorRef | undefined, options);
     });
-    server.listen(socketPath, () => chmodSync(socketPath, 0o600));
-    server.on('error', (err) => {
+    const failed = (err: Error) => {
       // The supervisor logs this and restarts the channel (a bounded number of times).
       sendBack({ type: 'CONTROL_CHANNEL.FAILED', error: `control socket ${socketPath}: ${err.message}` });
+    };
+    server.on('error', failed);
+    let bound: SocketAddress;
+    try {
+      bound = socketAddress(socketPath);
+    } catch (err) {
+      failed(err as Error);
+      return () => {};
+    }
+    server.listen(bound.address, () => {
+      bound.release();
+      chmodSync(socketPath, 0o600);
     });
+    server.once('error', () => bound.release());
     return () => {
+      bound.release();
       // Watchers see the end of the stream; the agent is going.
       for (const socket of sockets) socket.end();
       server.close();

@@ -16,6 +16,7 @@ import { ensureAgentCertificate } from './agentCertificate.js';
 import { ensureServerCa } from './serverCa.js';
 import { stageIdOf } from './stageId.js';
 import type { TakenTasks } from './takenTasks.js';
+import { RESTART_QUIET_MS } from './restartRecord.js';
 import { TopicRouter } from './topicRouter.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
@@ -48,6 +49,8 @@ export interface LinkSettings {
   heartbeat?: [number, number];
   /** Told every key the server sends on /events/encryption_key, whichever link it came on. */
   onEncryptionKey?: (key: string) => void;
+  /** Until when (epoch ms) a RESTART_AGENT is taken as the restart this agent came from (restartRecord.ts). */
+  restartQuietUntil?: number;
 }
 
 /** GET https://SERVER:url_port/connection_info: does the server want client certificates? */
@@ -116,7 +119,14 @@ export function linkActors(settings: LinkSettings) {
     listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system, self }) => {
       const link = asLink(input.link);
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
-      link.router.onRestart = (reason) => sendBack({ type: 'AGENT.RESTART', reason });
+      link.router.onRestart = (reason) => {
+        const quietMs = (settings.restartQuietUntil ?? 0) - Date.now();
+        if (quietMs > 0) {
+          settings.log(stageIdOf(self), 'info', `Ignoring ${reason}: this agent started from a restart less than ${RESTART_QUIET_MS / 1000} s ago (${Math.ceil(quietMs / 1000)} s left)`);
+          return;
+        }
+        sendBack({ type: 'AGENT.RESTART', reason });
+      };
       link.router.onCommands = (batch) => {
         const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
         if (!queue) throw new Error('the action queue is not running');

@@ -1,10 +1,27 @@
 // Client side of the agent's local control channel (see actors/controlChannel.ts).
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import type { ControlRequest } from '../actors/controlChannel.js';
+import { socketAddress } from '../actors/socketAddress.js';
+
+/** A connection to the control socket, however deep its path (see actors/socketAddress.ts). */
+export function connectControl(socketPath: string): Socket {
+  const socket = new Socket();
+  let address;
+  try {
+    address = socketAddress(socketPath);
+  } catch (err) {
+    // As a failed connect: the caller's 'error' handler says it (ENOENT: no agent made the dir).
+    process.nextTick(() => socket.destroy(err as Error));
+    return socket;
+  }
+  socket.once('connect', address.release);
+  socket.once('close', address.release);
+  return socket.connect(address.address);
+}
 
 export function askAgent<T>(socketPath: string, request: ControlRequest, timeoutMs = 2000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
+    const socket = connectControl(socketPath);
     let data = '';
     const timer = setTimeout(() => socket.destroy(new Error(`no answer on ${socketPath} within ${timeoutMs} ms`)), timeoutMs);
     socket.setEncoding('utf8');

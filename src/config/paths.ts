@@ -1,7 +1,5 @@
 // File locations derived from the ini, shared by the CLI, the wrapper and the agent process.
-import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { AgentIni } from './schema.js';
@@ -10,26 +8,21 @@ export interface AgentPaths {
   pidFile: string;
   outFile: string;
   logFile: string;
-  /** Unix socket of the local control channel (status, state dumps). */
+  /** Unix socket of the local control channel (status, state dumps); a deep one is reached as actors/socketAddress.ts says. */
   controlSocket: string;
+  /** When the agent last restarted itself (actors/restartRecord.ts). */
+  restartFile: string;
 }
-
-// sun_path holds 108 bytes on Linux; deep homes fall back to a name derived from the pid dir.
-const MAX_SOCKET_PATH = 100;
 
 export function agentPaths(ini: AgentIni): AgentPaths {
   const piddir = ini.agent.piddir;
   const logdir = ini.agent.logdir;
-  let controlSocket = join(piddir, 'ambari-agent.sock');
-  if (Buffer.byteLength(controlSocket) > MAX_SOCKET_PATH) {
-    const digest = createHash('sha256').update(resolve(piddir)).digest('hex').slice(0, 16);
-    controlSocket = join(tmpdir(), `ambari-agent-${digest}.sock`);
-  }
   return {
     pidFile: join(piddir, 'ambari-agent.pid'),
     outFile: join(logdir, 'ambari-agent.out'),
     logFile: join(logdir, 'ambari-agent.log'),
-    controlSocket,
+    controlSocket: join(piddir, 'ambari-agent.sock'),
+    restartFile: join(piddir, 'ambari-agent.restart'),
   };
 }
 

@@ -8,6 +8,8 @@ import { agentPaths, checkControlDirs } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/controlChannel.js';
 import { MARKER_ENV } from '../actors/commandRunner.js';
 import { removePidFileIfOwned } from '../actors/pidFile.js';
+import { recordRestart } from '../actors/restartRecord.js';
+import { RESTART_EXIT_CODE } from '../machines/supervisor.js';
 import type { InspectorBridge } from '../actors/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
     complete: () => {
       const { exitCode, error } = root.getSnapshot().output ?? { exitCode: 1, error: 'no output' };
       if (error) process.stderr.write(`ERROR: ${error}\n`);
+      if (exitCode === RESTART_EXIT_CODE) recordRestart(paths.restartFile, root.getSnapshot().context.stopReason ?? 'restart');
       log('agent', 'info', `Cleanup finished, exiting with code:${exitCode}`);
       exit(exitCode);
     },

@@ -3,6 +3,7 @@
 import { fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import type { LoadedConfig } from '../config/loadConfig.js';
 import type { AgentPaths } from '../config/paths.js';
+import { restartQuietUntil } from '../actors/restartRecord.js';
 import { join } from 'node:path';
 import { createControlChannel } from '../actors/controlChannel.js';
 import { createCleanPass } from '../actors/dataCleaner.js';
@@ -131,6 +132,8 @@ export function daemonMachine(options: DaemonOptions) {
     // `start` ran with ambari-env.sh sourced into this process's environment.
     passphrase: resolvePassphrase(passphraseVar, process.env),
     hostname: () => identity.hostname ?? 'localhost',
+    // Read once: the quiet window belongs to the restart this process came from.
+    restartQuietUntil: restartQuietUntil(paths.restartFile),
     caches,
     log,
     takenTasks,

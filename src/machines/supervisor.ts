@@ -4,11 +4,12 @@
 //                                                                  ^______ session ended _____|
 //   any of them --STOP / FATAL / a stage's failure--> stopping -> stopped (final)
 //   AGENT.RESTART (heartbeat out of sequence, RESTART_AGENT) -> stopping -> exit code 77
+//   a failed session -> backingOff -> discovering (restart back-off, bounded per window)
 //
 // Long-lived children (dataCleaner, pingPort, controlChannel, actionQueue, session) are spawned
 // and live across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
 // and cancelled by leaving it. The output of `stopped` carries the process exit code.
-import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, raise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
 import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
 import { daemonizeMachine } from './daemonize.js';
 import { discoveryMachine } from './discovery.js';
@@ -55,12 +56,30 @@ export interface SupervisorContext extends SupervisorInput {
   activeServer?: string;
   /** responseId of the current registration (the heartbeat machine carries the live one). */
   responseId?: number;
-  /** Restarts of long-lived children after unexpected errors, per child id. */
+  /** Restarts of long-lived children after unexpected errors within the last RESTART_WINDOW_MS, per child id. */
   restarts: Record<string, number>;
 }
 
-/** A child that keeps failing is not restarted for ever: past this, the agent stops with code 1. */
+/**
+ * A child that keeps failing is not restarted for ever: past this many restarts within
+ * RESTART_WINDOW_MS (systemd's StartLimitBurst within StartLimitIntervalSec), the agent stops
+ * with code 1. A restart is forgotten once the window has passed since it.
+ */
 export const MAX_CHILD_RESTARTS = 5;
+export const RESTART_WINDOW_MS = 60_000;
+const RESTART_BACKOFF_FIRST_MS = 1000;
+const RESTART_BACKOFF_MAX_MS = 30_000;
+
+/** Long-lived children the supervisor restarts after a failure (the session through `backingOff`). */
+type RestartableChild = 'dataCleaner' | 'controlChannel';
+
+/**
+ * The wait before the n-th restart of a child within the window (n from 1): 1 s, 2 s, 4 s ...
+ * up to 30 s, so a child failing at once is not respawned in a tight loop.
+ */
+export function restartDelayMs(n: number): number {
+  return Math.min(RESTART_BACKOFF_FIRST_MS * 2 ** Math.max(0, n - 1), RESTART_BACKOFF_MAX_MS);
+}
 
 /** The wrapper restarts an agent that exits with this code (AGENT_AUTO_RESTART_EXIT_CODE). */
 export const RESTART_EXIT_CODE = 77;
@@ -130,9 +149,26 @@ export const supervisorMachine = setup({
     logSessionEnded: enqueueActions(({ event, enqueue }) => {
       enqueue({ type: 'log', params: { level: 'warn', msg: `Lost the server (${String(event.output?.reason ?? 'session ended')}); discovering again` } });
     }),
-    countRestart: assign({
-      restarts: ({ context, event }) => ({ ...context.restarts, [childIdOf(event)]: (context.restarts[childIdOf(event)] ?? 0) + 1 }),
+    countRestart: enqueueActions(({ context, event, enqueue }) => {
+      const child = childIdOf(event);
+      enqueue.assign({ restarts: { ...context.restarts, [child]: (context.restarts[child] ?? 0) + 1 } });
+      enqueue.raise({ type: 'CHILD.RESTART_FORGOTTEN', child }, { delay: RESTART_WINDOW_MS });
     }),
+    forgetRestart: assign({
+      restarts: ({ context, event }) => ({ ...context.restarts, [String(event.child)]: Math.max(0, (context.restarts[String(event.child)] ?? 0) - 1) }),
+    }),
+    // Counted first (countRestart), so the count is this restart's number within the window.
+    scheduleRestart: raise(({ event }) => ({ type: 'CHILD.RESTART_DUE', child: childIdOf(event) }), {
+      delay: ({ context, event }) => restartDelayMs(context.restarts[childIdOf(event)] ?? 1),
+    }),
+    respawnChild: enqueueActions(({ event, enqueue }) => {
+      const child = event.child as RestartableChild;
+      if (child === 'dataCleaner') enqueue('spawnCleaner');
+      if (child === 'controlChannel') enqueue('spawnControlChannel');
+    }),
+  },
+  delays: {
+    sessionRestartDelay: ({ context }) => restartDelayMs(context.restarts.session ?? 1),
   },
   guards: {
     mayRestart: ({ context, event }) => (context.restarts[childIdOf(event)] ?? 0) < MAX_CHILD_RESTARTS,
@@ -146,19 +182,22 @@ export const supervisorMachine = setup({
   on: {
     STOP: { target: '.stopping', actions: [assign({ stopReason: ({ event }) => String(event.reason) }), 'logStop'] },
     FATAL: { target: '.stopping', actions: ['fail', 'logFailure'] },
-    // Long-lived children that fail unexpectedly are restarted a few times, then the agent stops.
+    // Long-lived children that fail unexpectedly are restarted after a back-off, a bounded
+    // number of times within a window; past that the agent stops.
     'xstate.error.actor.dataCleaner': [
-      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('dataCleaner'), 'spawnCleaner'] },
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('dataCleaner'), 'scheduleRestart'] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
     'CONTROL_CHANNEL.FAILED': [
-      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'spawnControlChannel'] },
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'scheduleRestart'] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
     'xstate.error.actor.controlChannel': [
-      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'spawnControlChannel'] },
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('controlChannel'), 'scheduleRestart'] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
+    'CHILD.RESTART_DUE': { actions: 'respawnChild' },
+    'CHILD.RESTART_FORGOTTEN': { actions: 'forgetRestart' },
     'AGENT.RESTART': {
       target: '.stopping',
       actions: [assign({ exitCode: RESTART_EXIT_CODE, stopReason: ({ event }) => `restart: ${String(event.reason)}` }), 'logRestart'],
@@ -166,7 +205,7 @@ export const supervisorMachine = setup({
     // A session that cannot reach its server any more ends: walk the server list again.
     'xstate.done.actor.session': { target: '.discovering', actions: ['logSessionEnded', stopChild('session'), assign({ responseId: undefined })] },
     'xstate.error.actor.session': [
-      { guard: 'mayRestart', target: '.discovering', actions: ['logFailure', 'countRestart', stopChild('session')] },
+      { guard: 'mayRestart', target: '.backingOff', actions: ['logFailure', 'countRestart', stopChild('session')] },
       { target: '.stopping', actions: ['fail', 'logFailure'] },
     ],
     // Commands cannot run any more: stop rather than take commands that would never report.
@@ -230,8 +269,27 @@ export const supervisorMachine = setup({
     connected: {
       on: { 'SESSION.LOST': { target: 'registering', actions: assign({ responseId: undefined }) } },
     },
+    // A session failed unexpectedly: wait (restartDelayMs of its restart count), then discover again.
+    backingOff: {
+      after: { sessionRestartDelay: 'discovering' },
+    },
     stopping: {
-      on: { STOP: {}, FATAL: {}, 'AGENT.RESTART': {}, 'xstate.done.actor.session': {}, 'xstate.error.actor.session': {} },
+      // Once stopping, every root-level transition is ignored: none may re-enter `stopping`
+      // (its entry actions and the shutdown wait would run again) or start a child again.
+      on: {
+        STOP: {},
+        FATAL: {},
+        'xstate.error.actor.dataCleaner': {},
+        'CONTROL_CHANNEL.FAILED': {},
+        'xstate.error.actor.controlChannel': {},
+        'CHILD.RESTART_DUE': {},
+        'CHILD.RESTART_FORGOTTEN': {},
+        'AGENT.RESTART': {},
+        'xstate.done.actor.session': {},
+        'xstate.error.actor.session': {},
+        'xstate.error.actor.actionQueue': {},
+        'xstate.error.actor.pingPort': {},
+      },
       // Reverse order of start; the control channel stays to answer `status` until the end.
       entry: [stopChild('session'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
       invoke: {

@@ -226,6 +226,33 @@ describe('command resilience', () => {
     expect(readPidFile(home)).toBe(newPid);
   });
 
+  it('a burst of RESTART_AGENT restarts the agent once; the new agent takes the rest as done, and obeys again after its quiet window', { timeout: 120_000 }, async () => {
+    const server = await devServer();
+    const { home, host, pid } = await registeredAgent(server);
+    const restart = () => server.api(`/api/v1/hosts/${host}/actions`, { action: 'RESTART_AGENT' });
+    const restarts = () => (readFileSync(homeFiles(home).outFile, 'utf8').match(/exited with code 77, restarting/g) ?? []).length;
+    const ignored = () => (logText(home).match(/Ignoring RESTART_AGENT from the server: this agent started from a restart/g) ?? []).length;
+
+    // As a script retrying would: keep asking (a 409 while no agent is connected) until the new
+    // agent has been asked a few times too.
+    let delivered = 0;
+    await waitFor(async () => {
+      if ((await restart()).status === 200) delivered++;
+      return ignored() >= 3 ? true : undefined;
+    }, { timeoutMs: 30000, intervalMs: 20, what: 'three RESTART_AGENT ignored by the new agent' });
+    const newPid = readPidFile(home)!;
+    expect(newPid).not.toBe(pid);
+    expect(alive(newPid)).toBe(true);
+    expect(restarts()).toBe(1);
+    expect(delivered).toBeGreaterThanOrEqual(4);
+
+    // Past the window (10 s from the old agent's exit, which was before now) a request is obeyed.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect((await restart()).status).toBe(200);
+    await waitFor(() => (restarts() === 2 ? true : undefined), { timeoutMs: 30000, what: 'a second restart' });
+    await waitForState(home, 'connected', 30000);
+  });
+
   it('RESTART_AGENT while a command tree runs: the tree is killed, the new agent reports the task FAILED', { timeout: 90_000 }, async () => {
     const server = await devServer();
     const { home, host, pid } = await registeredAgent(server);

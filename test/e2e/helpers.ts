@@ -44,9 +44,9 @@ const myHomes = new Set<string>();
  * A home made by `ambari-agent init`. Unless a url port is given, it points at a port nothing
  * listens on (from get-port), so discovery fails fast and the agent stays in `discovering`.
  */
-export async function newHome(options: { servers?: string[]; urlPort?: number; set?: string[] } = {}): Promise<string> {
+export async function newHome(options: { servers?: string[]; urlPort?: number; set?: string[]; subdir?: string } = {}): Promise<string> {
   const urlPort = options.urlPort ?? (await getPort({ host: '127.0.0.1' }));
-  const home: string = await support.makeHome({ servers: options.servers ?? ['127.0.0.1'], urlPort, set: options.set ?? [] });
+  const home: string = await support.makeHome({ servers: options.servers ?? ['127.0.0.1'], urlPort, set: options.set ?? [], subdir: options.subdir });
   myHomes.add(home);
   return home;
 }

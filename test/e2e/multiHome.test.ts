@@ -1,5 +1,6 @@
 // Several agents on one host, each under its own --home.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, cleanup, cli, homeFiles, newHome, parentPid, pingPortOf, processesMentioning, readPidFile, readPort, startAgent } from './helpers.js';
 
@@ -50,5 +51,24 @@ describe('multiple homes', () => {
     const stoppedTwo = await cli(['stop', '--home', two]);
     expect(stoppedTwo.code, stoppedTwo.output).toBe(0);
     expect(processesMentioning(two)).toEqual([]);
+  });
+
+  it('a home deeper than a Unix socket path allows: status and state reach its agent through the socket in its own pid dir', async () => {
+    const home = await newHome({ subdir: join('d'.repeat(80), 'e'.repeat(40)) });
+    const socket = join(home, 'var/run/ambari-agent/ambari-agent.sock');
+    expect(Buffer.byteLength(socket)).toBeGreaterThan(108);
+    const started = await startAgent(home);
+    expect(started.code, started.output).toBe(0);
+    expect(statSync(socket).isSocket()).toBe(true);
+    const status = await cli(['status', '--home', home]);
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(/^State: (discovering|registering|connected)$/m);
+    const state = await cli(['state', '--home', home]);
+    expect(state.code, state.output).toBe(0);
+    expect(state.stdout).toContain('supervisor');
+    const stopped = await cli(['stop', '--home', home]);
+    expect(stopped.code, stopped.output).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+    expect(processesMentioning(home)).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = join(ROOT, 'bin/ambari-agent');
 
-const homes = new Set();
+/** home -> the temp dir to remove at clean-up. */
+const homes = new Map();
 
 /** Runs `ambari-agent ...args`; resolves with { code, stdout, stderr, output }. */
 export function cli(args, options = {}) {
@@ -28,9 +29,14 @@ export function cli(args, options = {}) {
  * A fresh home made by `ambari-agent init`; extra `--set section.key=value` settings allowed.
  * @param {{ servers?: string[]; urlPort?: number; set?: string[] }} [options]
  */
-export async function makeHome({ servers = ['127.0.0.1'], urlPort, set = [] } = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'aa-home-'));
-  homes.add(home);
+/**
+ * subdir: the home goes that deep below a fresh temp dir (the whole temp dir is removed at clean-up).
+ * @param {{ servers?: string[]; urlPort?: number; set?: string[]; subdir?: string }} [options]
+ */
+export async function makeHome({ servers = ['127.0.0.1'], urlPort, set = [], subdir } = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'aa-home-'));
+  const home = subdir ? join(root, subdir) : root;
+  homes.set(home, root);
   const args = ['init', '--home', home, ...servers.flatMap((s) => ['--server', s]), ...set.flatMap((s) => ['--set', s])];
   if (urlPort !== undefined) args.push('--url-port', String(urlPort));
   const result = await cli(args);
@@ -87,14 +93,14 @@ export function parentPid(pid) {
 
 /** Stops every agent a test home still runs (agent pid and its wrapper), then deletes the homes. */
 export async function cleanupAll() {
-  for (const home of homes) {
+  for (const [home, root] of homes) {
     const pid = readPidFile(home);
     if (pid && alive(pid)) {
       const wrapper = parentPid(pid);
       await cli(['stop', '--home', home]);
       for (const p of [pid, wrapper]) if (p && p > 1 && alive(p)) { try { process.kill(p, 'SIGKILL'); } catch {} }
     }
-    rmSync(home, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
   homes.clear();
 }

@@ -121,7 +121,7 @@ describe('machineGraph', () => {
     expect(graph.id).toBe('supervisor');
     expect(graph.root).toMatchObject({ key: '', path: '', type: 'compound', initial: 'preflight' });
     expect(graph.root.children.map((c) => c.key)).toEqual([
-      'preflight', 'lockingPort', 'daemonizing', 'recovering', 'discovering', 'registering', 'connected', 'stopping', 'stopped',
+      'preflight', 'lockingPort', 'daemonizing', 'recovering', 'discovering', 'registering', 'connected', 'backingOff', 'stopping', 'stopped',
     ]);
     expect(targetsOf(graph.root, 'STOP')).toEqual([{ targets: ['stopping'], guard: undefined }]);
     expect(targetsOf(graph.root, 'xstate.error.actor.dataCleaner')).toEqual([
@@ -308,9 +308,12 @@ describe('toMermaid', () => {
     expect(edge('preflight', 'lockingPort')).toBe('done(preflight) [preflightPassed]');
     expect(edge('preflight', 'stopping')).toBe('done(preflight) [else], error(preflight)');
     expect(edge('supervisor_any', 'stopping')?.split(', ')).toEqual(expect.arrayContaining(['STOP', 'FATAL', 'AGENT.RESTART', 'error(pingPort)']));
-    expect(edge('supervisor_any', 'discovering')).toBe('done(session), error(session) [mayRestart]');
+    expect(edge('supervisor_any', 'discovering')).toBe('done(session)');
+    expect(edge('supervisor_any', 'backingOff')).toBe('error(session) [mayRestart]');
+    expect(edge('backingOff', 'discovering')).toBe('after sessionRestartDelay');
     expect(parsed.edges).toContainEqual({ from: 'stopped', to: '[*]', label: undefined, scope: '' });
-    expect(parsed.notes.get('stopping')).toEqual(['invoke shutdown', 'on STOP', 'on FATAL', 'on AGENT.RESTART', 'on done(session)', 'on error(session)']);
+    // Every root-level event is taken, and ignored, while stopping.
+    expect(parsed.notes.get('stopping')).toEqual(expect.arrayContaining(['invoke shutdown', 'on STOP', 'on FATAL', 'on AGENT.RESTART', 'on done(session)', 'on error(session)', 'on error(pingPort)', 'on CHILD.RESTART_DUE']));
   });
 
   it('draws the session: online as a composite, arrows out of it at the top level', () => {

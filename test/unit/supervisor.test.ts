@@ -5,7 +5,7 @@ import { daemonizeMachine } from '../../src/machines/daemonize.js';
 import { discoveryMachine, type ProbeInput } from '../../src/machines/discovery.js';
 import { pingPortMachine, type ListenerEvent } from '../../src/machines/pingPort.js';
 import { preflightMachine, type PreflightCheck } from '../../src/machines/preflight.js';
-import { MAX_CHILD_RESTARTS, supervisorMachine, type SupervisorInput } from '../../src/machines/supervisor.js';
+import { MAX_CHILD_RESTARTS, RESTART_WINDOW_MS, restartDelayMs, supervisorMachine, type SupervisorInput } from '../../src/machines/supervisor.js';
 
 function gate<T = void>() {
   let open!: (value: T) => void;
@@ -28,7 +28,13 @@ const INPUT: SupervisorInput = {
 };
 
 /** A stand-in session the test drives with REGISTER / LOSE / RESTART / END events. */
-const fakeSession = setup({}).createMachine({
+const fakeSession = setup({
+  actors: {
+    crash: fromPromise(async () => {
+      throw new Error('session bug');
+    }),
+  },
+}).createMachine({
   id: 'fakeSession',
   initial: 'active',
   states: {
@@ -38,9 +44,12 @@ const fakeSession = setup({}).createMachine({
         LOSE: { actions: sendParent({ type: 'SESSION.LOST', reason: 'connection closed by server' }) },
         RESTART: { actions: sendParent({ type: 'AGENT.RESTART', reason: 'Error in responseId sequence - restarting' }) },
         END: 'ended',
+        CRASH: 'crashing',
       },
     },
     ended: { type: 'final' },
+    // An unexpected error inside the session (its invoked child throws; nothing catches it).
+    crashing: { invoke: { src: 'crash' } },
   },
   output: { reason: 'cannot connect' },
 });
@@ -49,10 +58,12 @@ const fakeSession = setup({}).createMachine({
  * The real supervisor and stage machines, with every leaf effect replaced by a fake that the
  * test opens when it wants the stage to finish. Records what happened in `events`.
  */
-function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: PreflightCheck; cleanerThrows?: boolean } = {}) {
+function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: PreflightCheck; cleanerThrows?: boolean; holdShutdown?: boolean } = {}) {
   const events: string[] = [];
   const checksGate = gate();
   const pidGate = gate<number>();
+  const shutdownGate = gate();
+  if (!options.holdShutdown) shutdownGate.open();
   const listeners: Array<(event: ListenerEvent) => void> = [];
   const probeUp = new Set<string>();
   const clock = new SimulatedClock();
@@ -110,6 +121,7 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
       }),
       shutdown: fromPromise(async () => {
         events.push('shutdown');
+        await shutdownGate.promise;
       }),
       recoverCommands: fromPromise(async () => {
         events.push('recover');
@@ -149,7 +161,7 @@ function harness(options: { input?: Partial<SupervisorInput>; failingCheck?: Pre
   };
   const session = () => actor.getSnapshot().children.session as AnyActorRef;
 
-  return { actor, events, log, clock, listeners, checksGate, pidGate, probeUp, state, reach, driveTo, session };
+  return { actor, events, log, clock, listeners, checksGate, pidGate, shutdownGate, probeUp, state, reach, driveTo, session };
 }
 
 describe('supervisor machine', () => {
@@ -281,18 +293,83 @@ describe('supervisor machine', () => {
     expect(h.events).toContain('shutdown');
   });
 
-  it('restarts a control channel that fails, a bounded number of times, then stops with code 1', async () => {
+  it('restarts a control channel that fails after a growing back-off, a bounded number of times within the window, then stops with code 1', async () => {
     const h = harness();
     await h.driveTo('discovering');
-    for (let i = 0; i < MAX_CHILD_RESTARTS; i++) {
+    const opened = () => h.events.filter((e) => e === 'control:open').length;
+    for (let n = 1; n <= MAX_CHILD_RESTARTS; n++) {
       h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
       expect(h.state()).toBe('discovering');
+      expect(h.actor.getSnapshot().children.controlChannel).toBeUndefined();
+      // Not before its back-off, and at its end.
+      h.clock.increment(restartDelayMs(n) - 1);
+      expect(opened()).toBe(n);
+      h.clock.increment(1);
+      expect(opened()).toBe(n + 1);
     }
     expect(h.actor.getSnapshot().context.restarts).toEqual({ controlChannel: MAX_CHILD_RESTARTS });
-    expect(h.events.filter((e) => e === 'control:open')).toHaveLength(1 + MAX_CHILD_RESTARTS);
     h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
     await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
     expect(h.actor.getSnapshot().output).toEqual({ exitCode: 1, error: 'socket gone' });
+  });
+
+  it('forgets a restart once the window has passed since it: failures spread out never stop the agent', async () => {
+    const h = harness();
+    await h.driveTo('discovering');
+    for (let n = 0; n < 3 * MAX_CHILD_RESTARTS; n++) {
+      h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
+      h.clock.increment(RESTART_WINDOW_MS);
+      expect(h.actor.getSnapshot().context.restarts.controlChannel).toBe(0);
+    }
+    expect(h.state()).toBe('discovering');
+    expect(h.events.filter((e) => e === 'control:open')).toHaveLength(1 + 3 * MAX_CHILD_RESTARTS);
+    // The back-off starts again from its first step.
+    expect(h.log.filter((line) => line.includes('socket gone'))).toHaveLength(3 * MAX_CHILD_RESTARTS);
+  });
+
+  it('a failed session backs off before the agent discovers the server again', async () => {
+    const h = harness();
+    await h.driveTo('connected');
+    h.session().send({ type: 'CRASH' });
+    await h.reach('backingOff');
+    expect(h.actor.getSnapshot().children.session).toBeUndefined();
+    expect(h.log.some((line) => line.includes('session bug'))).toBe(true);
+    const probes = h.events.filter((e) => e.startsWith('probe:')).length;
+    h.clock.increment(restartDelayMs(1) - 1);
+    expect(h.state()).toBe('backingOff');
+    h.clock.increment(1);
+    await h.reach('registering');
+    expect(h.events.filter((e) => e.startsWith('probe:')).length).toBeGreaterThan(probes);
+  });
+
+  it('a child restart due while stopping does not start the child again', async () => {
+    const h = harness({ holdShutdown: true });
+    await h.driveTo('discovering');
+    h.actor.send({ type: 'CONTROL_CHANNEL.FAILED', error: 'socket gone' });
+    h.actor.send({ type: 'STOP', reason: 'received SIGTERM' });
+    h.clock.increment(RESTART_WINDOW_MS);
+    expect(h.events.filter((e) => e === 'control:open')).toHaveLength(1);
+    h.shutdownGate.open();
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+  });
+
+  it('stopping ignores every root-level event: none re-enters it (entry actions and the shutdown wait run once)', async () => {
+    const rootEvents = Object.keys(supervisorMachine.config.on ?? {});
+    const ignored = Object.keys((supervisorMachine.config.states?.stopping?.on ?? {}) as object);
+    expect(rootEvents.filter((type) => !ignored.includes(type))).toEqual([]);
+
+    const h = harness({ holdShutdown: true });
+    await h.driveTo('connected');
+    h.actor.send({ type: 'STOP', reason: 'first' });
+    await h.reach('stopping');
+    for (const type of rootEvents) h.actor.send({ type, reason: 'again', error: 'again', child: 'controlChannel' });
+    h.clock.increment(RESTART_WINDOW_MS);
+    expect(h.state()).toBe('stopping');
+    expect(h.events.filter((e) => e === 'shutdown')).toHaveLength(1);
+    expect(h.events.filter((e) => e.startsWith('queue:CANCEL_ALL'))).toHaveLength(1);
+    h.shutdownGate.open();
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 2000 });
+    expect(h.actor.getSnapshot().output).toEqual({ exitCode: 0, error: undefined });
   });
 
   it('ignores a second STOP while stopping', async () => {

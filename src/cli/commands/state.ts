@@ -1,10 +1,9 @@
 // `ambari-agent state [--json] [--watch]`: the running agent's actor tree, asked over its local
 // control channel (never the network): each actor's state, how long it has been in it, and
 // what matters for it. --watch redraws on every transition until Ctrl-C (or the agent stops).
-import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { formatStateReport, type StateReport, type StateReportNode } from '../../introspection/stateReport.js';
-import { askAgent } from '../controlClient.js';
+import { askAgent, connectControl } from '../controlClient.js';
 import { runningAgent } from '../runningAgent.js';
 import { complain, EXIT, say, type CommandContext } from '../context.js';
 
@@ -43,7 +42,7 @@ function refreshed(report: StateReport, now: number): StateReport {
 
 function watch(socketPath: string, json: boolean): Promise<number> {
   return new Promise((resolve) => {
-    const socket = connect(socketPath);
+    const socket = connectControl(socketPath);
     const tty = process.stdout.isTTY === true && !json;
     let latest: StateReport | undefined;
     let ticker: NodeJS.Timeout | undefined;
