@@ -11,6 +11,16 @@ const STATES = ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'regis
 afterEach(cleanup);
 
 describe('lifecycle', () => {
+  it('start truncates the .out file, as the control script does; a failed start shows only its own run', async () => {
+    const home = await newHome();
+    const files = homeFiles(home);
+    writeFileSync(files.outFile, 'ERROR: an earlier run said this\n');
+    const started = await startAgent(home);
+    expect(started.code, started.output).toBe(0);
+    expect(readFileSync(files.outFile, 'utf8')).not.toContain('an earlier run');
+    expect((await cli(['stop', '--home', home])).code).toBe(0);
+  });
+
   it('start -> status -> second start refused -> stop -> status 3, nothing left running', async () => {
     const home = await newHome();
     const files = homeFiles(home);

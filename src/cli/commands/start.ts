@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MARKER_ENV } from '../../actors/commandRunner.js';
@@ -50,15 +50,15 @@ export async function start(ctx: CommandContext): Promise<number> {
   const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, AGENT_MAIN, ...agentArgs(args)];
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
-  const outOffset = sizeOf(paths.outFile);
-  const out = openSync(paths.outFile, 'a', LOG_MODE);
+  // Truncated at each start, as the control script's `> $OUTFILE` (the log keeps the history).
+  const out = openSync(paths.outFile, 'w', LOG_MODE);
   const wrapper = spawn('/bin/sh', wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   wrapper.unref();
 
   say('Verifying ambari-agent process status...');
   const outcome = await waitUntilUp(ctx, wrapper);
-  const thisRun = readFrom(paths.outFile, outOffset);
+  const thisRun = readText(paths.outFile);
   if (outcome.kind !== 'up') {
     if (outcome.kind === 'timeout') {
       complain(`ERROR: ambari-agent did not hold its pid file and ping port within ${START_TIMEOUT_MS / 1000} s; stopping it`);
@@ -140,17 +140,9 @@ function runInForeground(wrapperArgs: string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-function sizeOf(file: string): number {
+function readText(file: string): string {
   try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-function readFrom(file: string, offset: number): string {
-  try {
-    return readFileSync(file).subarray(offset).toString('utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     return '';
   }
