@@ -52,6 +52,30 @@ describe('wrapper restart loop (bin/ambari-agent-wrapper, real processes)', () =
     expect(existsSync(pidFile)).toBe(true);
   });
 
+  it('keeps its own pid in ambari-agent-wrapper.pid across restarts (for a service manager), removed when it ends', async () => {
+    const dir = tempDir('aa-wrap-');
+    const pidFile = join(dir, 'ambari-agent.pid');
+    const wrapperPidFile = join(dir, 'ambari-agent-wrapper.pid');
+    const runs = join(dir, 'runs');
+    // Each run records the wrapper pid file's content; the first exits 77, the second waits to be told.
+    const script = join(dir, 'agent.mjs');
+    writeFileSync(
+      script,
+      `import { appendFileSync, readFileSync } from 'node:fs';
+       const [runs, wrapperPidFile] = process.argv.slice(2);
+       appendFileSync(runs, readFileSync(wrapperPidFile, 'utf8').trim() + '\\n');
+       if (readFileSync(runs, 'utf8').trim().split('\\n').length < 2) process.exit(77);
+       process.on('SIGTERM', () => process.exit(0));
+       setInterval(() => {}, 1000);`,
+    );
+    const { child, exited } = runWrapper(pidFile, script, [runs, wrapperPidFile]);
+    await until(() => existsSync(runs) && readFileSync(runs, 'utf8').split('\n').length > 2);
+    expect(readFileSync(runs, 'utf8')).toBe(`${child.pid}\n${child.pid}\n`);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(wrapperPidFile)).toBe(false);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`forwards ${signal} to the running agent and exits with the agent's code`, async () => {
       const dir = tempDir('aa-wrap-');
