@@ -1,12 +1,13 @@
 // Command-line parsing for `ambari-agent` (node's own util.parseArgs: no dependency needed).
 import { parseArgs } from 'node:util';
+import { isLogFormat, LOG_FORMATS, type LogFormat } from '../logging/logger.js';
 
 export const USAGE = 'Usage: ambari-agent {start|stop|restart|status|reset <server_hostname>}';
 export const USAGE_MORE = `Also: ambari-agent init --home DIR [--server HOST ...] [--url-port N] [--secured-url-port N] [--ambari-version V] [--set section.key=value ...] [--force]
       ambari-agent state [--home DIR] [--json] [--watch]   (the running agent's actor tree)
       ambari-agent machines [MACHINE ...] [--format mermaid|json]   (the state machines' diagrams, from the code)
 Options: --home DIR (run several agents on one host), --foreground, -v/--verbose, -e/--expected-hostname HOST, --version,
-         --inspect (Stately inspector), --status-page PORT (local state page), for start/restart`;
+         --inspect (Stately inspector), --status-page PORT (local state page), --log-format ambari|json, for start/restart`;
 
 export interface CliArgs {
   command?: string;
@@ -33,6 +34,8 @@ export interface CliArgs {
   inspect: boolean;
   /** `start --status-page PORT`: serve the state page ([agent] status_page_port does the same). */
   statusPage?: string;
+  /** `start --log-format ambari|json`: the log's lines as the original's, or pino's own JSON. */
+  logFormat?: LogFormat;
 }
 
 export class UsageError extends Error {
@@ -67,6 +70,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         watch: { type: 'boolean', default: false },
         inspect: { type: 'boolean', default: false },
         'status-page': { type: 'string' },
+        'log-format': { type: 'string' },
       },
     });
   } catch (err) {
@@ -76,6 +80,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const statusPage = values['status-page'];
   if (statusPage !== undefined && (!/^\d+$/.test(statusPage) || Number(statusPage) > 65535)) {
     throw new UsageError(`--status-page ${statusPage}: not a port number (0-65535; 0 picks a free one)`, false);
+  }
+  const logFormat = values['log-format'];
+  if (logFormat !== undefined && !isLogFormat(logFormat)) {
+    throw new UsageError(`--log-format ${logFormat}: not a log format (${LOG_FORMATS.join(' or ')})`, false);
   }
   return {
     command: positionals[0],
@@ -97,6 +105,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     watch: values.watch,
     inspect: values.inspect,
     statusPage: values['status-page'],
+    logFormat,
   };
 }
 
@@ -108,5 +117,6 @@ export function agentArgs(args: CliArgs): string[] {
     ...(args.expectedHostname !== undefined ? ['--expected-hostname', args.expectedHostname] : []),
     ...(args.inspect ? ['--inspect'] : []),
     ...(args.statusPage !== undefined ? ['--status-page', args.statusPage] : []),
+    ...(args.logFormat !== undefined ? ['--log-format', args.logFormat] : []),
   ];
 }

@@ -14,7 +14,7 @@ import type { InspectorBridge } from '../actors/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
 import { formatStateReport, stateReport } from '../introspection/stateReport.js';
-import { createAgentLogger, levelFromIni, type AgentLogger } from '../logging/logger.js';
+import { createAgentLogger, isLogFormat, levelFromIni, type AgentLogger } from '../logging/logger.js';
 import { AGENT_VERSION } from '../version.js';
 import { daemonMachine, supervisorInput } from './wiring.js';
 
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       foreground: { type: 'boolean', default: false },
       inspect: { type: 'boolean', default: false },
       'status-page': { type: 'string' },
+      'log-format': { type: 'string', default: 'ambari' },
     },
     strict: true,
   });
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       file: paths.logFile,
       level: values.verbose ? 'debug' : levelFromIni(config.ini.agent.loglevel),
       alsoStdout: values.foreground,
+      format: isLogFormat(values['log-format']) ? values['log-format'] : 'ambari',
     });
   } catch (err) {
     fatalBeforeLogging(`cannot open log file ${paths.logFile}: ${(err as Error).message}`);

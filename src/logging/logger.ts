@@ -1,11 +1,17 @@
 // pino for the agent's log. Each record names the actor that wrote it (`actor`), and is
 // written as one readable line, close to the original's layout:
 //   INFO 2026-11-25 12:50:21,123 [discovery] Connecting to Ambari server at https://h:8440
-// followed by any extra fields as JSON.
+// followed by any extra fields as JSON; or, with the `json` format, as pino's own JSON line
+// (for log shippers and pino-pretty).
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { RotatingFile } from './rotatingFile.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const LOG_FORMATS = ['ambari', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export const isLogFormat = (text: string): text is LogFormat => (LOG_FORMATS as readonly string[]).includes(text);
 
 /** What machines and actors log through: the actor id travels with every line. */
 export type LogFn = (actor: string, level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -42,17 +48,21 @@ export interface AgentLogger {
   close(): void;
 }
 
-export function createAgentLogger(options: { file: string; level: LogLevel; alsoStdout: boolean }): AgentLogger {
-  const file = new RotatingFile(options.file);
+export function createAgentLogger(options: { file: string; level: LogLevel; alsoStdout: boolean; format?: LogFormat }): AgentLogger {
+  const json = options.format === 'json';
+  // The drop note as pino would have written it (level 40: warn).
+  const noteRecord = (msg: string) => JSON.stringify({ level: 40, time: Date.now(), ...(json ? { pid: process.pid, hostname: hostname() } : {}), actor: 'logging', msg });
+  const file = new RotatingFile(options.file, undefined, undefined, (msg) => (json ? `${noteRecord(msg)}\n` : formatRecord(noteRecord(msg))));
   const sinks: Sink[] = [file];
   if (options.alsoStdout) sinks.push({ write: (line) => process.stdout.write(line) });
   const destination = {
-    write(json: string) {
-      const line = formatRecord(json);
+    write(record: string) {
+      const line = json ? record : formatRecord(record);
       for (const sink of sinks) sink.write(line);
     },
   };
-  const logger = pino({ level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime }, destination);
+  // pino's own record: numeric level, epoch-ms time, hostname and pid (as pino-pretty expects).
+  const logger = pino(json ? { level: options.level } : { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime }, destination);
   return {
     pino: logger,
     log: (actor, level, msg, fields) => logger[level]({ actor, ...fields }, msg),

@@ -21,6 +21,8 @@ export class RotatingFile {
     readonly path: string,
     private readonly maxBytes = DEFAULT_MAX_BYTES,
     private readonly backups = DEFAULT_BACKUPS,
+    /** The note about dropped lines as a line of the file's own format. */
+    private readonly noteLine = (text: string) => `WARNING ${new Date().toISOString()} [logging] ${text}\n`,
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a', LOG_MODE);
@@ -39,7 +41,7 @@ export class RotatingFile {
       if (this.fd < 0) this.reopen();
       else if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
       if (this.dropped > 0) {
-        const note = `WARNING ${new Date().toISOString()} [logging] ${this.dropped} log line(s) could not be written to ${this.path} (${this.droppedBecause}) and were dropped\n`;
+        const note = this.noteLine(`${this.dropped} log line(s) could not be written to ${this.path} (${this.droppedBecause}) and were dropped`);
         writeSync(this.fd, note);
         this.size += Buffer.byteLength(note);
         this.dropped = 0;

@@ -11,6 +11,24 @@ const STATES = ['preflight', 'lockingPort', 'daemonizing', 'discovering', 'regis
 afterEach(cleanup);
 
 describe('lifecycle', () => {
+  it('start --log-format json writes pino JSON lines to the log; an unknown format is one line, exit 1, nothing started', async () => {
+    const home = await newHome();
+    const bad = await cli(['start', '--home', home, '--log-format', 'xml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('ambari-agent: --log-format xml: not a log format (ambari or json)');
+    expect(readPidFile(home)).toBeUndefined();
+
+    const started = await startAgent(home, ['--log-format', 'json']);
+    expect(started.code, started.output).toBe(0);
+    await waitFor(() => (readFileSync(homeFiles(home).logFile, 'utf8').includes('-> discovering') ? true : undefined), { timeoutMs: 15000, what: 'discovering in the log' });
+    expect((await cli(['stop', '--home', home])).code).toBe(0);
+    const lines = readFileSync(homeFiles(home).logFile, 'utf8').trim().split('\n');
+    const records = lines.map((line) => JSON.parse(line) as { level: number; time: number; msg: string; actor: string; pid: number });
+    expect(records[0]).toMatchObject({ level: 30, actor: 'agent', pid: started.pid });
+    expect(records[0]!.msg).toMatch(/^Starting ambari-agent /);
+    expect(records.some((record) => record.actor === 'supervisor' && /stopping/.test(record.msg))).toBe(true);
+  });
+
   it('start truncates the .out file, as the control script does; a failed start shows only its own run', async () => {
     const home = await newHome();
     const files = homeFiles(home);

@@ -1,5 +1,6 @@
 import { existsSync, lutimesSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { findPortHolder } from '../../src/actors/portHolder.js';
 import { ping } from '../../src/cli/controlClient.js';
 import { describeActor, topLevelState } from '../../src/introspection/actorTree.js';
 import { formatStateReport, stateReport } from '../../src/introspection/stateReport.js';
-import { formatRecord } from '../../src/logging/logger.js';
+import { createAgentLogger, formatRecord } from '../../src/logging/logger.js';
 import { RotatingFile } from '../../src/logging/rotatingFile.js';
 import type { ListenerEvent } from '../../src/machines/pingPort.js';
 
@@ -118,6 +119,24 @@ describe('rotating log file', () => {
     expect(lines[0]).toBe('a'.repeat(40));
     expect(lines[1]).toMatch(new RegExp(`^WARNING .* \\[logging\\] 1 log line\\(s\\) could not be written to ${path.replace(/[.]/g, '\\.')} \\(\\w+\\) and were dropped$`));
     expect(lines[2]).toBe('c');
+  });
+
+  it('--log-format json: pino\'s own records, one JSON line each (level, time, pid, hostname, actor, msg, fields)', () => {
+    const dir = tempDir();
+    const path = join(dir, 'ambari-agent.log');
+    const logger = createAgentLogger({ file: path, level: 'info', alsoStdout: false, format: 'json' });
+    logger.log('discovery', 'warn', 'not reachable', { host: 'h' });
+    logger.log('discovery', 'debug', 'not at this level');
+    logger.close();
+    const records = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ level: 40, pid: process.pid, hostname: hostname(), actor: 'discovery', msg: 'not reachable', host: 'h' });
+    expect(typeof records[0]!.time).toBe('number');
+
+    const ambari = createAgentLogger({ file: join(dir, 'plain.log'), level: 'info', alsoStdout: false });
+    ambari.log('discovery', 'info', 'plain');
+    ambari.close();
+    expect(readFileSync(join(dir, 'plain.log'), 'utf8')).toMatch(/^INFO \d{4}-\d\d-\d\d [\d:]+,\d{3} \[discovery\] plain\n$/);
   });
 
   it('formats pino records as readable lines carrying the actor id', () => {
