@@ -9,15 +9,15 @@
 // Long-lived children (dataCleaner, pingPort, controlChannel, actionQueue, session) are spawned
 // and live across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
 // and cancelled by leaving it. The output of `stopped` carries the process exit code.
-import { assign, enqueueActions, fromCallback, fromPromise, raise, setup, spawnChild, stopChild, type AnyEventObject } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
-import { daemonizeMachine } from './daemonize.js';
-import { discoveryMachine } from './discovery.js';
-import { sessionMachine } from './session.js';
+import { daemonizeMachine, type DaemonizeOutput } from './daemonize.js';
+import { discoveryMachine, type DiscoveryOutput } from './discovery.js';
+import { sessionMachine, type SessionOutput, type SessionParentEvent } from './session.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
-import { pingPortMachine } from './pingPort.js';
-import { preflightMachine } from './preflight.js';
+import { pingPortMachine, type PingPortParentEvent } from './pingPort.js';
+import { preflightMachine, type PreflightOutput } from './preflight.js';
 
 export interface SupervisorInput {
   pidFile: string;
@@ -35,12 +35,34 @@ export interface SupervisorInput {
   parallelExecution?: boolean;
 }
 
+/** Long-lived children whose unexpected failures are counted (the session restarts through `backingOff`). */
+export type CountedChild = 'dataCleaner' | 'controlChannel' | 'session';
+/** Those the supervisor spawns again itself once their back-off is over. */
+type RespawnedChild = 'dataCleaner' | 'controlChannel';
+
+/** Children whose errors (XState's error events) the supervisor handles. */
+type ChildId = 'preflight' | 'daemonize' | 'recoverCommands' | 'discovery' | 'shutdown' | 'session' | 'dataCleaner' | 'controlChannel' | 'actionQueue' | 'pingPort';
+
 /**
- * Events the supervisor takes from outside: STOP (a signal), FATAL (an error that escaped
- * every actor, caught by the daemon's last-resort handler). Children talk to it with
- * PING_PORT.BOUND / PING_PORT.FAILED and XState's own done/error events.
+ * Events the supervisor takes: STOP (a signal) and FATAL (an error that escaped every actor,
+ * caught by the daemon's last-resort handler) from outside; its children's own events; its
+ * delayed restart events; XState's done and error events of its children.
  */
-export type SupervisorEvent = { type: 'STOP'; reason: string } | { type: 'FATAL'; error: string } | AnyEventObject;
+export type SupervisorEvent =
+  | { type: 'STOP'; reason: string }
+  | { type: 'FATAL'; error: string }
+  | { type: 'CONTROL_CHANNEL.FAILED'; error: string }
+  | { type: 'CHILD.RESTART_DUE'; child: RespawnedChild }
+  | { type: 'CHILD.RESTART_FORGOTTEN'; child: CountedChild }
+  | PingPortParentEvent
+  | SessionParentEvent
+  | DoneActorEvent<PreflightOutput, 'preflight'>
+  | DoneActorEvent<DaemonizeOutput, 'daemonize'>
+  | DoneActorEvent<DiscoveryOutput, 'discovery'>
+  | DoneActorEvent<SessionOutput, 'session'>
+  | DoneActorEvent<number, 'recoverCommands'>
+  | DoneActorEvent<void, 'shutdown'>
+  | ErrorActorEvent<unknown, ChildId>;
 
 export interface SupervisorOutput {
   exitCode: number;
@@ -70,9 +92,6 @@ export const RESTART_WINDOW_MS = 60_000;
 const RESTART_BACKOFF_FIRST_MS = 1000;
 const RESTART_BACKOFF_MAX_MS = 30_000;
 
-/** Long-lived children the supervisor restarts after a failure (the session through `backingOff`). */
-type RestartableChild = 'dataCleaner' | 'controlChannel';
-
 /**
  * The wait before the n-th restart of a child within the window (n from 1): 1 s, 2 s, 4 s ...
  * up to 30 s, so a child failing at once is not respawned in a tight loop.
@@ -88,8 +107,7 @@ export const supervisorMachine = setup({
   types: {
     input: {} as SupervisorInput,
     context: {} as SupervisorContext,
-    // Children speak to the root with XState's done/error events and their own; kept open here.
-    events: {} as AnyEventObject,
+    events: {} as SupervisorEvent,
     output: {} as SupervisorOutput,
   },
   actors: {
@@ -116,7 +134,7 @@ export const supervisorMachine = setup({
       enqueue({ type: 'log', params: { level: 'error', msg: failureText(event) } });
     }),
     logStop: enqueueActions(({ event, enqueue }) => {
-      enqueue({ type: 'log', params: { level: 'info', msg: `Stopping: ${String(event.reason)}` } });
+      if (event.type === 'STOP') enqueue({ type: 'log', params: { level: 'info', msg: `Stopping: ${event.reason}` } });
     }),
     spawnCleaner: enqueueActions(({ context, enqueue }) => {
       if (context.cleaner) enqueue.spawnChild('dataCleaner', { id: 'dataCleaner', input: context.cleaner });
@@ -144,43 +162,51 @@ export const supervisorMachine = setup({
       }),
     }),
     logRestart: enqueueActions(({ event, enqueue }) => {
-      enqueue({ type: 'log', params: { level: 'warn', msg: `Restarting the agent (exit ${RESTART_EXIT_CODE}): ${String(event.reason)}` } });
+      if (event.type === 'AGENT.RESTART') enqueue({ type: 'log', params: { level: 'warn', msg: `Restarting the agent (exit ${RESTART_EXIT_CODE}): ${event.reason}` } });
     }),
     logSessionEnded: enqueueActions(({ event, enqueue }) => {
-      enqueue({ type: 'log', params: { level: 'warn', msg: `Lost the server (${String(event.output?.reason ?? 'session ended')}); discovering again` } });
+      if (event.type !== 'xstate.done.actor.session') return;
+      enqueue({ type: 'log', params: { level: 'warn', msg: `Lost the server (${event.output?.reason ?? 'session ended'}); discovering again` } });
     }),
     countRestart: enqueueActions(({ context, event, enqueue }) => {
-      const child = childIdOf(event);
+      const child = restartedChildOf(event);
+      if (!child) return;
       enqueue.assign({ restarts: { ...context.restarts, [child]: (context.restarts[child] ?? 0) + 1 } });
       enqueue.raise({ type: 'CHILD.RESTART_FORGOTTEN', child }, { delay: RESTART_WINDOW_MS });
     }),
-    forgetRestart: assign({
-      restarts: ({ context, event }) => ({ ...context.restarts, [String(event.child)]: Math.max(0, (context.restarts[String(event.child)] ?? 0) - 1) }),
+    forgetRestart: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CHILD.RESTART_FORGOTTEN') return;
+      enqueue.assign({ restarts: { ...context.restarts, [event.child]: Math.max(0, (context.restarts[event.child] ?? 0) - 1) } });
     }),
     // Counted first (countRestart), so the count is this restart's number within the window.
-    scheduleRestart: raise(({ event }) => ({ type: 'CHILD.RESTART_DUE', child: childIdOf(event) }), {
-      delay: ({ context, event }) => restartDelayMs(context.restarts[childIdOf(event)] ?? 1),
+    scheduleRestart: enqueueActions(({ context, event, enqueue }) => {
+      const child = restartedChildOf(event);
+      if (child !== 'dataCleaner' && child !== 'controlChannel') return;
+      enqueue.raise({ type: 'CHILD.RESTART_DUE', child }, { delay: restartDelayMs(context.restarts[child] ?? 1) });
     }),
     respawnChild: enqueueActions(({ event, enqueue }) => {
-      const child = event.child as RestartableChild;
-      if (child === 'dataCleaner') enqueue('spawnCleaner');
-      if (child === 'controlChannel') enqueue('spawnControlChannel');
+      if (event.type !== 'CHILD.RESTART_DUE') return;
+      if (event.child === 'dataCleaner') enqueue('spawnCleaner');
+      if (event.child === 'controlChannel') enqueue('spawnControlChannel');
     }),
   },
   delays: {
     sessionRestartDelay: ({ context }) => restartDelayMs(context.restarts.session ?? 1),
   },
   guards: {
-    mayRestart: ({ context, event }) => (context.restarts[childIdOf(event)] ?? 0) < MAX_CHILD_RESTARTS,
-    preflightPassed: ({ event }) => Boolean(event.output?.ok),
-    pidWritten: ({ event }) => event.output?.pid !== undefined,
+    mayRestart: ({ context, event }) => {
+      const child = restartedChildOf(event);
+      return child !== undefined && (context.restarts[child] ?? 0) < MAX_CHILD_RESTARTS;
+    },
+    preflightPassed: ({ event }) => event.type === 'xstate.done.actor.preflight' && event.output.ok,
+    pidWritten: ({ event }) => event.type === 'xstate.done.actor.daemonize' && event.output.pid !== undefined,
   },
 }).createMachine({
   id: 'supervisor',
   context: ({ input }) => ({ ...input, exitCode: 0, restarts: {} }),
   initial: 'preflight',
   on: {
-    STOP: { target: '.stopping', actions: [assign({ stopReason: ({ event }) => String(event.reason) }), 'logStop'] },
+    STOP: { target: '.stopping', actions: [assign({ stopReason: ({ event }) => event.reason }), 'logStop'] },
     FATAL: { target: '.stopping', actions: ['fail', 'logFailure'] },
     // Long-lived children that fail unexpectedly are restarted after a back-off, a bounded
     // number of times within a window; past that the agent stops.
@@ -200,7 +226,7 @@ export const supervisorMachine = setup({
     'CHILD.RESTART_FORGOTTEN': { actions: 'forgetRestart' },
     'AGENT.RESTART': {
       target: '.stopping',
-      actions: [assign({ exitCode: RESTART_EXIT_CODE, stopReason: ({ event }) => `restart: ${String(event.reason)}` }), 'logRestart'],
+      actions: [assign({ exitCode: RESTART_EXIT_CODE, stopReason: ({ event }) => `restart: ${event.reason}` }), 'logRestart'],
     },
     // A session that cannot reach its server any more ends: walk the server list again.
     'xstate.done.actor.session': { target: '.discovering', actions: ['logSessionEnded', stopChild('session'), assign({ responseId: undefined })] },
@@ -226,7 +252,7 @@ export const supervisorMachine = setup({
     lockingPort: {
       entry: ['spawnCleaner', 'spawnPingPort'],
       on: {
-        'PING_PORT.BOUND': { target: 'daemonizing', actions: assign({ boundPort: ({ event }) => Number(event.port) }) },
+        'PING_PORT.BOUND': { target: 'daemonizing', actions: assign({ boundPort: ({ event }) => event.port }) },
         'PING_PORT.FAILED': { target: 'stopping', actions: ['fail', 'logFailure'] },
       },
     },
@@ -263,7 +289,7 @@ export const supervisorMachine = setup({
     },
     // The session connects and registers; it says SESSION.REGISTERED once it has.
     registering: {
-      on: { 'SESSION.REGISTERED': { target: 'connected', actions: assign({ responseId: ({ event }) => Number(event.responseId) }) } },
+      on: { 'SESSION.REGISTERED': { target: 'connected', actions: assign({ responseId: ({ event }) => event.responseId }) } },
     },
     // Registered and heartbeating. A lost connection puts the session back to registering.
     connected: {
@@ -308,9 +334,19 @@ export const supervisorMachine = setup({
   output: ({ context }) => ({ exitCode: context.exitCode, error: context.error }),
 });
 
-function childIdOf(event: AnyEventObject): string {
-  if (event.type === 'CONTROL_CHANNEL.FAILED') return 'controlChannel';
-  return event.type.replace(/^xstate\.(error|done)\.actor\./, '');
+/** The counted child an event is the failure of, if any. */
+function restartedChildOf(event: SupervisorEvent): CountedChild | undefined {
+  switch (event.type) {
+    case 'CONTROL_CHANNEL.FAILED':
+    case 'xstate.error.actor.controlChannel':
+      return 'controlChannel';
+    case 'xstate.error.actor.dataCleaner':
+      return 'dataCleaner';
+    case 'xstate.error.actor.session':
+      return 'session';
+    default:
+      return undefined;
+  }
 }
 
 function errorText(error: unknown): string {
@@ -318,11 +354,18 @@ function errorText(error: unknown): string {
 }
 
 /** One line saying why the agent is stopping, from whichever event made it stop. */
-export function failureText(event: AnyEventObject): string {
-  if (event.type === 'FATAL') return `Unexpected error: ${String(event.error)}`;
-  if (event.type === 'CONTROL_CHANNEL.FAILED') return String(event.error);
-  if (event.type === 'PING_PORT.FAILED') return `Failed to start ping port listener of: ${String(event.error)}`;
-  if (event.type.startsWith('xstate.done.actor.')) return String(event.output?.error ?? `${childIdOf(event)} failed`);
-  if (event.type.startsWith('xstate.error.actor.')) return `Actor ${childIdOf(event)} failed: ${errorText(event.error)}`;
+export function failureText(event: SupervisorEvent): string {
+  switch (event.type) {
+    case 'FATAL':
+      return `Unexpected error: ${event.error}`;
+    case 'CONTROL_CHANNEL.FAILED':
+      return event.error;
+    case 'PING_PORT.FAILED':
+      return `Failed to start ping port listener of: ${event.error}`;
+    case 'xstate.done.actor.preflight':
+    case 'xstate.done.actor.daemonize':
+      return event.output.error ?? `${event.actorId} failed`;
+  }
+  if ('error' in event && 'actorId' in event) return `Actor ${event.actorId} failed: ${errorText(event.error)}`;
   return `${event.type} failed`;
 }

@@ -5,7 +5,7 @@ import { daemonizeMachine } from '../../src/machines/daemonize.js';
 import { discoveryMachine, type ProbeInput } from '../../src/machines/discovery.js';
 import { pingPortMachine, type ListenerEvent } from '../../src/machines/pingPort.js';
 import { preflightMachine, type PreflightCheck } from '../../src/machines/preflight.js';
-import { MAX_CHILD_RESTARTS, RESTART_WINDOW_MS, restartDelayMs, supervisorMachine, type SupervisorInput } from '../../src/machines/supervisor.js';
+import { MAX_CHILD_RESTARTS, RESTART_WINDOW_MS, restartDelayMs, supervisorMachine, type SupervisorEvent, type SupervisorInput } from '../../src/machines/supervisor.js';
 
 function gate<T = void>() {
   let open!: (value: T) => void;
@@ -362,7 +362,8 @@ describe('supervisor machine', () => {
     await h.driveTo('connected');
     h.actor.send({ type: 'STOP', reason: 'first' });
     await h.reach('stopping');
-    for (const type of rootEvents) h.actor.send({ type, reason: 'again', error: 'again', child: 'controlChannel' });
+    // Each root-level event, with every field any of them carries.
+    for (const type of rootEvents) h.actor.send({ type, reason: 'again', error: 'again', child: 'controlChannel', actorId: 'controlChannel', output: { reason: 'again' } } as unknown as SupervisorEvent);
     h.clock.increment(RESTART_WINDOW_MS);
     expect(h.state()).toBe('stopping');
     expect(h.events.filter((e) => e === 'shutdown')).toHaveLength(1);
