@@ -8,7 +8,7 @@
 //
 // CANCEL_ALL (the agent is stopping or restarting) cancels everything queued or running and
 // takes no new commands; the queue is `idle` again once every task has reported.
-import { assign, enqueueActions, setup, stopChild, type AnyEventObject } from 'xstate';
+import { assign, enqueueActions, setup, stopChild, type DoneActorEvent } from 'xstate';
 import { commandMachine, type CommandReport, type ExecutionCommand } from './command.js';
 
 export interface ActionQueueInput {
@@ -17,11 +17,14 @@ export interface ActionQueueInput {
 
 export type CommandKind = 'execution' | 'background' | 'status';
 
+/** What the queue takes: the link's commands and cancels, the supervisor's CANCEL_ALL, and its task actors' ends. */
 export type ActionQueueEvent =
   | { type: 'EXECUTE'; commands: ExecutionCommand[] }
   | { type: 'CANCEL'; taskId: number; reason: string }
   | { type: 'CANCEL_ALL'; reason: string }
-  | AnyEventObject;
+  | DoneActorEvent<CommandReport, TaskActorId>;
+
+type TaskActorId = `task-${number}`;
 
 /** What `commandDone` is given for every finished task. */
 export interface CommandDoneParams {
@@ -50,10 +53,10 @@ export const MAX_KNOWN = 10_000;
 /** The queue's actor id and systemId under the supervisor. */
 export const ACTION_QUEUE_ID = 'actionQueue';
 
-export const taskActorId = (taskId: number) => `task-${taskId}`;
+export const taskActorId = (taskId: number): TaskActorId => `task-${taskId}`;
 /** The task id of a `task-ID` actor id, else undefined. */
 export const taskIdOfActor = (actorId: string): number | undefined => (/^task-\d+$/.test(actorId) ? Number(actorId.slice(5)) : undefined);
-const taskIdOf = (eventType: string) => Number(eventType.replace(/^xstate\.done\.actor\.task-/, ''));
+const taskIdOf = (actorId: TaskActorId) => Number(actorId.slice('task-'.length));
 const retryEnabled = (command: ExecutionCommand) => String(command.commandParams?.command_retry_enabled).toLowerCase() === 'true';
 
 export function kindOf(command: ExecutionCommand): CommandKind {
@@ -79,8 +82,7 @@ export function startable(context: Pick<ActionQueueContext, 'parallel' | 'queue'
 }
 
 export const actionQueueMachine = setup({
-  // Events are ActionQueueEvent plus the done events of the task actors.
-  types: { input: {} as ActionQueueInput, context: {} as ActionQueueContext, events: {} as AnyEventObject },
+  types: { input: {} as ActionQueueInput, context: {} as ActionQueueContext, events: {} as ActionQueueEvent },
   actors: { command: commandMachine },
   actions: {
     /** Where finished tasks' reports go; the daemon provides the report store. */
@@ -110,7 +112,7 @@ export const actionQueueMachine = setup({
         enqueueActions(({ context, event, enqueue }) => {
           // Not taken before; and not still queued or running (a cancelled task sent again
           // before its cancel has ended it would otherwise get a second actor of the same id).
-          const fresh = (event.commands as ExecutionCommand[]).filter((command, index, all) =>
+          const fresh = event.commands.filter((command, index, all) =>
             !context.known.includes(command.taskId) &&
             !context.queue.includes(command.taskId) &&
             !context.running.includes(command.taskId) &&
@@ -129,9 +131,9 @@ export const actionQueueMachine = setup({
     },
     CANCEL: {
       actions: enqueueActions(({ context, event, enqueue }) => {
-        const taskId = Number(event.taskId);
+        const { taskId, reason } = event;
         if (context.queue.includes(taskId) || context.running.includes(taskId)) {
-          enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
+          enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason });
         }
         // A cancelled task may be sent again (ActionScheduler reschedules a timed-out task under
         // the same id after cancelling it): that delivery runs.
@@ -141,16 +143,16 @@ export const actionQueueMachine = setup({
     CANCEL_ALL: {
       actions: enqueueActions(({ context, event, enqueue }) => {
         enqueue.assign({ closing: true });
-        for (const taskId of [...context.running, ...context.queue]) enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: String(event.reason) });
+        for (const taskId of [...context.running, ...context.queue]) enqueue.sendTo(taskActorId(taskId), { type: 'CANCEL', reason: event.reason });
       }),
     },
     'xstate.done.actor.*': {
       target: '.settling',
       actions: [
-        { type: 'commandDone', params: ({ context, event }) => ({ report: (event as unknown as { output: CommandReport }).output, kind: context.kinds[taskIdOf(event.type)] ?? 'execution' }) },
-        stopChild(({ event }) => taskActorId(taskIdOf(event.type))),
+        { type: 'commandDone', params: ({ context, event }) => ({ report: event.output, kind: context.kinds[taskIdOf(event.actorId)] ?? 'execution' }) },
+        stopChild(({ event }) => event.actorId),
         assign(({ context, event }) => {
-          const taskId = taskIdOf(event.type);
+          const taskId = taskIdOf(event.actorId);
           const { [taskId]: _done, ...kinds } = context.kinds;
           return {
             queue: context.queue.filter((id) => id !== taskId),

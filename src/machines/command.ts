@@ -112,9 +112,9 @@ export const commandMachine = setup({
     }),
   },
   guards: {
-    succeeded: ({ event }) => (event as unknown as { output: AttemptResult }).output.exitCode === 0,
+    succeeded: (_, params: { result: AttemptResult }) => params.result.exitCode === 0,
     cancelled: ({ context }) => context.cancelReason !== undefined,
-    timedOut: ({ event }) => (event as unknown as { output: AttemptResult }).output.timedOut,
+    timedOut: (_, params: { result: AttemptResult }) => params.result.timedOut,
     retryDecided: ({ context }) => context.retryAllowed === true,
   },
   actions: {
@@ -153,8 +153,8 @@ export const commandMachine = setup({
         input: ({ context }) => ({ command: context.command, attempt: context.attempts, signal: context.abort!.signal }),
         onDone: [
           { guard: 'cancelled', target: 'aborted', actions: assign({ last: ({ event }) => event.output }) },
-          { guard: 'succeeded', target: 'completed', actions: assign({ last: ({ event }) => event.output }) },
-          { guard: 'timedOut', target: 'timedout', actions: assign({ last: ({ event }) => event.output }) },
+          { guard: { type: 'succeeded', params: ({ event }) => ({ result: event.output }) }, target: 'completed', actions: assign({ last: ({ event }) => event.output }) },
+          { guard: { type: 'timedOut', params: ({ event }) => ({ result: event.output }) }, target: 'timedout', actions: assign({ last: ({ event }) => event.output }) },
           {
             target: 'deciding',
             actions: assign(({ context, event, self }) => {

@@ -42,7 +42,8 @@ export const heartbeatMachine = setup({
   },
   actions: { log: logNowhere as (args: unknown, params: LogParams) => void },
   guards: {
-    inSequence: ({ context, event }) => (event as unknown as { output: BeatResult }).output.id === context.responseId + 1,
+    /** The answer's id is the next one. */
+    inSequence: ({ context }, params: { id: number }) => params.id === context.responseId + 1,
   },
   delays: { interval: ({ context }) => context.intervalSeconds * 1000 },
 }).createMachine({
@@ -56,7 +57,7 @@ export const heartbeatMachine = setup({
         input: ({ context }) => ({ link: context.link, responseId: context.responseId }),
         onDone: [
           {
-            guard: 'inSequence',
+            guard: { type: 'inSequence', params: ({ event }) => ({ id: event.output.id }) },
             target: 'waiting',
             actions: assign(({ context, event }) => ({ responseId: event.output.id, beats: context.beats + 1, lastRoundTripMs: event.output.roundTripMs })),
           },

@@ -52,7 +52,7 @@ export const registrationMachine = setup({
   },
   actions: { log: logNowhere as (args: unknown, params: LogParams) => void },
   guards: {
-    accepted: ({ event }) => (event as unknown as { output: RegistrationResponse }).output.exitstatus === 0,
+    accepted: (_, params: { response: RegistrationResponse }) => params.response.exitstatus === 0,
     moreSteps: ({ context }) => context.step + 1 < context.syncSteps.length,
   },
 }).createMachine({
@@ -74,7 +74,7 @@ export const registrationMachine = setup({
         input: ({ context }) => ({ link: context.link }),
         onDone: [
           {
-            guard: 'accepted',
+            guard: { type: 'accepted', params: ({ event }) => ({ response: event.output }) },
             target: 'syncing',
             actions: [
               assign({ responseId: ({ event }) => event.output.id }),

@@ -2,7 +2,7 @@
 // the server's topics. A lost connection or failed heartbeat unregisters, waits, and connects
 // again; a connection that cannot be made ends the session (the supervisor rediscovers); a
 // heartbeat out of sequence or RESTART_AGENT asks the supervisor to restart the agent.
-import { assign, enqueueActions, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendParent, setup, type ErrorActorEvent } from 'xstate';
 import { heartbeatMachine, type HeartbeatOutput } from './heartbeat.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { registrationMachine, type RegistrationOutput } from './registration.js';
@@ -46,6 +46,17 @@ interface SessionContext {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** A reporter that breaks stops reporting until the next registration; the session goes on. */
+function reporterFailed() {
+  return {
+    type: 'log' as const,
+    params: ({ event }: { event: ErrorActorEvent }): LogParams => ({
+      level: 'error',
+      msg: `${event.actorId} failed: ${message(event.error)}; it runs again after the next registration`,
+    }),
+  };
+}
+
 export const sessionMachine = setup({
   types: { input: {} as SessionInput, context: {} as SessionContext, events: {} as LinkEvent, output: {} as SessionOutput },
   actors: {
@@ -74,16 +85,11 @@ export const sessionMachine = setup({
   },
   actions: {
     log: logNowhere as (args: unknown, params: LogParams) => void,
-    // A reporter that breaks stops reporting until the next registration; the session goes on.
-    logReporterFailure: enqueueActions(({ event, enqueue }) => {
-      const failed = String(event.type).replace(/^xstate\.error\.actor\./, '');
-      enqueue({ type: 'log', params: { level: 'error', msg: `${failed} failed: ${message((event as unknown as { error: unknown }).error)}; it runs again after the next registration` } });
-    }),
   },
   guards: {
-    registrationAccepted: ({ event }) => Boolean((event as unknown as { output: RegistrationOutput }).output.ok),
+    registrationAccepted: (_, params: { output: RegistrationOutput }) => params.output.ok,
     lastConnectAttempt: ({ context }) => context.connectFailures + 1 >= MAX_CONNECT_FAILURES,
-    outOfSequence: ({ event }) => (event as unknown as { output: HeartbeatOutput }).output.reason === 'sequence',
+    outOfSequence: (_, params: { output: HeartbeatOutput }) => params.output.reason === 'sequence',
   },
   delays: { reconnectDelay: ({ context }) => context.reconnectDelaySeconds * 1000 },
 }).createMachine({
@@ -142,7 +148,7 @@ export const sessionMachine = setup({
             input: ({ context }) => ({ link: context.link, syncSteps: context.syncSteps }),
             onDone: [
               {
-                guard: 'registrationAccepted',
+                guard: { type: 'registrationAccepted', params: ({ event }) => ({ output: event.output }) },
                 target: 'registered',
                 actions: [
                   assign(({ context, event }) => ({ responseId: event.output.responseId, registrations: context.registrations + 1, connectFailures: 0, lastError: undefined })),
@@ -161,14 +167,14 @@ export const sessionMachine = setup({
               src: 'heartbeat',
               input: ({ context }) => ({ link: context.link, responseId: context.responseId ?? 0, intervalSeconds: context.heartbeatIntervalSeconds }),
               onDone: [
-                { guard: 'outOfSequence', target: '#session.restarting', actions: assign({ lastError: ({ event }) => event.output.error }) },
+                { guard: { type: 'outOfSequence', params: ({ event }) => ({ output: event.output }) }, target: '#session.restarting', actions: assign({ lastError: ({ event }) => event.output.error }) },
                 { target: '#session.unregistering', actions: assign({ lastError: ({ event }) => event.output.error }) },
               ],
             },
-            { id: 'commandReporter', src: 'commandReporter', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
-            { id: 'componentStatus', src: 'componentStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
-            { id: 'hostStatus', src: 'hostStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
-            { id: 'componentVersion', src: 'componentVersion', input: ({ context }) => ({ link: context.link }), onError: { actions: 'logReporterFailure' } },
+            { id: 'commandReporter', src: 'commandReporter', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
+            { id: 'componentStatus', src: 'componentStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
+            { id: 'hostStatus', src: 'hostStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
+            { id: 'componentVersion', src: 'componentVersion', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
           ],
         },
       },
