@@ -4,7 +4,6 @@
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
-import { stageIdOf } from './stageId.js';
 import type { CleanerSettings, CleanPassResult } from '../machines/dataCleaner.js';
 import type { LogFn } from '../logging/logger.js';
 
@@ -86,7 +85,7 @@ async function collect(dir: string, out: Candidate[], onError: (path: string, er
 }
 
 export function createCleanPass(log: LogFn) {
-  return fromPromise<CleanPassResult, CleanerSettings>(({ input, self }) =>
-    cleanPass(input, (path, err) => log(stageIdOf(self), 'warn', `Data cleaner could not handle ${path}: ${err.message}`)),
+  return fromPromise<CleanPassResult, CleanerSettings>(({ input }) =>
+    cleanPass(input, (path, err) => log('dataCleaner', 'warn', `Data cleaner could not handle ${path}: ${err.message}`)),
   );
 }

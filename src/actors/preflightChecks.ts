@@ -2,7 +2,6 @@
 // Error whose message is what the operator reads, naming the file, directory or value at fault.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { fromPromise } from 'xstate';
-import { stageIdOf } from './stageId.js';
 import type { PreflightCheck } from '../machines/preflight.js';
 import { ambariVersionFile, readAmbariVersionSync } from './ambariVersion.js';
 import { agentHostname } from './hostname.js';
@@ -73,7 +72,7 @@ export function createRunCheck(settings: PreflightSettings) {
       }
     },
   };
-  return fromPromise<void, { check: PreflightCheck }>(async ({ input, self, signal }) => {
-    await checks[input.check](stageIdOf(self), signal);
+  return fromPromise<void, { check: PreflightCheck }>(async ({ input, signal }) => {
+    await checks[input.check]('preflight', signal);
   });
 }

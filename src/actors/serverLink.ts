@@ -14,7 +14,6 @@ import type { LinkEvent } from '../machines/session.js';
 import { StompClient, type StompClientOptions } from '../protocol/stompClient.js';
 import { ensureAgentCertificate } from './agentCertificate.js';
 import { ensureServerCa } from './serverCa.js';
-import { stageIdOf } from './stageId.js';
 import type { TakenTasks } from './takenTasks.js';
 import { RESTART_QUIET_MS } from './restartRecord.js';
 import { TopicRouter } from './topicRouter.js';
@@ -115,14 +114,14 @@ export function linkRequest(link: unknown, destination: string, body: unknown): 
 export function linkActors(settings: LinkSettings) {
   const syncByCache = new Map(SYNC_ORDER.map((step) => [step.cache, step]));
   return {
-    connect: fromPromise<unknown, { server: string }>(({ input, signal, self }) => openLink(input.server, settings, signal, stageIdOf(self))),
+    connect: fromPromise<unknown, { server: string }>(({ input, signal }) => openLink(input.server, settings, signal, 'session')),
     listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system, self }) => {
       const link = asLink(input.link);
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
       link.router.onRestart = (reason) => {
         const quietMs = (settings.restartQuietUntil ?? 0) - Date.now();
         if (quietMs > 0) {
-          settings.log(stageIdOf(self), 'info', `Ignoring ${reason}: this agent started from a restart less than ${RESTART_QUIET_MS / 1000} s ago (${Math.ceil(quietMs / 1000)} s left)`);
+          settings.log('session', 'info', `Ignoring ${reason}: this agent started from a restart less than ${RESTART_QUIET_MS / 1000} s ago (${Math.ceil(quietMs / 1000)} s left)`);
           return;
         }
         sendBack({ type: 'AGENT.RESTART', reason });
@@ -136,7 +135,7 @@ export function linkActors(settings: LinkSettings) {
         // A task runs once, across restarts too: one taken before is confirmed, not run again.
         const { fresh, repeated } = settings.takenTasks.claim(batch.commands.map((command) => command.taskId));
         if (repeated.length > 0) {
-          settings.log(stageIdOf(self), 'info', `Task(s) ${repeated.join(', ')} delivered again; taken before (by this agent or the one before it in this home), so not run again`);
+          settings.log('session', 'info', `Task(s) ${repeated.join(', ')} delivered again; taken before (by this agent or the one before it in this home), so not run again`);
         }
         const commands = batch.commands.filter((command, index) => fresh.includes(command.taskId) && batch.commands.findIndex((c) => c.taskId === command.taskId) === index);
         if (commands.length > 0) queue.send({ type: 'EXECUTE', commands });

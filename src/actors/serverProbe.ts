@@ -5,7 +5,6 @@ import { lookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import { fromPromise } from 'xstate';
 import { ensureServerCa } from './serverCa.js';
-import { stageIdOf } from './stageId.js';
 import type { ProbeInput } from '../machines/discovery.js';
 import type { LogFn } from '../logging/logger.js';
 
@@ -35,8 +34,9 @@ export async function probeServer(host: string, port: number, settings: Pick<Pro
 }
 
 export function createServerProbe(settings: ProbeSettings) {
-  return fromPromise<void, ProbeInput>(async ({ input, signal, self }) => {
-    const actor = stageIdOf(self);
+  return fromPromise<void, ProbeInput>(async ({ input, signal }) => {
+    // Logged under the stage that probes (its invoked actor's own id is generated).
+    const actor = 'discovery';
     if (input.attempt === 1) {
       const address = await lookup(input.host).then((r) => r.address, () => 'unresolved');
       settings.log(actor, 'info', `Connecting to Ambari server at https://${input.host}:${input.port} (${address})`);
