@@ -65,6 +65,11 @@ export interface Task {
   sent: boolean;
   /** The agent confirmed the message that carried it (/reports/responses); absent in older files. */
   confirmed?: boolean;
+  /**
+   * How many final reports (COMPLETED, FAILED, ...) the agents sent for it: more than 1 means a
+   * result came twice (what `npm run chaos` counts as duplicated). Absent until the first one.
+   */
+  final_reports?: number;
 }
 
 /** What `POST /api/v1/hosts/NAME/commands` asks for, validated. */
@@ -392,6 +397,7 @@ export class TaskStore {
       return { task };
     }
     if (task.status !== 'ABORTED') task.status = status as TaskStatus;
+    task.final_reports = (task.final_reports ?? 0) + 1;
     // A task aborted here ended when it was aborted; its late report cannot start it after that.
     task.started_at ??= Math.min(now, task.ended_at ?? now);
     task.ended_at ??= now;
@@ -498,6 +504,7 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
   ended_at: orNull(isTime),
   sent: (value) => typeof value === 'boolean',
   confirmed: (value) => value === undefined || typeof value === 'boolean',
+  final_reports: (value) => value === undefined || (isId(value) && value > 0),
 };
 
 function parseTasksFile(json: unknown): { value: TasksFile } | { error: string } {
