@@ -15,6 +15,13 @@ export const connectionCut = {
     const server = await shared.server();
     const agent = await ctx.agent(server);
     await agent.start();
+    // Sometimes the first cuts come while the agent registers (subscribing, syncing its caches).
+    if (rng.chance(0.3)) {
+      for (let c = rng.int(1, 3); c > 0; c--) {
+        await sleep(rng.between(0, 600));
+        await server.api(`/api/v1/hosts/${encodeURIComponent(ctx.host)}/cut`, {});
+      }
+    }
     await agent.registered(server);
     for (let i = rng.int(3, 5); i > 0; i--) {
       await book.submit(server, { seconds: rng.between(0.1, 1.5), exitCode: rng.chance(0.2) ? 1 : 0, outputBytes: rng.pick([0, 0, 20_000, 400_000, 850_000]) });

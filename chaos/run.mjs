@@ -58,15 +58,15 @@ const shared = new Map(
 function printTable() {
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   console.log(`\nambari-agent fault injection: seed ${seed}, ${elapsed} s of ${totalMs / 1000}, node ${process.versions.node}, ${new Date().toISOString()}\n`);
-  console.log('| fault | trials | tasks | lost | duplicated | wrong status | orphans | agent crashes |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| fault | trials | tasks | lost | duplicated | wrong status | orphans | agent crashes | finals resent (not a fault) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const fault of faults) {
     const row = rows.get(fault.key);
     if (row.skipped) {
-      console.log(`| ${fault.title} | skipped: ${row.skipped} | | | | | | |`);
+      console.log(`| ${fault.title} | skipped: ${row.skipped} | | | | | | | |`);
       continue;
     }
-    console.log(`| ${fault.title} | ${row.trials} | ${row.tasks} | ${row.lost} | ${row.duplicated} | ${row.wrong} | ${row.orphans} | ${row.crashes} |`);
+    console.log(`| ${fault.title} | ${row.trials} | ${row.tasks} | ${row.lost} | ${row.duplicated} | ${row.wrong} | ${row.orphans} | ${row.crashes} | ${row.resent} |`);
   }
   const errors = faults.reduce((sum, f) => sum + rows.get(f.key).errors, 0);
   if (errors > 0) console.log(`\n${errors} trial(s) ended in an error of the suite itself (not counted above; see below).`);

@@ -44,6 +44,28 @@ export const CASES = [
   ['missing fields: topology UPDATE and DELETE without clusters', [{ destination: TOPOLOGIES, body: { eventType: 'UPDATE' } }, { destination: TOPOLOGIES, body: { eventType: 'DELETE', clusters: { 0: {} } } }]],
   ['missing fields: metadata and configs without clusters', [{ destination: METADATA, body: { eventType: 'UPDATE' } }, { destination: CONFIGS, body: { timestamp: 'soon' } }]],
   ['missing fields: agent action without a name, key without a key', [{ destination: ACTIONS, body: {} }, { destination: KEY, body: {} }]],
+  ['wrong types: commands not a list, null clusters, null and numbers for commands', [
+    { destination: COMMANDS, body: { clusters: { 0: { commands: 'not a list' } } } },
+    { destination: COMMANDS, body: { clusters: { 0: null, 1: [] } } },
+    { destination: COMMANDS, body: { clusters: { 0: { commands: [null, 1, 'x', []] } } } },
+  ]],
+  ['wrong types: fields of a command', { destination: COMMANDS, body: { clusters: { 0: { commands: [
+    { taskId: 900002, role: null, roleCommand: 5, commandParams: 'not an object', clusterId: {} },
+    { taskId: -1, commandType: 'BACKGROUND_EXECUTION_COMMAND', commandParams: { command_timeout: 'abc', script: 7 } },
+    { taskId: 1e300, commandType: 'STATUS_COMMAND', roleCommand: 'STATUS' },
+    { taskId: '900003', commandParams: { script_type: 'COBOL', max_duration_for_retries: 'x', command_retry_enabled: 'maybe' } },
+  ] } } } }],
+  ['wrong types: cancels', { destination: COMMANDS, body: { clusters: { 0: { cancelCommands: [{ target_task_id: 'abc' }, { target_task_id: null, reason: 5 }, 'x'] } } } }],
+  ['wrong types: topology', [
+    { destination: TOPOLOGIES, body: { eventType: 'UPDATE', clusters: { 0: { components: 'x', hosts: [null] } } } },
+    { destination: TOPOLOGIES, body: { eventType: 'CREATE', clusters: { 0: { components: [{ componentName: null, hostIds: 'all' }, null], hosts: [{ hostId: 'one', hostName: 5 }] } } } },
+  ]],
+  ['wrong types: metadata, configs, host level params', [
+    { destination: METADATA, body: { eventType: 'UPDATE', clusters: { '-1': { agentConfigs: 'x', status_commands_to_run: 5 }, 0: { serviceLevelParams: [1, 2] } } } },
+    { destination: CONFIGS, body: { timestamp: 1, clusters: { 0: { configurations: 'x', configurationAttributes: [null] } } } },
+    { destination: '/user/host_level_params', body: { clusters: { 0: { recoveryConfig: 5, hostRepositories: 'none' } } } },
+    { destination: '/user/alert_definitions', body: { eventType: 'UPDATE', clusters: { 0: { alertDefinitions: 'x' } } } },
+  ]],
 ];
 
 /** POST /messages, again while the agent reconnects (404/409), up to 20 s. */

@@ -17,12 +17,12 @@ export const serverRestart = {
     const agent = await ctx.agent(server);
     await agent.start();
     await agent.registered(server);
+    const ports = { urlPort: server.urlPort, securedUrlPort: server.securedUrlPort, apiPort: server.apiPort };
     const randomTask = () => book.submit(server, { seconds: rng.between(0.2, 2), exitCode: rng.chance(0.2) ? 1 : 0 });
     for (let i = rng.int(3, 5); i > 0; i--) await randomTask();
     const restarts = rng.int(1, 2);
     for (let r = 0; r < restarts; r++) {
       await sleep(rng.between(0, 2500));
-      const ports = { urlPort: server.urlPort, securedUrlPort: server.securedUrlPort, apiPort: server.apiPort };
       await server.down(rng.chance(0.5) ? 'SIGKILL' : 'SIGTERM');
       await sleep(rng.between(0, 3000));
       if (!ctx.expectSame(agent, 'while the dev server was down')) return;
@@ -31,6 +31,9 @@ export const serverRestart = {
       if (rng.chance(0.5)) {
         await agent.registered(server);
         await randomTask();
+      } else if (r < restarts - 1) {
+        // The next kill may come while the agent registers again.
+        await sleep(rng.between(500, 1500));
       }
     }
     await ctx.judge(server, { agentDied: false });

@@ -4,7 +4,12 @@
 //
 // Per task, after the trial (and the agent's recovery):
 //   lost        no final status at the server within the bound;
-//   duplicated  its script ran more than once, or the server got more than one final report;
+//   duplicated  its script ran more than once, or the server got final reports that disagree
+//               (status or exit code);
+//   resent      (not a fault) the same final report came again: the agent sends a result until
+//               the server's answer reaches it, so an answer lost with a cut connection means
+//               one more copy; the Java server ignores a report for a finished task
+//               (ActionDBAccessorImpl: "invalid transition") and so counts no fault for it;
 //   wrong       the final status is not what the script did: COMPLETED/FAILED by its exit code
 //               when it reached its end; FAILED when it was killed mid-way or never started
 //               (only possible when the agent itself died: the next agent reports those FAILED,
@@ -65,7 +70,7 @@ export class TaskBook {
    * short or never run). `details` lists every counted task, for the report.
    */
   judge(tasks, { agentDied }) {
-    const result = { tasks: this.entries.length, lost: 0, duplicated: 0, wrong: 0, details: [] };
+    const result = { tasks: this.entries.length, lost: 0, duplicated: 0, wrong: 0, resent: 0, details: [] };
     for (const entry of this.entries) {
       const task = tasks.get(entry.taskId);
       const marks = existsSync(entry.marks) ? readFileSync(entry.marks, 'utf8').split('\n') : [];
@@ -77,10 +82,11 @@ export class TaskBook {
         result.details.push(`lost: ${what}: status ${task?.status ?? 'unknown'}, delivery ${JSON.stringify(task?.delivery ?? null)}`);
         continue;
       }
-      if (runs > 1 || (task.final_reports ?? 0) > 1) {
+      const finals = task.final_reports ?? [];
+      if (runs > 1 || new Set(finals).size > 1) {
         result.duplicated++;
-        result.details.push(`duplicated: ${what}: ${task.final_reports ?? 0} final report(s)`);
-      }
+        result.details.push(`duplicated: ${what}: final reports ${JSON.stringify(finals)}`);
+      } else if (finals.length > 1) result.resent += finals.length - 1;
       const recovered = RECOVERY_NOTE.test(task.stderr ?? '');
       const byExit = entry.exitCode === 0 ? 'COMPLETED' : 'FAILED';
       let ok;

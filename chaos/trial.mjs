@@ -35,7 +35,7 @@ export async function chaosDevServer(options = {}) {
 }
 
 /** An empty row of the table. */
-export const emptyCounts = () => ({ trials: 0, tasks: 0, lost: 0, duplicated: 0, wrong: 0, orphans: 0, crashes: 0, errors: 0, details: [] });
+export const emptyCounts = () => ({ trials: 0, tasks: 0, lost: 0, duplicated: 0, wrong: 0, resent: 0, orphans: 0, crashes: 0, errors: 0, details: [] });
 
 /**
  * Runs `body(ctx)` as trial `index` of fault `key`, adds its counts to `row`.
@@ -51,7 +51,7 @@ export async function runTrial({ key, index, seed, row, settleMs, body }) {
   const host = `chaos-${name}.test`;
   const agents = [];
   const deferred = [];
-  const counts = { tasks: 0, lost: 0, duplicated: 0, wrong: 0, orphans: 0, crashes: 0, errors: 0, details: [] };
+  const counts = { tasks: 0, lost: 0, duplicated: 0, wrong: 0, resent: 0, orphans: 0, crashes: 0, errors: 0, details: [] };
   const note = (text) => counts.details.push(`${name}: ${text}`);
   const ctx = {
     rng: trialRandom(seed, name),
@@ -88,7 +88,7 @@ export async function runTrial({ key, index, seed, row, settleMs, body }) {
       const tasks = await ctx.book.settle(server, settleMs);
       const result = ctx.book.judge(tasks, { agentDied });
       ctx.trace(`tasks: ${ctx.book.entries.map((e) => `${e.taskId}=${tasks.get(e.taskId)?.status ?? '?'}`).join(' ')}`);
-      for (const column of ['tasks', 'lost', 'duplicated', 'wrong']) counts[column] += result[column];
+      for (const column of ['tasks', 'lost', 'duplicated', 'wrong', 'resent']) counts[column] += result[column];
       for (const detail of result.details) note(detail);
     },
   };
@@ -132,7 +132,7 @@ export async function runTrial({ key, index, seed, row, settleMs, body }) {
     await removeDir.now();
   }
   row.trials++;
-  for (const column of ['tasks', 'lost', 'duplicated', 'wrong', 'orphans', 'crashes', 'errors']) row[column] += counts[column];
+  for (const column of ['tasks', 'lost', 'duplicated', 'wrong', 'resent', 'orphans', 'crashes', 'errors']) row[column] += counts[column];
   row.details.push(...counts.details);
   return counts;
 }
