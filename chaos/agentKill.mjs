@@ -10,7 +10,7 @@ import { tokenProcesses } from './orphans.mjs';
 
 export const agentKill = {
   key: 'agent-kill',
-  title: 'agent SIGKILL, commands queued + running',
+  title: 'agent SIGKILL (or stop), commands queued + running',
   budgetMs: 30_000,
   async trial(ctx, shared) {
     const { rng, book } = ctx;
@@ -30,8 +30,15 @@ export const agentKill = {
         await sleep(rng.between(0, 100));
       } else await sleep(rng.between(0, moment === 'starting' ? 800 : 3000));
       if (!ctx.expectSame(agent, 'before its SIGKILL')) return;
-      ctx.trace(`SIGKILL (${moment}${parallel ? ', parallel' : ''}) of agent ${agent.pid}; processes with the trial's token: ${tokenProcesses(ctx.token).map((p) => p.argv.split(' ').slice(0, 2).join(' ')).join(', ')}`);
-      await agent.kill();
+      // Now and then a clean stop instead: it must cancel everything and leave nothing running.
+      const how = rng.pick(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL', 'stop']);
+      ctx.trace(`${how} (${moment}${parallel ? ', parallel' : ''}) of agent ${agent.pid}; processes with the trial's token: ${tokenProcesses(ctx.token).map((p) => p.argv.split(' ').slice(0, 2).join(' ')).join(', ')}`);
+      if (how === 'SIGKILL') await agent.kill();
+      else {
+        const code = await agent.stop();
+        if (code !== 0) ctx.crash(`ambari-agent stop exited ${code}`);
+        ctx.orphansNow('after ambari-agent stop');
+      }
       if (rng.chance(0.5)) await randomTask(); // PENDING until an agent is back
       await sleep(rng.between(0, 1000));
       await agent.start();

@@ -107,6 +107,23 @@ export class Agent {
     }
   }
 
+  /** Sizes of the agent's log files, and its longest line (a flood shows here). */
+  logSummary() {
+    const dir = join(this.files.logFile, '..');
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.startsWith('ambari-agent.'))
+        .map((f) => {
+          const text = readFileSync(join(dir, f), 'utf8');
+          const longest = text.split('\n').reduce((max, line) => Math.max(max, line.length), 0);
+          return `${f} ${text.length} bytes (longest line ${longest})`;
+        })
+        .join(', ');
+    } catch (err) {
+      return err.message;
+    }
+  }
+
   /**
    * What the agent's files say went wrong: stack traces, crash lines, exits with a code other
    * than 0 and restarts nobody asked for, in ambari-agent.out and the logs.

@@ -7,7 +7,8 @@
 // Knobs: CHAOS_SECONDS (default 600: the whole run, clean-up included), CHAOS_SEED (replays
 // the random moments; printed at start), CHAOS_FAULTS (a comma list of fault keys to run),
 // CHAOS_SETTLE_SECONDS (default 60: how long tasks may take to reach the server after a fault
-// before they count as lost), CHAOS_VERBOSE=1 (a line per step).
+// before they count as lost), CHAOS_VERBOSE=1 (a line per step), CHAOS_KEEP_LOGS=DIR (each
+// trial's agent logs copied there).
 import { agentKill } from './agentKill.mjs';
 import { cleanUpEverything } from './cleanup.mjs';
 import { connectionCut } from './connectionCut.mjs';

@@ -89,7 +89,11 @@ export const serverGarbage = {
     const agent = await ctx.agent(server);
     await agent.start();
     await agent.registered(server);
+    // A component of the host's own: its commands are completed from the caches the garbage
+    // goes to (topology, metadata, configurations), as a real server's are.
+    await book.placeComponent(server, `CHAOS_CLIENT_${index}`);
     await book.submit(server, { seconds: rng.between(1, 3) });
+    await book.submitComponent(server);
     const cases = Array.from({ length: CASES_PER_TRIAL }, (_, i) => CASES[(index * CASES_PER_TRIAL + i) % CASES.length]);
     cases.sort(() => rng.float() - 0.5);
     for (const [name, messages] of cases) {
@@ -101,6 +105,7 @@ export const serverGarbage = {
     // Still working: heartbeats go on (one every 10 s) and a new command runs.
     const before = (await server.host(ctx.host))?.heartbeats ?? 0;
     await book.submit(server, { seconds: 0.2 });
+    await book.submitComponent(server);
     const deadline = Date.now() + 35_000;
     while (((await server.host(ctx.host))?.heartbeats ?? 0) <= before) {
       if (Date.now() > deadline) {

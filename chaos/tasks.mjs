@@ -20,7 +20,9 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FINAL, submitCommand } from '../test/support/commandScripts.mjs';
 
-const RECOVERY_NOTE = /The agent \(pid \d+\) stopped while this command (ran|waited to run)/;
+// What the agent says of a command it could not finish: the next agent's note for one a
+// killed agent held, and the cancel of one a stopping agent held.
+const RECOVERY_NOTE = /The agent \(pid \d+\) stopped while this command (ran|waited to run)|Command aborted\. Reason: 'The agent is stopping/;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TaskBook {
@@ -48,6 +50,38 @@ export class TaskBook {
     return taskId;
   }
 
+  /**
+   * Places component `name` (service CHAOS) on the book's host, its script one that notes its
+   * runs per task (its command file's name says which) and sleeps `seconds`; status checks of
+   * the component only exit 0. Tasks of it (submitComponent) get the full command JSON the
+   * agent builds from its caches, as a real server's commands do.
+   */
+  async placeComponent(server, name, seconds = 0.3) {
+    const script = join(this.dir, `component-${name}.sh`);
+    writeFileSync(script, `#!/bin/sh
+case "$1" in STATUS|SECURITY_STATUS|GET_VERSION) exit 0;; esac
+marks="${this.dir}/marks-$(basename "$2" .json)"
+echo "start $$" >> "$marks"
+echo "component ${name}: $1"
+sleep ${seconds.toFixed(2)}
+echo end >> "$marks"
+exit 0
+`);
+    chmodSync(script, 0o755);
+    const { status, body } = await server.api(`/api/v1/hosts/${encodeURIComponent(this.host)}/components`, { service_name: 'CHAOS', component_name: name, script, script_type: 'SHELL' });
+    if (status !== 201 && status !== 200) throw new Error(`POST components answered ${status}: ${JSON.stringify(body)}`);
+    this.component = { name, seconds };
+  }
+
+  /** An INSTALL of the placed component; resolves with its task id. */
+  async submitComponent(server) {
+    const { status, body } = await server.api(`/api/v1/hosts/${encodeURIComponent(this.host)}/commands`, { role: this.component.name, command: 'INSTALL', service_name: 'CHAOS', timeout: 300 });
+    if (status !== 201) throw new Error(`POST commands answered ${status}: ${JSON.stringify(body)}`);
+    const taskId = body.task_id;
+    this.entries.push({ n: ++this.counter, taskId, marks: join(this.dir, `marks-command-${taskId}`), seconds: this.component.seconds, exitCode: 0 });
+    return taskId;
+  }
+
   /** Polls the server until every task has a final status or `timeoutMs` passed; the tasks by id. */
   async settle(server, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
@@ -66,8 +100,8 @@ export class TaskBook {
   }
 
   /**
-   * Counts per column; `agentDied`: the trial killed the agent (only then may a script be cut
-   * short or never run). `details` lists every counted task, for the report.
+   * Counts per column; `agentDied`: the trial killed or stopped the agent (only then may a
+   * script be cut short or never run). `details` lists every counted task, for the report.
    */
   judge(tasks, { agentDied }) {
     const result = { tasks: this.entries.length, lost: 0, duplicated: 0, wrong: 0, resent: 0, details: [] };

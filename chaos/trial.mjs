@@ -2,7 +2,7 @@
 // the checks every trial shares: the agents still the ones it started (else an agent crash),
 // `stop` exiting 0, no command process left (orphans), no stack trace or bad exit in the
 // agents' files (agent crashes). Everything it made is undone, newest first, whatever happens.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../test/support/devServer.mjs';
@@ -81,6 +81,14 @@ export async function runTrial({ key, index, seed, row, settleMs, body }) {
       ctx.crash(`agent ${agent.pid} was gone ${when} (now: ${readPidFile(agent.home) ?? 'no pid file'})`);
       return false;
     },
+    /** With every agent of the trial stopped: counts (and kills) the processes left. */
+    orphansNow(when) {
+      const left = tokenProcesses(token);
+      if (left.length === 0) return;
+      counts.orphans += left.length;
+      note(`orphans ${when}: ${left.map((p) => `${p.pid} (${p.argv.slice(0, 80)})`).join(', ')}`);
+      killProcesses(left);
+    },
     defer(what, fn) {
       deferred.push(onCleanup(what, fn));
     },
@@ -113,18 +121,18 @@ export async function runTrial({ key, index, seed, row, settleMs, body }) {
         }
       }
     }
-    const left = tokenProcesses(token);
-    if (left.length > 0) {
-      counts.orphans += left.length;
-      note(`orphans after stop: ${left.map((p) => `${p.pid} (${p.argv.slice(0, 80)})`).join(', ')}`);
-      killProcesses(left);
-    }
+    ctx.orphansNow('after the last stop');
     for (const agent of agents) {
+      ctx.trace(`log: ${agent.logSummary()}`);
       const problems = agent.problems();
       if (problems.length > 0) {
         counts.crashes++;
         note(`agent crash: ${problems.join(' || ')}`);
       }
+    }
+    // CHAOS_KEEP_LOGS=DIR: each agent's log dir is copied to DIR/TRIAL (to read after the run).
+    if (process.env.CHAOS_KEEP_LOGS) {
+      for (const agent of agents) cpSync(join(agent.files.logFile, '..'), join(process.env.CHAOS_KEEP_LOGS, name), { recursive: true });
     }
     for (const undo of deferred.reverse()) await undo.now().catch((err) => note(`clean-up: ${err.message}`));
     for (const agent of agents) await agent.removeHome.now();
