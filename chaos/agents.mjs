@@ -61,6 +61,26 @@ export class Agent {
     if (result.code !== 0) throw agentFault(`ambari-agent start --home ${this.home} exited ${result.code}: ${result.output.trim().split('\n').slice(-5).join(' | ')}`);
   }
 
+  /** Restarts (exit 77) the trial asked for: their lines in the .out and the log are expected. */
+  expectedRestarts = 0;
+
+  /**
+   * After the trial asked for a restart (RESTART_AGENT, a heartbeat out of sequence): waits
+   * until the wrapper runs a new agent process and takes that one as the agent.
+   */
+  async restarted(timeoutMs = 40_000) {
+    const old = this.pid;
+    this.expectedRestarts++;
+    try {
+      this.pid = await waitFor(() => {
+        const pid = readPidFile(this.home);
+        return pid && pid !== old && alive(pid) && parentPid(pid) === this.wrapper ? pid : undefined;
+      }, { timeoutMs, intervalMs: 100, what: `a new agent process after the restart of ${old}` });
+    } catch (err) {
+      throw agentFault(err.message);
+    }
+  }
+
   /** True while the agent this trial started is the one running (no crash, no restart by itself). */
   isSame() {
     return this.pid !== undefined && alive(this.pid) && readPidFile(this.home) === this.pid;
@@ -137,6 +157,7 @@ export class Agent {
     } catch {
       return found;
     }
+    const restarts = [];
     for (const file of names) {
       let text;
       try {
@@ -147,15 +168,21 @@ export class Agent {
       const lines = text.split('\n');
       lines.forEach((line, i) => {
         const exit = /exiting with code:(\d+)/.exec(line);
+        if ((exit && exit[1] === '77') || /exited with code 77, restarting/.test(line)) {
+          restarts.push(`${file}:${i + 1}: ${line.trim().slice(0, 200)}`);
+          return;
+        }
         if (
           /^\s+at .+(:\d+:\d+\)?|\(native\)|\(<anonymous>\))$/.test(line) ||
-          /Unhandled error|Supervisor crashed|agent start-up failed|exited with code 77, restarting/.test(line) ||
+          /Unhandled error|Supervisor crashed|agent start-up failed/.test(line) ||
           (exit && exit[1] !== '0')
         ) {
           found.push(`${file}:${i + 1}: ${line.trim().slice(0, 200)}`);
         }
       });
     }
+    // Each restart shows as the agent's exit line (log) and the wrapper's (.out).
+    if (restarts.length > 2 * this.expectedRestarts) found.push(`${restarts.length} restart line(s) for ${this.expectedRestarts} restart(s) asked for: ${restarts.slice(0, 3).join(' || ')}`);
     // One stack trace is many "at" lines: keep the first few, they name it.
     return found.slice(0, 5);
   }
