@@ -1,6 +1,7 @@
 // The agent's WebSocket cut (no close handshake, as a network failure) at random moments while
 // commands run and their reports go out, some with large outputs (so a final report is a
-// frame of up to ~1 MB); now and then the next report SENDs are refused by the server instead.
+// frame of up to ~1 MB); now and then the next report SENDs are refused by the server instead,
+// or the agent is frozen (SIGSTOP) for 2-25 s, long enough for the server to drop it as silent.
 // Every result must arrive once, with the right status.
 import { sleep } from './agents.mjs';
 
@@ -8,8 +9,8 @@ const REPORTS = '/reports/commands_status';
 
 export const connectionCut = {
   key: 'connection-cut',
-  title: 'connection cut mid-send',
-  budgetMs: 25_000,
+  title: 'connection cut mid-send (or agent frozen)',
+  budgetMs: 35_000,
   async trial(ctx, shared) {
     const { rng, book } = ctx;
     const server = await shared.server();
@@ -30,8 +31,20 @@ export const connectionCut = {
     for (let f = 0; f < faults; f++) {
       await sleep(rng.between(50, 1500));
       const hostPath = `/api/v1/hosts/${encodeURIComponent(ctx.host)}`;
-      if (rng.chance(0.25)) await server.api(`${hostPath}/fail_next`, { destination: REPORTS, count: rng.int(1, 3) });
-      else await server.api(`${hostPath}/cut`, {}); // 409 while it is reconnecting: fine
+      const kind = rng.pick(['cut', 'cut', 'cut', 'cut', 'cut', 'fail_next', 'fail_next', 'freeze']);
+      ctx.trace(kind);
+      if (kind === 'fail_next') await server.api(`${hostPath}/fail_next`, { destination: REPORTS, count: rng.int(1, 3) });
+      else if (kind === 'cut') await server.api(`${hostPath}/cut`, {}); // 409 while it is reconnecting: fine
+      else if (agent.isSame()) {
+        // The agent frozen (SIGSTOP) while its scripts run on: past 20 s the server drops it as
+        // silent; thawed, it must notice, reconnect and report what ended meanwhile.
+        process.kill(agent.pid, 'SIGSTOP');
+        try {
+          await sleep(rng.between(2000, 25_000));
+        } finally {
+          process.kill(agent.pid, 'SIGCONT');
+        }
+      }
     }
     if (!ctx.expectSame(agent, 'after the cuts')) return;
     await ctx.judge(server, { agentDied: false });
