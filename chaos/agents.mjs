@@ -95,6 +95,8 @@ export class Agent {
   }
 
   async stopNow() {
+    // A trial cut short may have left it frozen (SIGSTOP): it could not hear the SIGTERM.
+    if (this.pid && alive(this.pid)) process.kill(this.pid, 'SIGCONT');
     const result = await cli(['stop', '--home', this.home]);
     // `stop` waits for the wrapper; anything still there now is ended by its own pid.
     for (const pid of [this.pid, this.wrapper]) {

@@ -19,7 +19,11 @@ export const DEV_SERVER_ARGS = ['--command-retry-interval', '2'];
 /** A dev server (test/support/devServer.mjs) that is stopped and removed by the clean-up too. */
 export async function chaosDevServer(options = {}) {
   const server = await startDevServer({ ...options, args: [...DEV_SERVER_ARGS, ...(options.args ?? [])] });
-  const undo = onCleanup(`dev server pid ${server.pid}`, () => server.kill());
+  // Killed (and its data dir removed, unless the caller owns it) by the clean-up.
+  const undo = onCleanup(`dev server pid ${server.pid}`, async () => {
+    await server.kill();
+    if (!options.dataDir) rmSync(server.dataDir, { recursive: true, force: true });
+  });
   return {
     ...server,
     /** SIGKILL or SIGTERM, the data dir kept (a restart follows). */
