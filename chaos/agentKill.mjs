@@ -23,6 +23,9 @@ export const agentKill = {
     await agent.registered(server);
     const randomTask = () => book.submit(server, { seconds: rng.between(0.2, 2.5), exitCode: rng.chance(0.2) ? 1 : 0 });
     for (let i = rng.int(2, 5); i > 0; i--) await randomTask();
+    // Often a long one too, with a child in a session of its own: still running when the agent
+    // dies, so the next agent must find and kill its tree (else: orphans).
+    if (rng.chance(0.6)) await book.submit(server, { seconds: rng.between(6, 15), detached: true });
     const kills = rng.int(1, 3);
     let registered = true;
     for (let k = 0; k < kills; k++) {

@@ -35,15 +35,18 @@ export class TaskBook {
   }
 
   /**
-   * A command for the book's host: sleeps `seconds`, prints `outputBytes` bytes, exits
-   * `exitCode`. Resolves with its task id.
+   * A command for the book's host: sleeps `seconds` (with `detached`, beside a child of its
+   * own session), prints `outputBytes` bytes, exits `exitCode`. Resolves with its task id.
    */
-  async submit(server, { seconds = 0.5, exitCode = 0, outputBytes = 0 } = {}) {
+  async submit(server, { seconds = 0.5, exitCode = 0, outputBytes = 0, detached = false } = {}) {
     const n = ++this.counter;
     const marks = join(this.dir, `marks-${n}`);
     const script = join(this.dir, `task-${n}.sh`);
     const output = outputBytes > 0 ? `head -c ${outputBytes} /dev/zero | tr '\\0' 'x'\necho\n` : '';
-    writeFileSync(script, `#!/bin/sh\necho "start $$" >> "${marks}"\necho "chaos task ${n}: ${seconds} s, exit ${exitCode}"\n${output}sleep ${seconds.toFixed(2)}\necho end >> "${marks}"\nexit ${exitCode}\n`);
+    // detached: a child in a session of its own (out of the script's process group), which
+    // only the agent's environment marker finds when the tree must be killed.
+    const sleeping = detached ? `setsid sleep ${seconds.toFixed(2)} &\nchild=$!\nsleep ${seconds.toFixed(2)}\nwait $child\n` : `sleep ${seconds.toFixed(2)}\n`;
+    writeFileSync(script, `#!/bin/sh\necho "start $$" >> "${marks}"\necho "chaos task ${n}: ${seconds} s, exit ${exitCode}"\n${output}${sleeping}echo end >> "${marks}"\nexit ${exitCode}\n`);
     chmodSync(script, 0o755);
     const taskId = await submitCommand(server, this.host, { role: 'CHAOS_CLIENT', command: 'INSTALL', script, scriptType: 'SHELL', timeout: 300 });
     this.entries.push({ n, taskId, marks, seconds, exitCode });
