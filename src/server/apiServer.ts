@@ -224,14 +224,16 @@ export const ROUTES: Route[] = [
   {
     // Sends a message to a host's agent, for testing agents: {"destination", "body"} sends a
     // MESSAGE (body: any JSON, or a string sent as is) on the agent's subscription;
-    // {"raw": TEXT} writes TEXT to the WebSocket untouched (broken frames included).
+    // {"raw": TEXT} writes TEXT to the WebSocket untouched (broken frames included);
+    // {"destination", "large_body_bytes": N} sends a JSON body of N bytes made here (the API
+    // itself takes bodies of 1 MiB at most, and `npm run chaos` sends 50 MB ones).
     method: 'POST',
     path: /^\/api\/v1\/hosts\/([^/]+)\/messages\/?$/,
     handler: ({ hosts, connections }, [name], body) => {
       const record = hosts.get(param(name).toLowerCase());
       const connection = record?.connectionId ? connections.get(record.connectionId) : undefined;
       if (!record || !connection) return { status: 404, body: { error: `no connected host ${name}` } };
-      const message = (body ?? {}) as { destination?: unknown; body?: unknown; raw?: unknown; headers?: unknown };
+      const message = (body ?? {}) as { destination?: unknown; body?: unknown; raw?: unknown; headers?: unknown; large_body_bytes?: unknown };
       if (typeof message.raw === 'string') {
         connection.pushRaw(message.raw);
         return { status: 200, body: { sent: 'raw', bytes: Buffer.byteLength(message.raw) } };
@@ -242,6 +244,14 @@ export const ROUTES: Route[] = [
         return { status: 400, body: { error: '"headers" must be an object of strings' } };
       }
       const stringHeaders = headers as Record<string, string>;
+      if (message.large_body_bytes !== undefined) {
+        const size = message.large_body_bytes;
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < LARGE_BODY_MIN || size > LARGE_BODY_MAX) {
+          return { status: 400, body: { error: `"large_body_bytes" must be a whole number from ${LARGE_BODY_MIN} to ${LARGE_BODY_MAX}, not ${JSON.stringify(size)}` } };
+        }
+        if (message.body !== undefined) return { status: 400, body: { error: 'give "body" or "large_body_bytes", not both' } };
+        message.body = largeBody(size);
+      }
       const sent =
         typeof message.body === 'string'
           ? connection.pushText(message.destination, message.body, stringHeaders)
@@ -251,6 +261,15 @@ export const ROUTES: Route[] = [
     },
   },
 ];
+
+const LARGE_BODY_MIN = 16;
+const LARGE_BODY_MAX = 100 * 1024 * 1024;
+
+/** `{"padding":"xxx...xxx"}`, exactly `bytes` bytes of JSON text. */
+function largeBody(bytes: number): string {
+  const frame = '{"padding":""}';
+  return `{"padding":"${'x'.repeat(bytes - frame.length)}"}`;
+}
 
 /** A request the API refuses (400): thrown by handlers, answered as {"error": message}. */
 export class BadRequest extends Error {}

@@ -28,6 +28,9 @@ export const DEFAULT_ABORT_REASON = 'Aborted through the dev server API';
 export type TaskStatus = 'PENDING' | 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'TIMEDOUT' | 'ABORTED';
 export type ScriptType = 'PYTHON' | 'SHELL';
 
+/** Final reports of a task kept in Task.final_reports. */
+export const MAX_FINAL_REPORTS = 100;
+
 export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['COMPLETED', 'FAILED', 'TIMEDOUT', 'ABORTED']);
 /** Statuses an agent's command report may carry. */
 const REPORTED_STATUSES: ReadonlySet<string> = new Set(['IN_PROGRESS', 'COMPLETED', 'FAILED', 'TIMEDOUT', 'ABORTED']);
@@ -65,6 +68,13 @@ export interface Task {
   sent: boolean;
   /** The agent confirmed the message that carried it (/reports/responses); absent in older files. */
   confirmed?: boolean;
+  /**
+   * `STATUS EXITCODE` of each final report (COMPLETED, FAILED, ...) the agents sent for it, in
+   * order (the first MAX_FINAL_REPORTS): more than one is a result sent again (after an answer
+   * that was lost, which the Java server ignores), two different ones a contradiction. Absent
+   * until the first one. `npm run chaos` counts them.
+   */
+  final_reports?: string[];
 }
 
 /** What `POST /api/v1/hosts/NAME/commands` asks for, validated. */
@@ -401,6 +411,8 @@ export class TaskStore {
     // property there). Lenient mode takes `exitCode` when `exitcode` is absent.
     const exitCode = integerOf(report.exitcode ?? (this.lenient ? report.exitCode : 0));
     if (exitCode !== undefined) task.exit_code = exitCode;
+    const finals = (task.final_reports ??= []);
+    if (finals.length < MAX_FINAL_REPORTS) finals.push(`${status} ${exitCode ?? 'none'}`);
     // CommandReport.structuredOut is a String holding JSON; an object is taken as is (lenient mode).
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
     if (isObject(structured)) task.structured_out = structured;
@@ -498,6 +510,7 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
   ended_at: orNull(isTime),
   sent: (value) => typeof value === 'boolean',
   confirmed: (value) => value === undefined || typeof value === 'boolean',
+  final_reports: (value) => value === undefined || (Array.isArray(value) && value.every(isString)),
 };
 
 function parseTasksFile(json: unknown): { value: TasksFile } | { error: string } {

@@ -426,6 +426,18 @@ describe('dev server, in-process', () => {
       expect(next).toBe(lastId + 1);
       lastId = next;
     });
+
+    it('messages: {destination, large_body_bytes} sends a JSON body of that many bytes made by the server', async () => {
+      lastId = await currentId();
+      const sent = await api(server, '/api/v1/hosts/h1.test/messages', { body: { destination: '/user/agent_actions', large_body_bytes: 5000 } });
+      expect(sent.status).toBe(200);
+      const frame = await agent.waitFor((f) => f.command === 'MESSAGE' && f.headers.destination === '/user/agent_actions' && f.body.length === 5000, 'the large MESSAGE');
+      expect(JSON.parse(frame.body)).toEqual({ padding: 'x'.repeat(5000 - '{"padding":""}'.length) });
+      for (const large_body_bytes of [1, 1.5, '5000', 200 * 1024 * 1024]) {
+        expect((await api(server, '/api/v1/hosts/h1.test/messages', { body: { destination: '/user/agent_actions', large_body_bytes } })).status, String(large_body_bytes)).toBe(400);
+      }
+      expect((await api(server, '/api/v1/hosts/h1.test/messages', { body: { destination: '/user/agent_actions', large_body_bytes: 100, body: {} } })).status).toBe(400);
+    });
   });
 
   describe('url_port (HTTPS)', () => {

@@ -252,12 +252,16 @@ describe('tasks: delivery and reports', () => {
     const final = { status: 'COMPLETED', exitcode: 0, stdout: 'started\n\nCommand completed successfully!\n', stderr: 'a warning', structuredOut: JSON.stringify({ version: '3.4.5' }) };
     expect(await agent.report([reportOf(command, final)])).toEqual({ status: 'OK' });
     const done = await task(task_id);
-    expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: final.stdout, stderr: 'a warning', structured_out: { version: '3.4.5' }, started_at: running.started_at });
+    expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0, stdout: final.stdout, stderr: 'a warning', structured_out: { version: '3.4.5' }, started_at: running.started_at, final_reports: ['COMPLETED 0'] });
     expect(done.ended_at).toBeGreaterThan(done.started_at);
 
     // A progress report resent late changes nothing.
     expect(await agent.report([reportOf(command, { status: 'IN_PROGRESS', stdout: 'starting' })])).toEqual({ status: 'OK' });
     expect(await task(task_id)).toEqual(done);
+    // Every final report is noted (npm run chaos counts those sent again, and contradictions).
+    expect(await agent.report([reportOf(command, final)])).toEqual({ status: 'OK' });
+    expect(await agent.report([reportOf(command, { ...final, status: 'FAILED', exitcode: 1 })])).toEqual({ status: 'OK' });
+    expect((await task(task_id)).final_reports).toEqual(['COMPLETED 0', 'COMPLETED 0', 'FAILED 1']);
   });
 
   it("CommandReport's exit code is `exitcode`: the Python agent's `exitCode` is an unknown property, so the Java default 0 is kept", async () => {
