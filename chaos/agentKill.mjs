@@ -7,6 +7,7 @@
 // starts the next agent). Commands are also created while it is dead. The restarted agent must report every task:
 // FAILED for those that were running or waiting when it died (it kills their leftover trees),
 // the real result for the rest, none twice.
+import { RESTART_QUIET_MS } from '../dist/actors/restartRecord.js';
 import { sleep } from './agents.mjs';
 import { tokenProcesses } from './orphans.mjs';
 
@@ -42,6 +43,9 @@ export const agentKill = {
         // A restart the server asks for: the agent stops its commands and exits 77, its
         // wrapper starts the next one.
         const hostPath = `/api/v1/hosts/${encodeURIComponent(ctx.host)}`;
+        // A new agent takes a RESTART_AGENT within RESTART_QUIET_MS of its restart as the one
+        // it came from (README): past that window only, it restarts again.
+        if (how === 'RESTART_AGENT') await sleep(Math.max(0, agent.restartedAt + RESTART_QUIET_MS + 500 - Date.now()));
         const { status } = how === 'RESTART_AGENT' ? await server.api(`${hostPath}/actions`, { action: 'RESTART_AGENT' }) : await server.api(`${hostPath}/faults`, { wrong_heartbeat_id: true });
         if (status !== 200) throw new Error(`${how} answered ${status}`);
         await agent.restarted();

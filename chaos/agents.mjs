@@ -64,6 +64,9 @@ export class Agent {
   /** Restarts (exit 77) the trial asked for: their lines in the .out and the log are expected. */
   expectedRestarts = 0;
 
+  /** When the last of them was seen done (a new agent running), for the RESTART_AGENT quiet window. */
+  restartedAt = 0;
+
   /**
    * After the trial asked for a restart (RESTART_AGENT, a heartbeat out of sequence): waits
    * until the wrapper runs a new agent process and takes that one as the agent.
@@ -76,6 +79,7 @@ export class Agent {
         const pid = readPidFile(this.home);
         return pid && pid !== old && alive(pid) && parentPid(pid) === this.wrapper ? pid : undefined;
       }, { timeoutMs, intervalMs: 100, what: `a new agent process after the restart of ${old}` });
+      this.restartedAt = Date.now();
     } catch (err) {
       throw agentFault(err.message);
     }
