@@ -50,7 +50,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        home: { type: 'string', default: '' },
+        home: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         'expected-hostname': { type: 'string', short: 'e' },
         foreground: { type: 'boolean', default: false },
@@ -73,6 +73,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
+  // `--home "$UNSET"` would otherwise mean the system's paths (/var/run/ambari-agent, ...).
+  if (values.home !== undefined && values.home.trim() === '') throw new UsageError(`--home '${values.home}': give the agent home's directory (or leave --home out for the system's paths)`, false);
   const statusPage = values['status-page'];
   if (statusPage !== undefined && (!/^\d+$/.test(statusPage) || Number(statusPage) > 65535)) {
     throw new UsageError(`--status-page ${statusPage}: not a port number (0-65535; 0 picks a free one)`, false);
@@ -80,7 +82,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   return {
     command: positionals[0],
     positionals: positionals.slice(1),
-    home: values.home,
+    home: values.home ?? '',
     verbose: values.verbose,
     expectedHostname: values['expected-hostname'],
     foreground: values.foreground || process.env.AMBARI_AGENT_RUN_IN_FOREGROUND === 'true',
