@@ -34,6 +34,10 @@ interface BadInput {
    * start's failure block (the line is among the agent's last .out lines).
    */
   shape?: 'line' | 'usage' | 'startFailed';
+  /** The home's agent is started first: the command must leave it as it was, and start no second one. */
+  running?: boolean;
+  /** Lines on stderr in shape 'line' (default 1). */
+  lines?: number;
   /** Run as an unprivileged user (nobody when the tests run as root). */
   unprivileged?: boolean;
   boundMs?: number;
@@ -66,6 +70,10 @@ const CASES: BadInput[] = [
   badValue('server', 'reconnect_delay', '0', 'is below 1 \\(seconds before reconnecting\\)'),
   badValue('agent', 'data_cleanup_max_size_MB', '-1', 'is below 0 \\(megabytes of command files kept\\)'),
   badValue('agent', 'data_cleanup_interval', '-1', 'is below 0 \\(seconds; 0 turns the cleaner off\\)'),
+  // A delay longer than a Node.js timer holds fires at once: a busy loop too.
+  badValue('server', 'connect_retry_delay', '2200000', 'is above 2147483 \\(seconds; the longest timer Node.js holds, about 24.8 days\\)'),
+  badValue('agent', 'data_cleanup_interval', '9999999', 'is above 2147483 \\(seconds; the longest timer Node.js holds, about 24.8 days\\)'),
+  badValue('server', 'reconnect_delay', '99999999999999999999', 'is not a whole number within ±9007199254740991'),
   // Values of the wrong type.
   badValue('server', 'url_port', 'abc', 'is not a valid port number \\(0-65535\\)'),
   badValue('server', 'url_port', 'abc', 'is not a valid port number \\(0-65535\\)', 'status'),
@@ -319,6 +327,25 @@ const CASES: BadInput[] = [
     error: (h) => rx`^ERROR: ${join(h.prefix, 'version')}: 'two point eight' is not an Ambari version \(digits and dots, e.g. 2.8.0.0\); write the Ambari server's version into it$`,
   },
 
+  // A running agent: refused, and left alone.
+  {
+    name: 'start of a home whose agent runs',
+    running: true,
+    args: () => ['start'],
+    exit: 255,
+    lines: 2,
+    error: () => /^ERROR: ambari-agent already running$/m,
+    after: (h, run) => expect(run.stderr).toContain(`Check ${h.pidFile} for PID.`),
+  },
+  {
+    name: 'reset of a home whose agent runs',
+    running: true,
+    args: () => ['reset', 'other.example.test'],
+    exit: 1,
+    error: () => /^ambari-agent is running\. You must stop it before using reset\.$/m,
+    after: (h) => expect(readFileSync(h.ini, 'utf8')).toMatch(/^hostname=127\.0\.0\.1$/m),
+  },
+
   // The command line.
   { name: 'an unknown command', home: 'none', ownArgs: true, args: () => ['frobnicate'], exit: 1, shape: 'usage', error: () => /^ambari-agent: unknown command 'frobnicate'$/m },
   { name: 'no command', home: 'none', ownArgs: true, args: () => [], exit: 1, shape: 'usage', error: () => /^ambari-agent: no command given$/m },
@@ -410,8 +437,16 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
     const h = (current = await freshHome(c.home ?? 'init'));
     c.setup?.(h);
     if (c.unprivileged) giveToUnprivileged(h);
-    const before = outsideSnapshot(h);
     expect(processesOf(h)).toEqual([]);
+    let agent: { processes: number[]; pid: number | undefined } = { processes: [], pid: undefined };
+    if (c.running) {
+      const up = await runCli(['start', '--home', h.home], { cwd: h.parent, boundMs: START_MS });
+      expect(up.code, up.output).toBe(0);
+      agent = { processes: processesOf(h).sort(), pid: livePidInPidFile(h) };
+      expect(agent.pid, up.output).toBeDefined();
+    }
+    const before = outsideSnapshot(h);
+    const pidFileBefore = existsSync(h.pidFile);
 
     const args = c.ownArgs ? c.args(h) : [...c.args(h), '--home', h.home];
     const run = await runCli(args, { cwd: h.parent, boundMs: c.boundMs ?? QUICK_MS, unprivileged: c.unprivileged });
@@ -425,7 +460,7 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
     const stderr = run.stderr.split('\n').filter((line) => line.trim() !== '');
     switch (c.shape ?? 'line') {
       case 'line':
-        expect(stderr, told).toHaveLength(1);
+        expect(stderr, told).toHaveLength(c.lines ?? 1);
         expect(stderr[0], told).toMatch(error);
         break;
       case 'usage':
@@ -440,10 +475,11 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
       }
     }
 
-    // No agent: no process of the home, nothing on its ping port, no live pid in its pid file.
-    expect(processesOf(h), told).toEqual([]);
-    expect(await pingAnswers(h), told).toBe(false);
-    expect(livePidInPidFile(h), told).toBeUndefined();
+    // No agent (or only the one that ran before): the home's processes, its ping port, its pid file.
+    expect(processesOf(h).sort(), told).toEqual(agent.processes);
+    expect(await pingAnswers(h), told).toBe(c.running === true);
+    expect(livePidInPidFile(h), told).toBe(agent.pid);
+    expect(existsSync(h.pidFile), told).toBe(pidFileBefore);
     // Nothing made outside the home.
     expect(outsideSnapshot(h), told).toEqual(before);
     c.after?.(h, run);
