@@ -150,6 +150,9 @@ function checkRanges(ini: AgentIni, file: string): void {
     const value = (ini[section] as unknown as Record<string, number>)[key]!;
     if (value < min) throw new ConfigError(`${file}: [${section}] ${key} = '${value}' is below ${min} (${why})`);
   }
+  // An empty list would have discovery connect to no server (it tried "undefined").
+  const hosts = ini.server.hostname.split(',').map((host) => host.trim()).filter((host) => host !== '');
+  if (hosts.length === 0) throw new ConfigError(`${file}: [server] hostname = '${ini.server.hostname}' names no server (a comma list of Ambari server hosts)`);
   for (const { section, key } of TIMER_KEYS) {
     const value = (ini[section] as unknown as Record<string, number>)[key]!;
     if (value > MAX_TIMER_SECONDS) throw new ConfigError(`${file}: [${section}] ${key} = '${value}' is above ${MAX_TIMER_SECONDS} (seconds; the longest timer Node.js holds, about 24.8 days)`);

@@ -74,6 +74,8 @@ const CASES: BadInput[] = [
   badValue('server', 'connect_retry_delay', '2200000', 'is above 2147483 \\(seconds; the longest timer Node.js holds, about 24.8 days\\)'),
   badValue('agent', 'data_cleanup_interval', '9999999', 'is above 2147483 \\(seconds; the longest timer Node.js holds, about 24.8 days\\)'),
   badValue('server', 'reconnect_delay', '99999999999999999999', 'is not a whole number within ±9007199254740991'),
+  // No server to connect to (discovery tried a host named "undefined").
+  badValue('server', 'hostname', '', 'names no server \\(a comma list of Ambari server hosts\\)'),
   // Values of the wrong type.
   badValue('server', 'url_port', 'abc', 'is not a valid port number \\(0-65535\\)'),
   badValue('server', 'url_port', 'abc', 'is not a valid port number \\(0-65535\\)', 'status'),
@@ -365,6 +367,7 @@ const CASES: BadInput[] = [
   { name: 'a bad --status-page port', args: () => ['start', '--status-page', '99999'], exit: 1, error: () => rx`^ambari-agent: --status-page 99999: not a port number \(0-65535; 0 picks a free one\)$` },
   { name: 'machines --format xml', home: 'none', ownArgs: true, args: () => ['machines', '--format', 'xml'], exit: 1, error: () => rx`^ambari-agent: --format must be one of mermaid, json, not 'xml'$` },
   { name: 'machines of an unknown machine', home: 'none', ownArgs: true, args: () => ['machines', 'nosuch'], exit: 1, error: () => rx`^ambari-agent: no machine 'nosuch' \(machines: .*\)$` },
+  { name: "reset ''", args: () => ['reset', ''], exit: 1, error: () => rx`^You must supply the hostname of the Ambari Server with the restore option. \(e.g. ambari-agent reset c6401.ambari.apache.org\)$`, after: (h) => expect(readFileSync(h.ini, 'utf8')).toMatch(/^hostname=127\.0\.0\.1$/m) },
   { name: 'reset without a server host', args: () => ['reset'], exit: 1, error: () => rx`^You must supply the hostname of the Ambari Server with the restore option. \(e.g. ambari-agent reset c6401.ambari.apache.org\)$` },
 
   // init.
@@ -377,6 +380,7 @@ const CASES: BadInput[] = [
   },
   { name: 'init --set of an unknown key', home: 'none', args: () => ['init', '--set', 'agent.no_such_key=1'], exit: 1, error: () => rx`^ERROR: --set 'agent.no_such_key=1': expected section.key=value with a known key \(e.g. server.connect_retry_delay=5\)$`, after: nothingCreated },
   { name: 'init --set of a bad value', home: 'none', args: () => ['init', '--set', 'server.connect_retry_delay=0'], exit: 1, error: (h) => rx`^ERROR: ${h.ini}: \[server\] connect_retry_delay = '0' is below 1 \(seconds between connection attempts\)$`, after: nothingCreated },
+  { name: "init --server ''", home: 'none', args: () => ['init', '--server', ''], exit: 1, error: (h) => rx`^ERROR: ${h.ini}: \[server\] hostname = '' names no server \(a comma list of Ambari server hosts\)$`, after: nothingCreated },
   { name: 'init --url-port that is no port', home: 'none', args: () => ['init', '--url-port', '99999'], exit: 1, error: () => rx`^ERROR: --url-port '99999' is not a valid port number \(0-65535\)$`, after: nothingCreated },
   { name: 'init --ambari-version that is no version', home: 'none', args: () => ['init', '--ambari-version', 'two point eight'], exit: 1, error: () => rx`^ERROR: --ambari-version 'two point eight' is not an Ambari version \(digits and dots, e.g. 2.8.0.0\)$`, after: nothingCreated },
   {

@@ -88,6 +88,7 @@ describe('typed config', () => {
     ['[server]\nreconnect_delay=0', `${FILE}: [server] reconnect_delay = '0' is below 1`],
     ['[agent]\ndata_cleanup_max_size_MB=-1', `${FILE}: [agent] data_cleanup_max_size_MB = '-1' is below 0 (megabytes of command files kept)`],
     ['[agent]\ndata_cleanup_interval=-3600', `${FILE}: [agent] data_cleanup_interval = '-3600' is below 0`],
+    ['[server]\nhostname= , ', `${FILE}: [server] hostname = ',' names no server (a comma list of Ambari server hosts)`],
     // A timer longer than Node.js holds fires at once: as busy as 0.
     ['[server]\nconnect_retry_delay=2147484', `${FILE}: [server] connect_retry_delay = '2147484' is above 2147483 (seconds; the longest timer Node.js holds, about 24.8 days)`],
     ['[agent]\ndata_cleanup_interval=9999999', `${FILE}: [agent] data_cleanup_interval = '9999999' is above 2147483`],
