@@ -309,6 +309,28 @@ const CASES: BadInput[] = [
     error: (h) => rx`^ERROR: \[agent\] tmp_dir ${join(h.parent, 'read-only')} is not writable: EACCES$`,
   },
 
+  {
+    name: 'prefix under a regular file (the agent cannot read its report store)',
+    setup: (h) => {
+      h.write('a-file', 'not a directory\n');
+      h.set('agent', 'prefix', join(h.parent, 'a-file/data'));
+    },
+    args: () => ['start'],
+    exit: 255,
+    shape: 'startFailed',
+    boundMs: START_MS,
+    error: (h) => rx`^ERROR: cannot open ${join(h.parent, 'a-file/data/pending-reports.json')}: ENOTDIR \(a part of the path is a file, not a directory\); check the paths in the ini$`,
+  },
+  {
+    name: 'prefix missing',
+    setup: (h) => h.set('agent', 'prefix', join(h.parent, 'no-such-dir')),
+    args: () => ['start'],
+    exit: 255,
+    shape: 'startFailed',
+    boundMs: START_MS,
+    error: (h) => rx`^ERROR: Ambari prefix dir ${join(h.parent, 'no-such-dir')} does not exists, can't continue$`,
+  },
+
   // The Ambari version file (prefix/version).
   {
     name: 'prefix/version missing',
