@@ -7,7 +7,7 @@ import { rmSync, symlinkSync, chmodSync, readFileSync, readdirSync, existsSync }
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  freshHome, giveToUnprivileged, livePidInPidFile, outsideSnapshot, pingAnswers, processesOf, removeHome, runCli, rx,
+  freshHome, giveToUnprivileged, livePidInPidFile, outsideSnapshot, pingAnswers, processesOf, removeHome, runCli, RUNNING_AS_ROOT, rx,
   type Home, type Run,
 } from './badInputHarness.js';
 
@@ -462,7 +462,8 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const h = (current = await freshHome(c.home ?? 'init'));
     c.setup?.(h);
-    if (c.unprivileged) giveToUnprivileged(h);
+    // As root the case runs as nobody, in nobody's own files; otherwise as this user, in its own.
+    if (c.unprivileged && RUNNING_AS_ROOT) giveToUnprivileged(h);
     expect(processesOf(h)).toEqual([]);
     let agent: { processes: number[]; pid: number | undefined } = { processes: [], pid: undefined };
     if (c.running) {
