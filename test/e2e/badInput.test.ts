@@ -171,9 +171,12 @@ const CASES: BadInput[] = [
     error: (h) => rx`^ERROR: ${h.envFile} ended the shell that sourced it before the environment could be read \(does it call exit\?\)$`,
   },
   {
-    // The shell loops in the file itself, so killing it at the timeout leaves nothing behind.
-    name: 'ambari-env.sh that never finishes (the 10 s timeout)',
-    setup: (h) => h.write(h.envFile, 'while :; do :; done\n'),
+    // A command that never ends (its command line names the parent dir: a leftover would show).
+    name: 'ambari-env.sh that never finishes (the 10 s timeout; what it started ends too)',
+    setup: (h) => {
+      const script = h.write('never-ends.mjs', 'setTimeout(() => {}, 600_000);\n');
+      h.write(h.envFile, `"${process.execPath}" "${script}"\n`);
+    },
     args: () => ['start'],
     exit: 1,
     boundMs: START_MS,
