@@ -249,6 +249,22 @@ const CASES: BadInput[] = [
     exit: 1,
     error: (h: Home) => rx`^ERROR: cannot read ${h.pidFile}: EISDIR \(it is a directory\); check the paths in the ini$`,
   })),
+  {
+    name: 'the .out file is a directory',
+    setup: (h) => h.dir(join(h.logdir, 'ambari-agent.out')),
+    args: () => ['start'],
+    exit: 1,
+    error: (h) => rx`^ERROR: cannot open ${join(h.logdir, 'ambari-agent.out')}: EISDIR \(it is a directory\); check the paths in the ini$`,
+  },
+  {
+    name: 'the log file is a directory (the agent cannot log)',
+    setup: (h) => h.dir(join(h.logdir, 'ambari-agent.log')),
+    args: () => ['start'],
+    exit: 255,
+    shape: 'startFailed',
+    boundMs: START_MS,
+    error: (h) => rx`^ERROR: cannot open log file ${join(h.logdir, 'ambari-agent.log')}: EISDIR: illegal operation on a directory, open '${join(h.logdir, 'ambari-agent.log')}'$`,
+  },
   ...([
     ['agent', 'piddir', '[agent] piddir', '/proc/aa-badinput-test/run', '/proc'],
     ['agent', 'piddir', '[agent] piddir', '/sys/aa-badinput-test/run', '/sys'],
