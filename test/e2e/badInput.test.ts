@@ -393,6 +393,10 @@ const CASES: BadInput[] = [
   { name: 'an unknown command', home: 'none', ownArgs: true, args: () => ['frobnicate'], exit: 1, shape: 'usage', error: () => /^ambari-agent: unknown command 'frobnicate'$/m },
   { name: 'no command', home: 'none', ownArgs: true, args: () => [], exit: 1, shape: 'usage', error: () => /^ambari-agent: no command given$/m },
   { name: 'an unknown option', args: () => ['status', '--no-such-option'], exit: 1, shape: 'usage', error: () => /^ambari-agent: Unknown option '--no-such-option'.*$/m },
+  // An option of another command would be ignored silently.
+  { name: 'status --json (an option of state)', args: () => ['status', '--json'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --json is not an option of status \(it is one of state\)$` },
+  { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init\)$` },
+  { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart\)$` },
   { name: '--home without its value', home: 'none', ownArgs: true, args: () => ['start', '--home'], exit: 1, shape: 'usage', error: () => /^ambari-agent: Option '--home <value>' argument missing$/m },
   ...forEach(['start', 'status', 'init'], (command) => ({
     // `--home "$UNSET"`: without the refusal it would mean the system's paths. Unprivileged, so
