@@ -75,8 +75,10 @@ export async function freshHome(kind: 'init' | 'empty' | 'none'): Promise<Home> 
   if (kind === 'empty') mkdirSync(home);
   if (kind === 'init') {
     // A url port nothing listens on: an agent that got as far as discovery would stay there.
-    const urlPort = await getPort({ host: '127.0.0.1' });
-    const made = await runCli(['init', '--home', home, '--server', '127.0.0.1', '--url-port', String(urlPort)], { cwd: parent });
+    // A random ping port: init's pick (the first free of a fixed list) is what other homes on
+    // this host get too, and their agents would answer on it.
+    const [urlPort, pingPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
+    const made = await runCli(['init', '--home', home, '--server', '127.0.0.1', '--url-port', String(urlPort), '--set', `agent.ping_port=${pingPort}`], { cwd: parent });
     if (made.code !== 0) throw new Error(`init failed (${made.code}): ${made.output}`);
   }
   return h;
