@@ -3,7 +3,7 @@
 // or value (a regex per case), never a stack trace, never a hang (a bound; past it the run is
 // killed and the case fails), no agent left (processes, ping port, pid file) and nothing made
 // outside the home (system paths, `/`, the dir around the home).
-import { rmSync, symlinkSync, chmodSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -21,11 +21,12 @@ interface BadInput {
   name: string;
   /** How the home starts out; default 'init' (made by `ambari-agent init`). */
   home?: 'init' | 'empty' | 'none';
-  /** Spoils the home (runs as root, before the home is handed to the unprivileged user). */
+  /** Spoils the home (as the test's user; an unprivileged case's home is handed over after). */
   setup?: (h: Home) => void;
   /** The CLI arguments; `--home HOME` is added unless `ownArgs`. */
   args: (h: Home) => string[];
   ownArgs?: boolean;
+  /** The exit code README documents. */
   exit: number;
   /** The error line, anchored (^...$). */
   error: (h: Home) => RegExp;
@@ -40,6 +41,7 @@ interface BadInput {
   lines?: number;
   /** Run as an unprivileged user (nobody when the tests run as root). */
   unprivileged?: boolean;
+  /** Past it the run is killed and the case fails (default QUICK_MS). */
   boundMs?: number;
   /** Further facts, checked after the common ones. */
   after?: (h: Home, run: Run) => void;
