@@ -537,3 +537,25 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
     c.after?.(h, run);
   });
 });
+
+describe('bad input: two starts at once', () => {
+  it('one agent runs; the other start fails with 255 naming it, and leaves nothing of its own', async () => {
+    const h = (current = await freshHome('init'));
+    const before = outsideSnapshot(h);
+    const runs = await Promise.all([0, 1].map(() => runCli(['start', '--home', h.home], { cwd: h.parent, boundMs: START_MS })));
+    const told = runs.map((run) => run.output).join('\n----\n');
+    expect(runs.map((run) => run.code).sort(), told).toEqual([0, 255]);
+    const failed = runs.find((run) => run.code === 255)!;
+    // Refused by the CLI, by the second agent's pid file check, or at its ping port lock.
+    expect(failed.stderr, told).toMatch(/^ERROR: (ambari-agent already running|.*ambari-agent\.pid already exists \(agent pid \d+ is running\), exiting|Could not open port \d+ because port already used by another process.*)$/m);
+    expect(failed.output, told).not.toMatch(/\n\s+at /);
+    const pid = Number(/^Agent PID: (\d+)$/m.exec(runs.find((run) => run.code === 0)!.stdout)?.[1]);
+    expect(livePidInPidFile(h), told).toBe(pid);
+    // The agent and its wrapper, nothing else.
+    const processes = processesOf(h);
+    expect(processes.length, told).toBe(2);
+    expect(processes, told).toContain(pid);
+    expect(await pingAnswers(h)).toBe(true);
+    expect(outsideSnapshot(h)).toEqual(before);
+  });
+});
