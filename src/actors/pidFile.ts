@@ -11,6 +11,9 @@ export function readPid(file: string): number | undefined {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // EISDIR (the pid file is a directory) comes from read(2) and names no path: name it, so
+    // that the CLI prints one line about the file instead of a stack trace.
+    (err as NodeJS.ErrnoException).path ??= file;
     throw err;
   }
   const pid = Number.parseInt(text.trim(), 10);

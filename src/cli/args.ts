@@ -52,8 +52,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
-        home: { type: 'string', default: '' },
+        home: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         'expected-hostname': { type: 'string', short: 'e' },
         foreground: { type: 'boolean', default: false },
@@ -76,7 +77,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
+  checkOptionsApply(positionals[0], tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : [])));
+  // `--home "$UNSET"` would otherwise mean the system's paths (/var/run/ambari-agent, ...).
+  if (values.home !== undefined && values.home.trim() === '') throw new UsageError(`--home '${values.home}': give the agent home's directory (or leave --home out for the system's paths)`, false);
   const statusPage = values['status-page'];
   if (statusPage !== undefined && (!/^\d+$/.test(statusPage) || Number(statusPage) > 65535)) {
     throw new UsageError(`--status-page ${statusPage}: not a port number (0-65535; 0 picks a free one)`, false);
@@ -88,7 +92,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   return {
     command: positionals[0],
     positionals: positionals.slice(1),
-    home: values.home,
+    home: values.home ?? '',
     verbose: values.verbose,
     expectedHostname: values['expected-hostname'],
     foreground: values.foreground || process.env.AMBARI_AGENT_RUN_IN_FOREGROUND === 'true',
@@ -107,6 +111,31 @@ export function parseCliArgs(argv: string[]): CliArgs {
     statusPage: values['status-page'],
     logFormat,
   };
+}
+
+const START_OPTIONS = ['verbose', 'expected-hostname', 'foreground', 'inspect', 'status-page', 'log-format'];
+/** The options each command takes besides --home, --help and --version (USAGE_MORE). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  start: START_OPTIONS,
+  restart: START_OPTIONS,
+  stop: [],
+  status: [],
+  reset: [],
+  state: ['json', 'watch'],
+  machines: ['format'],
+  init: ['server', 'url-port', 'secured-url-port', 'set', 'ambari-version', 'force'],
+};
+const EVERY_COMMAND = new Set(['home', 'help', 'version']);
+
+/** An option of another command (`status --json`, `start --server H`) would be ignored silently. */
+function checkOptionsApply(command: string | undefined, given: string[]): void {
+  const own = command === undefined ? undefined : COMMAND_OPTIONS[command];
+  // No command, or an unknown one: dispatch says so.
+  if (own === undefined) return;
+  const stray = given.find((name) => !EVERY_COMMAND.has(name) && !own.includes(name));
+  if (stray === undefined) return;
+  const owners = Object.keys(COMMAND_OPTIONS).filter((name) => COMMAND_OPTIONS[name]!.includes(stray));
+  throw new UsageError(`--${stray} is not an option of ${command} (it is one of ${owners.join(', ')})`);
 }
 
 /** The arguments the agent process (and its wrapper) get from `start`. */

@@ -1,6 +1,6 @@
 // `ambari-agent CMD [--home DIR]`: the control script. Messages and exit codes follow the
 // original's; user mistakes end in one line on stderr and exit 1, never a stack trace.
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, systemErrorLine } from '../config/errors.js';
 import { AGENT_VERSION } from '../version.js';
 import { parseCliArgs, USAGE, USAGE_MORE, UsageError, type CliArgs } from './args.js';
 import { commandContext, complain, EXIT, say } from './context.js';
@@ -56,28 +56,6 @@ async function dispatch(args: CliArgs): Promise<number> {
   }
 }
 
-interface SystemError extends Error {
-  code: string;
-  syscall: string;
-  path: string;
-}
-
-function systemError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const { code, syscall, path } = err as Partial<SystemError>;
-  return typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string';
-}
-
-const SYSTEM_HINTS: Record<string, string> = {
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  EEXIST: 'it exists and is not a directory',
-  EISDIR: 'it is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-};
-
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
@@ -89,11 +67,9 @@ run(process.argv.slice(2)).then(
       }
     } else if (err instanceof ConfigError) {
       complain(`ERROR: ${err.message}`);
-    } else if (systemError(err)) {
-      // A file or directory of the home that is not what it should be (a file where a dir is
-      // expected, no permission, /proc): the operator's to fix, so one line naming it.
-      const { syscall, path, code } = err as SystemError;
-      complain(`ERROR: cannot ${syscall} ${path}: ${code}${SYSTEM_HINTS[code] ? ` (${SYSTEM_HINTS[code]})` : ''}; check the paths in the ini`);
+    } else if (systemErrorLine(err)) {
+      // A file or directory of the home that is not what it should be: one line naming it.
+      complain(`ERROR: ${systemErrorLine(err)}`);
     } else {
       complain(`ERROR: ${(err as Error)?.stack ?? String(err)}`);
     }

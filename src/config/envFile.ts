@@ -2,7 +2,7 @@
 // sources it with the shell before it starts the agent, so lines such as
 // `export PYTHONPATH=/usr/lib/ambari-agent/lib:$PYTHONPATH` work; `start` does the same:
 // /bin/sh sources the file and then prints the resulting environment, which the agent gets.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -33,14 +33,19 @@ export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.en
   if (!existsSync(file)) return { ...base };
   const path = resolve(file);
   const names = alsoRead.filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
-  const result = spawnSync('/bin/sh', ['-c', SOURCE_AND_PRINT, path, process.execPath, PRINT_ENV], {
+  const options: SpawnSyncOptionsWithStringEncoding & { detached: boolean } = {
     env: { ...base, __aa_export: names.join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
     maxBuffer: 64 * 1024 * 1024,
-  });
+    // Its own process group, so that what the file started in the foreground ends with it
+    // (spawnSync honours `detached` as spawn does; its type leaves it out).
+    detached: true,
+  };
+  const result = spawnSync('/bin/sh', ['-c', SOURCE_AND_PRINT, path, process.execPath, PRINT_ENV], options);
+  if (result.error || result.signal) killGroup(result.pid);
   const stderr = oneLine(result.stderr ?? '');
   const said = stderr === '' ? '' : `: ${stderr}`;
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
@@ -61,6 +66,16 @@ export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.en
   const sourced = env as NodeJS.ProcessEnv;
   delete sourced.__aa_export;
   return sourced;
+}
+
+/** The shell was killed (the timeout): so is whatever it waited for (a `sleep`, a hung command). */
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // nothing of the group is left
+  }
 }
 
 function oneLine(text: string): string {

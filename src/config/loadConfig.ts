@@ -102,6 +102,8 @@ function coerce(text: string, kind: KeyKind, optional: boolean, file: string, se
       return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
     case 'int':
       if (!/^-?\d+$/.test(value)) throw bad('a whole number');
+      // Beyond 2^53 the number read is not the one written.
+      if (!Number.isSafeInteger(Number(value))) throw bad(`a whole number within ±${Number.MAX_SAFE_INTEGER}`);
       return Number(value);
     case 'port': {
       if (!/^\d+$/.test(value) || Number(value) > 65535) throw bad('a valid port number (0-65535)');
@@ -127,10 +129,33 @@ const LOWER_BOUNDS: Array<{ section: 'server' | 'agent'; key: string; min: numbe
   { section: 'agent', key: 'data_cleanup_interval', min: 0, why: 'seconds; 0 turns the cleaner off' },
 ];
 
+/**
+ * Seconds that become a timer's delay. Node.js holds at most 2^31-1 ms in a timer and fires a
+ * longer one at once (with a TimeoutOverflowWarning): a huge delay busy-loops as 0 would.
+ */
+const TIMER_KEYS: Array<{ section: 'server' | 'agent' | 'heartbeat'; key: string }> = [
+  { section: 'server', key: 'connect_retry_delay' },
+  { section: 'server', key: 'max_reconnect_retry_delay' },
+  { section: 'server', key: 'reconnect_delay' },
+  { section: 'agent', key: 'data_cleanup_interval' },
+  { section: 'agent', key: 'command_reports_interval' },
+  { section: 'agent', key: 'status_commands_run_interval' },
+  { section: 'agent', key: 'status_command_timeout' },
+  { section: 'heartbeat', key: 'state_interval_seconds' },
+];
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function checkRanges(ini: AgentIni, file: string): void {
   for (const { section, key, min, why } of LOWER_BOUNDS) {
     const value = (ini[section] as unknown as Record<string, number>)[key]!;
     if (value < min) throw new ConfigError(`${file}: [${section}] ${key} = '${value}' is below ${min} (${why})`);
+  }
+  // An empty list would have discovery connect to no server (it tried "undefined").
+  const hosts = ini.server.hostname.split(',').map((host) => host.trim()).filter((host) => host !== '');
+  if (hosts.length === 0) throw new ConfigError(`${file}: [server] hostname = '${ini.server.hostname}' names no server (a comma list of Ambari server hosts)`);
+  for (const { section, key } of TIMER_KEYS) {
+    const value = (ini[section] as unknown as Record<string, number>)[key]!;
+    if (value > MAX_TIMER_SECONDS) throw new ConfigError(`${file}: [${section}] ${key} = '${value}' is above ${MAX_TIMER_SECONDS} (seconds; the longest timer Node.js holds, about 24.8 days)`);
   }
 }
 

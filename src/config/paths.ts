@@ -26,10 +26,13 @@ export function agentPaths(ini: AgentIni): AgentPaths {
   };
 }
 
-/** The control script refuses a piddir, logdir or keysdir that is empty or resolves to `/`. */
+/**
+ * The control script refuses a piddir, logdir or keysdir that is empty or resolves to `/`
+ * (`readlink -m`: through symlinks too; `reset` empties the keys dir).
+ */
 export function checkControlDirs(ini: AgentIni): void {
-  for (const dir of [ini.agent.piddir, ini.agent.logdir, ini.security.keysdir]) {
-    if (!dir || resolve(dir) === '/') throw new ConfigError(`path ${dir || '""'} not valid`);
+  for (const [key, dir] of [['[agent] piddir', ini.agent.piddir], ['[agent] logdir', ini.agent.logdir], ['[security] keysdir', ini.security.keysdir]] as const) {
+    if (!dir || realOrResolved(dir) === '/') throw new ConfigError(`path ${dir || '""'} not valid: ${key} ${dir ? 'is the root directory' : 'is empty'}`);
   }
   // The data cleaner deletes files below the prefix, and the stack cache replaces folders below
   // the cache dir: neither may be the root directory, named or through a symlink.
@@ -40,13 +43,18 @@ export function checkControlDirs(ini: AgentIni): void {
   // spins forever trying under /proc).
   const dirs = { '[agent] piddir': ini.agent.piddir, '[agent] logdir': ini.agent.logdir, '[security] keysdir': ini.security.keysdir, '[agent] prefix': ini.agent.prefix, '[agent] cache_dir': ini.agent.cache_dir, '[agent] tmp_dir': ini.agent.tmp_dir };
   for (const [key, dir] of Object.entries(dirs)) {
-    const real = realOrResolved(dir);
-    const virtual = VIRTUAL_FILE_SYSTEMS.find((root) => real === root || real.startsWith(`${root}/`));
+    const virtual = virtualFileSystemOf(dir);
     if (virtual) throw new ConfigError(`${key} = '${dir}' is under ${virtual}, a virtual file system where the agent cannot keep files`);
   }
 }
 
 const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/** `/proc` or `/sys` when the path (symlinks resolved) lies in one, else undefined. */
+export function virtualFileSystemOf(path: string): string | undefined {
+  const real = realOrResolved(path);
+  return VIRTUAL_FILE_SYSTEMS.find((root) => real === root || real.startsWith(`${root}/`));
+}
 
 /** The path with symlinks resolved as far as it exists (the part not made yet taken as written). */
 function realOrResolved(path: string): string {

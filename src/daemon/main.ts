@@ -2,7 +2,7 @@
 // actor, which drives the agent to `connected` or `stopped`. Started by the wrapper.
 import { parseArgs } from 'node:util';
 import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, systemErrorLine } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { agentPaths, checkControlDirs } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/controlChannel.js';
@@ -233,4 +233,5 @@ function fatalBeforeLogging(message: string): never {
   process.exit(1);
 }
 
-main().catch((err: unknown) => fatalBeforeLogging(`agent start-up failed: ${(err as Error)?.stack ?? String(err)}`));
+// A path of the ini that is not what it should be (prefix under a regular file, ...): one line.
+main().catch((err: unknown) => fatalBeforeLogging(systemErrorLine(err) ?? `agent start-up failed: ${(err as Error)?.stack ?? String(err)}`));

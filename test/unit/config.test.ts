@@ -6,7 +6,7 @@ import { resolvePassphrase, sourceEnvFile } from '../../src/config/envFile.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseIniText } from '../../src/config/iniFile.js';
 import { configFromText, iniPathFor, loadConfig } from '../../src/config/loadConfig.js';
-import { agentPaths, checkControlDirs } from '../../src/config/paths.js';
+import { agentPaths, checkControlDirs, virtualFileSystemOf } from '../../src/config/paths.js';
 import { renderIni } from '../../src/config/template.js';
 import { setServerHostname } from '../../src/cli/commands/reset.js';
 
@@ -88,8 +88,18 @@ describe('typed config', () => {
     ['[server]\nreconnect_delay=0', `${FILE}: [server] reconnect_delay = '0' is below 1`],
     ['[agent]\ndata_cleanup_max_size_MB=-1', `${FILE}: [agent] data_cleanup_max_size_MB = '-1' is below 0 (megabytes of command files kept)`],
     ['[agent]\ndata_cleanup_interval=-3600', `${FILE}: [agent] data_cleanup_interval = '-3600' is below 0`],
+    ['[server]\nhostname= , ', `${FILE}: [server] hostname = ',' names no server (a comma list of Ambari server hosts)`],
+    // A timer longer than Node.js holds fires at once: as busy as 0.
+    ['[server]\nconnect_retry_delay=2147484', `${FILE}: [server] connect_retry_delay = '2147484' is above 2147483 (seconds; the longest timer Node.js holds, about 24.8 days)`],
+    ['[agent]\ndata_cleanup_interval=9999999', `${FILE}: [agent] data_cleanup_interval = '9999999' is above 2147483`],
+    ['[heartbeat]\nstate_interval_seconds=9999999', `${FILE}: [heartbeat] state_interval_seconds = '9999999' is above 2147483`],
+    ['[server]\nconnect_retry_delay=99999999999999999999', `${FILE}: [server] connect_retry_delay = '99999999999999999999' is not a whole number within ±9007199254740991`],
   ])('a value that would busy-loop or delete everything is refused, naming file, key and value: %j', (text, message) => {
     expect(() => configFromText(text, FILE)).toThrow(message);
+  });
+
+  it('takes the longest timer Node.js holds', () => {
+    expect(configFromText('[server]\nconnect_retry_delay=2147483', FILE).ini.server.connect_retry_delay).toBe(2147483);
   });
 
   it("applies the DataCleaner clamps with a warning each", () => {
@@ -131,6 +141,11 @@ describe('typed config', () => {
     const link = join(tempDir('aa-root-'), 'root');
     symlinkSync('/', link);
     expect(() => checkControlDirs(configFromText(`[agent]\nprefix=${link}\n`, FILE).ini)).toThrow(`[agent] prefix = '${link}' is the root directory`);
+    // The control script's readlink -m: the pid, log and keys dirs through a symlink too.
+    expect(() => checkControlDirs(configFromText(`[security]\nkeysdir=${link}\n`, FILE).ini)).toThrow(`path ${link} not valid: [security] keysdir is the root directory`);
+    expect(virtualFileSystemOf('/proc/self/x')).toBe('/proc');
+    expect(virtualFileSystemOf('/sys')).toBe('/sys');
+    expect(virtualFileSystemOf('/procfs/x')).toBeUndefined();
     const paths = agentPaths(configFromText(undefined, FILE).ini);
     expect(paths).toMatchObject({
       pidFile: '/var/run/ambari-agent/ambari-agent.pid',

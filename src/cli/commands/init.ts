@@ -5,6 +5,7 @@ import { ambariVersionFile, versionProblem } from '../../actors/ambariVersion.js
 import { envFilePath } from '../../config/envFile.js';
 import { ConfigError } from '../../config/errors.js';
 import { configFromText, iniPathFor } from '../../config/loadConfig.js';
+import { checkControlDirs, virtualFileSystemOf } from '../../config/paths.js';
 import { SCHEMA } from '../../config/schema.js';
 import { ENV_FILE_TEMPLATE, renderIni } from '../../config/template.js';
 import type { CliArgs } from '../args.js';
@@ -19,6 +20,9 @@ export async function init(args: CliArgs): Promise<number> {
     return EXIT.ERROR;
   }
   const home = resolve(args.home);
+  // Node's recursive mkdir spins forever under /proc: refuse before making anything.
+  const virtual = virtualFileSystemOf(home);
+  if (virtual) throw new ConfigError(`--home ${args.home} is under ${virtual}, a virtual file system where the agent cannot keep files`);
   const file = iniPathFor(home);
   if (existsSync(file) && !args.force) {
     complain(`ERROR: ${file} already exists; use --force to overwrite it`);
@@ -38,6 +42,8 @@ export async function init(args: CliArgs): Promise<number> {
   });
   // Validate what we are about to write exactly as the agent will read it.
   const config = configFromText(text, file, home);
+  // As start will check them, before anything is made: no dir of the root or under /proc.
+  checkControlDirs(config.ini);
 
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);

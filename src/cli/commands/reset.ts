@@ -4,7 +4,7 @@ import { foldContinuation } from '../../config/iniFile.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 
 export async function reset({ args, config, paths }: CommandContext): Promise<number> {
-  if (args.positionals.length !== 1) {
+  if (args.positionals.length !== 1 || args.positionals[0]!.trim() === '') {
     complain('You must supply the hostname of the Ambari Server with the restore option. (e.g. ambari-agent reset c6401.ambari.apache.org)');
     return EXIT.ERROR;
   }
