@@ -115,7 +115,7 @@ export function linkActors(settings: LinkSettings) {
   const syncByCache = new Map(SYNC_ORDER.map((step) => [step.cache, step]));
   return {
     connect: fromPromise<unknown, { server: string }>(({ input, signal }) => openLink(input.server, settings, signal, 'session')),
-    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system, self }) => {
+    listen: fromCallback<LinkEvent, { link: unknown }>(({ input, sendBack, system }) => {
       const link = asLink(input.link);
       link.client.onClose((reason) => sendBack({ type: 'LINK.LOST', reason }));
       link.router.onRestart = (reason) => {
