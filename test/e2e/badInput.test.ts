@@ -547,7 +547,7 @@ describe('bad input: two starts at once', () => {
     expect(runs.map((run) => run.code).sort(), told).toEqual([0, 255]);
     const failed = runs.find((run) => run.code === 255)!;
     // Refused by the CLI, by the second agent's pid file check, or at its ping port lock.
-    expect(failed.stderr, told).toMatch(/^ERROR: (ambari-agent already running|.*ambari-agent\.pid already exists \(agent pid \d+ is running\), exiting|Could not open port \d+ because port already used by another process.*)$/m);
+    expect(failed.stderr, told).toMatch(/^ERROR: (ambari-agent already running|.*ambari-agent\.pid already exists \(agent pid \d+ is running\), exiting|Failed to start ping port listener of: Could not open port \d+ because port already used by another process.*)$/m);
     expect(failed.output, told).not.toMatch(/\n\s+at /);
     const pid = Number(/^Agent PID: (\d+)$/m.exec(runs.find((run) => run.code === 0)!.stdout)?.[1]);
     expect(livePidInPidFile(h), told).toBe(pid);

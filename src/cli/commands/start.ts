@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MARKER_ENV } from '../../actors/commandRunner.js';
@@ -50,8 +50,11 @@ export async function start(ctx: CommandContext): Promise<number> {
   const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, AGENT_MAIN, ...agentArgs(args)];
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
-  // Truncated at each start, as the control script's `> $OUTFILE` (the log keeps the history).
-  const out = openSync(paths.outFile, 'w', LOG_MODE);
+  // Truncated at each start, as the control script's `> $OUTFILE` (the log keeps the history),
+  // but written in append mode: two starts at once would otherwise write over each other's
+  // lines from offset 0, and the one that failed could not show why.
+  const out = openSync(paths.outFile, 'a', LOG_MODE);
+  ftruncateSync(out, 0);
   const wrapper = spawn('/bin/sh', wrapperArgs, { detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   wrapper.unref();
