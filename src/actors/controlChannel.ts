@@ -110,8 +110,8 @@ export function createControlChannel(socketPath: string, options: ControlChannel
       bound.release();
       chmodSync(socketPath, 0o600);
     });
-    server.once('error', () => bound.release());
     return () => {
+      // Also after a failed listen: the supervisor stops this actor before it spawns a new one.
       bound.release();
       // Watchers see the end of the stream; the agent is going.
       for (const socket of sockets) socket.end();

@@ -67,11 +67,10 @@ run(process.argv.slice(2)).then(
       }
     } else if (err instanceof ConfigError) {
       complain(`ERROR: ${err.message}`);
-    } else if (systemErrorLine(err)) {
-      // A file or directory of the home that is not what it should be: one line naming it.
-      complain(`ERROR: ${systemErrorLine(err)}`);
     } else {
-      complain(`ERROR: ${(err as Error)?.stack ?? String(err)}`);
+      // A file or directory of the home that is not what it should be: one line naming it;
+      // anything else is a bug, with its stack.
+      complain(`ERROR: ${systemErrorLine(err) ?? (err as Error)?.stack ?? String(err)}`);
     }
     process.exit(EXIT.ERROR);
   },
