@@ -5,9 +5,9 @@
 // outside the home (system paths, `/`, the dir around the home).
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  freshHome, giveToUnprivileged, livePidInPidFile, outsideSnapshot, pingAnswers, processesOf, removeHome, runCli, RUNNING_AS_ROOT, rx,
+  freshHome, giveToUnprivileged, livePidInPidFile, outsideSnapshot, pingAnswers, processesOf, removeHome, removeRuntimeCopy, runCli, RUNNING_AS_ROOT, rx,
   type Home, type Run,
 } from './badInputHarness.js';
 
@@ -473,6 +473,8 @@ function lineOf(file: string, text: string): string {
 }
 
 let current: Home | undefined;
+afterAll(removeRuntimeCopy);
+
 afterEach(async () => {
   if (current) await removeHome(current);
   current = undefined;

@@ -1,10 +1,10 @@
 // What every bad-input case of badInput.test.ts needs: a fresh home in a parent dir of its own,
 // the real CLI run with a bound (optionally as an unprivileged user), and the facts checked
 // afterwards (processes, ping port, pid file, what exists outside the home).
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import getPort from 'get-port';
 import { alive, processesMentioning, readPort, ROOT } from './helpers.js';
 
@@ -101,6 +101,36 @@ function withIniValue(text: string, section: string, key: string, value: string)
   return lines.join('\n');
 }
 
+let nobodysBin: string | undefined;
+let runtimeCopy: string | undefined;
+
+/**
+ * The CLI an unprivileged run starts: this checkout's when nobody can read it, else (a clone
+ * under a 0700 dir, such as one made by mktemp -d) a copy of what the CLI runs on (bin/, dist/,
+ * package.json and the production packages) in a temp dir of its own, removed by
+ * removeRuntimeCopy.
+ */
+function binForNobody(): string {
+  if (nobodysBin) return nobodysBin;
+  const probe = `require('fs').accessSync(${JSON.stringify(join(ROOT, 'dist/cli/main.js'))}, require('fs').constants.R_OK)`;
+  const readable = spawnSync(process.execPath, ['-e', probe], { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID, stdio: 'ignore' }).status === 0;
+  if (readable) return (nobodysBin = BIN);
+  runtimeCopy = mkdtempSync(join(tmpdir(), 'aa-badinput-cli-'));
+  chmodSync(runtimeCopy, 0o755);
+  const packages = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((path) => path.startsWith(join(ROOT, 'node_modules')));
+  for (const path of ['bin', 'dist', 'package.json', ...packages.map((dir) => relative(ROOT, dir))]) cpSync(join(ROOT, path), join(runtimeCopy, path), { recursive: true });
+  return (nobodysBin = join(runtimeCopy, 'bin/ambari-agent'));
+}
+
+/** Removes the copy binForNobody may have made. */
+export function removeRuntimeCopy(): void {
+  if (runtimeCopy) rmSync(runtimeCopy, { recursive: true, force: true });
+  runtimeCopy = undefined;
+  nobodysBin = undefined;
+}
+
 /** Hands the parent dir (and the home in it) to the unprivileged user, as a non-root operator's own files. */
 export function giveToUnprivileged(h: Home): void {
   const walk = (path: string) => {
@@ -118,7 +148,7 @@ export function runCli(args: string[], options: { cwd: string; boundMs?: number;
   const { cwd, boundMs = 30_000, unprivileged = false } = options;
   const asNobody = unprivileged && RUNNING_AS_ROOT;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [asNobody ? binForNobody() : BIN, ...args], {
       cwd,
       env: { ...process.env, ...(asNobody ? { HOME: cwd } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
