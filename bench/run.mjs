@@ -281,7 +281,7 @@ async function decoderRun() {
  * re-checked after reset() with the .hash unchanged.
  */
 async function stackDownloadRun(runs = 5) {
-  const { FileCache } = await import('../dist/actors/fileCache.js');
+  const { FileCache } = await import('../dist/actors/resources/fileCache.js');
   const resources = mkdtempSync(join(tmpdir(), 'aa-bench-resources-'));
   const subdir = 'stacks/BENCH/1.0/services/BIG/package';
   mkdirSync(join(resources, subdir, 'files'), { recursive: true });

@@ -4,7 +4,7 @@
 // (agentSchemas.ts) reads, then a heartbeat every interval, as an agent would (the dev server
 // marks a silent host lost after three intervals; it stays in the topology, but a heartbeating
 // cluster is the realistic load). close() disconnects them all.
-import { STOMP_PATH } from '../dist/actors/serverLink.js';
+import { STOMP_PATH } from '../dist/actors/link/serverLink.js';
 import { StompClient } from '../dist/protocol/stompClient.js';
 import { DEFAULT_AMBARI_VERSION } from '../dist/version.js';
 

@@ -7,7 +7,7 @@
 // starts the next agent). Commands are also created while it is dead. The restarted agent must report every task:
 // FAILED for those that were running or waiting when it died (it kills their leftover trees),
 // the real result for the rest, none twice.
-import { RESTART_QUIET_MS } from '../dist/actors/restartRecord.js';
+import { RESTART_QUIET_MS } from '../dist/actors/local/restartRecord.js';
 import { sleep } from './agents.mjs';
 import { tokenProcesses } from './orphans.mjs';
 

@@ -1,9 +1,9 @@
-// Client side of the agent's local control channel (see actors/controlChannel.ts).
+// Client side of the agent's local control channel (see actors/local/controlChannel.ts).
 import { connect, Socket } from 'node:net';
-import type { ControlRequest } from '../actors/controlChannel.js';
-import { socketAddress } from '../actors/socketAddress.js';
+import type { ControlRequest } from '../actors/local/controlChannel.js';
+import { socketAddress } from '../actors/local/socketAddress.js';
 
-/** A connection to the control socket, however deep its path (see actors/socketAddress.ts). */
+/** A connection to the control socket, however deep its path (see actors/local/socketAddress.ts). */
 export function connectControl(socketPath: string): Socket {
   const socket = new Socket();
   let address;

@@ -1,7 +1,7 @@
 // Process helpers for the control commands: waiting on pids and finding the wrapper.
 import { readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
-import { isAlive } from '../actors/pidFile.js';
+import { isAlive } from '../actors/local/pidFile.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,7 @@
 // The pid file check `status` and `state` share: the running agent's pid, or the original's
 // words and exit code for an agent that is not running (3) or left a stale pid file (2). A pid
 // file naming another process (pidFile.ts: not verified as this agent) is stale too.
-import { checkPidFile } from '../actors/pidFile.js';
+import { checkPidFile } from '../actors/local/pidFile.js';
 import type { AgentPaths } from '../config/paths.js';
 import { EXIT, say } from './context.js';
 

@@ -8,9 +8,9 @@ export interface AgentPaths {
   pidFile: string;
   outFile: string;
   logFile: string;
-  /** Unix socket of the local control channel (status, state dumps); a deep one is reached as actors/socketAddress.ts says. */
+  /** Unix socket of the local control channel (status, state dumps); a deep one is reached as actors/local/socketAddress.ts says. */
   controlSocket: string;
-  /** When the agent last restarted itself (actors/restartRecord.ts). */
+  /** When the agent last restarted itself (actors/local/restartRecord.ts). */
   restartFile: string;
 }
 

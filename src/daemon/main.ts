@@ -5,12 +5,12 @@ import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { ConfigError, systemErrorLine } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { agentPaths, checkControlDirs } from '../config/paths.js';
-import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/controlChannel.js';
-import { MARKER_ENV } from '../actors/commandRunner.js';
-import { removePidFileIfOwned } from '../actors/pidFile.js';
-import { recordRestart } from '../actors/restartRecord.js';
+import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/local/controlChannel.js';
+import { MARKER_ENV } from '../actors/commands/commandRunner.js';
+import { removePidFileIfOwned } from '../actors/local/pidFile.js';
+import { recordRestart } from '../actors/local/restartRecord.js';
 import { RESTART_EXIT_CODE } from '../machines/supervisor.js';
-import type { InspectorBridge } from '../actors/inspectorBridge.js';
+import type { InspectorBridge } from '../introspection/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
 import { formatStateReport, stateReport } from '../introspection/stateReport.js';
@@ -219,7 +219,7 @@ async function startInspector(port: number, log: AgentLogger['log']) {
   await startViewer(
     'Stately inspector bridge (open it in a browser that can reach https://stately.ai)',
     async () => {
-      const { startInspectorBridge } = await import('../actors/inspectorBridge.js');
+      const { startInspectorBridge } = await import('../introspection/inspectorBridge.js');
       bridge = await startInspectorBridge(port);
       return bridge;
     },

@@ -30,7 +30,7 @@ export interface AttemptResult {
 
 /**
  * The agent's own record of a finished command (exit code, structured output as an object);
- * actors/commandReport.ts turns it into the server's CommandReport shape.
+ * actors/commands/commandReport.ts turns it into the server's CommandReport shape.
  */
 export interface CommandReport {
   role?: string;

@@ -36,7 +36,7 @@ interface SessionContext {
   syncSteps: string[];
   reconnectDelaySeconds: number;
   heartbeatIntervalSeconds: number;
-  /** The live connection (opaque here; see actors/serverLink.ts). */
+  /** The live connection (opaque here; see actors/link/serverLink.ts). */
   link?: unknown;
   responseId?: number;
   registrations: number;

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writePidFileAtomic } from '../../src/actors/pidFile.js';
+import { writePidFileAtomic } from '../../src/actors/local/pidFile.js';
 import { alive, cleanup, cli, homeFiles, newHome, readPidFile, startAgent, waitFor } from './helpers.js';
 
 const started: number[] = [];

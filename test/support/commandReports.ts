@@ -1,6 +1,6 @@
 // A final report in the CommandReport shape (agent/CommandReport.java), for the reporter and
 // frame tests: a COMPLETED DATANODE START of HDFS, fields overridable.
-import type { WireCommandReport } from '../../src/actors/commandReport.js';
+import type { WireCommandReport } from '../../src/actors/commands/commandReport.js';
 
 export function completedReport(taskId: number, fields: Partial<WireCommandReport> = {}): WireCommandReport {
   return {

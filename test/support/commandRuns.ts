@@ -3,8 +3,8 @@
 // fixture with its own prefix, package and tmp dirs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunRequest } from '../../src/actors/commandRunner.js';
-import type { ScriptEnvironment } from '../../src/actors/scriptEnvironment.js';
+import type { RunRequest } from '../../src/actors/commands/commandRunner.js';
+import type { ScriptEnvironment } from '../../src/actors/commands/scriptEnvironment.js';
 import { tempDir } from './tempDirs.mjs';
 
 /** pid -> start time (field 22 of /proc/PID/stat), so that a recycled pid is never signalled. */

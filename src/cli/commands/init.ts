@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import getPort from 'get-port';
-import { ambariVersionFile, versionProblem } from '../../actors/ambariVersion.js';
+import { ambariVersionFile, versionProblem } from '../../actors/link/ambariVersion.js';
 import { envFilePath } from '../../config/envFile.js';
 import { ConfigError } from '../../config/errors.js';
 import { configFromText, iniPathFor } from '../../config/loadConfig.js';

@@ -1,4 +1,4 @@
-import type { StatusReply } from '../../actors/controlChannel.js';
+import type { StatusReply } from '../../actors/local/controlChannel.js';
 import { askAgent } from '../controlClient.js';
 import { runningAgent } from '../runningAgent.js';
 import { EXIT, say, type CommandContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { checkPidFile, removePidFile } from '../../actors/pidFile.js';
+import { checkPidFile, removePidFile } from '../../actors/local/pidFile.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 import { killTree, waitForExit, wrapperOf } from '../processes.js';
 
