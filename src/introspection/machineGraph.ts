@@ -62,6 +62,7 @@ function stateGraph(node: AnyStateNode): StateGraphNode {
     key: node.parent ? node.key : '',
     path: node.path.join('.'),
     type: node.type,
+    ...(node.description ? { description: node.description } : {}),
     ...(initial === undefined ? {} : { initial }),
     children: Object.values(node.states as Record<string, AnyStateNode>).map(stateGraph),
     transitions,
@@ -440,9 +441,25 @@ function toJson(value: unknown, seen = new WeakSet<object>()): Json | undefined 
 export const DIAGRAMS_BEGIN = '<!-- machines:begin -->';
 export const DIAGRAMS_END = '<!-- machines:end -->';
 
-/** The generated part of ARCHITECTURE.md: a `### id` heading and a mermaid block per machine. */
+/**
+ * What each state means, from the machines' `description:`s, as a markdown table under the
+ * diagram (inside the diagram they would make every box several lines wide). Empty when no
+ * state has one.
+ */
+export function stateDescriptionTable(graph: MachineGraph): string {
+  const described = allStates(graph.root).filter((state) => state.path !== '' && state.description);
+  if (described.length === 0) return '';
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+  return ['| state | what the agent does there |', '| --- | --- |', ...described.map((state) => `| \`${state.path}\` | ${cell(state.description!)} |`)].join('\n') + '\n';
+}
+
+/** The generated part of ARCHITECTURE.md: a `### id` heading, a mermaid block and the state table per machine. */
 export function diagramsSection(machines: readonly AnyStateMachine[] = AGENT_MACHINES): string {
-  const blocks = machines.map((machine) => `### ${machine.id}\n\n\`\`\`mermaid\n${toMermaid(machineGraph(machine))}\`\`\`\n`);
+  const blocks = machines.map((machine) => {
+    const graph = machineGraph(machine);
+    const table = stateDescriptionTable(graph);
+    return `### ${machine.id}\n\n\`\`\`mermaid\n${toMermaid(graph)}\`\`\`\n${table ? `\n${table}` : ''}`;
+  });
   return [
     DIAGRAMS_BEGIN,
     '<!-- Generated from src/machines/ by `npm run diagrams` (scripts/diagrams.mjs): do not edit by hand. -->',

@@ -9,6 +9,8 @@ export interface StateGraphNode {
   /** Dotted path from the root ('' for the root, 'online.registered' for a nested state). */
   path: string;
   type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** What the agent does or waits for in this state (the machine's `description:`). */
+  description?: string;
   /** Key of the initial child state (compound states). */
   initial?: string;
   children: StateGraphNode[];

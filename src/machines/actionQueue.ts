@@ -9,7 +9,7 @@
 // CANCEL_ALL (the agent is stopping or restarting) cancels everything queued or running and
 // takes no new commands; the queue is `idle` again once every task has reported.
 import { assign, enqueueActions, setup, stopChild, type DoneActorEvent } from 'xstate';
-import { commandMachine, type CommandReport, type ExecutionCommand } from './command.js';
+import { commandMachine, retryEnabledFor, type CommandReport, type ExecutionCommand } from './command.js';
 
 export interface ActionQueueInput {
   parallel: boolean;
@@ -57,7 +57,6 @@ export const taskActorId = (taskId: number): TaskActorId => `task-${taskId}`;
 /** The task id of a `task-ID` actor id, else undefined. */
 export const taskIdOfActor = (actorId: string): number | undefined => (/^task-\d+$/.test(actorId) ? Number(actorId.slice(5)) : undefined);
 const taskIdOf = (actorId: TaskActorId) => Number(actorId.slice('task-'.length));
-const retryEnabled = (command: ExecutionCommand) => String(command.commandParams?.command_retry_enabled).toLowerCase() === 'true';
 
 export function kindOf(command: ExecutionCommand): CommandKind {
   if (command.commandType === 'BACKGROUND_EXECUTION_COMMAND') return 'background';
@@ -122,7 +121,7 @@ export const actionQueueMachine = setup({
           enqueue.assign({
             queue: [...context.queue, ...fresh.map((c) => c.taskId)],
             known: [...context.known, ...fresh.map((c) => c.taskId)].slice(-MAX_KNOWN),
-            retrying: [...context.retrying, ...fresh.filter(retryEnabled).map((c) => c.taskId)],
+            retrying: [...context.retrying, ...fresh.filter(retryEnabledFor).map((c) => c.taskId)],
             kinds: { ...context.kinds, ...Object.fromEntries(fresh.map((c) => [c.taskId, kindOf(c)])) },
           });
         }),
@@ -167,10 +166,11 @@ export const actionQueueMachine = setup({
     },
   },
   states: {
-    /** Nothing queued or running. */
-    idle: {},
-    busy: {},
-    /** A task just ended: idle or still busy. */
-    settling: { always: [{ guard: 'idle', target: 'idle' }, { target: 'busy' }] },
+    idle: { description: 'No task is queued or running: waiting for commands from the server.' },
+    busy: { description: 'Tasks are queued or running; each reports when its command actor ends.' },
+    settling: {
+      description: 'Commands just came or a task just ended: passes on to idle or busy at once.',
+      always: [{ guard: 'idle', target: 'idle' }, { target: 'busy' }],
+    },
   },
 });

@@ -2,7 +2,10 @@
 // failed | timedout | aborted. The process work is the injected `run` actor (one attempt);
 // this machine decides retries (the original's doubling delay, never past the time left) and
 // the final report (COMPLETED / FAILED, stdout/stderr, exit code, structured output).
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+// Pure: time is only timers of the actor system (retry delay, retry budget), no clock read.
+import { assign, enqueueActions, sendTo, setup } from 'xstate';
+import { fromCancellablePromise, type CancelAttemptEvent } from './cancellableAttempt.js';
+import { errorMessage } from './errorMessage.js';
 
 export const TIMEOUT_EXIT_CODE = 999;
 
@@ -51,6 +54,13 @@ export interface CommandInput {
   command: ExecutionCommand;
 }
 
+/** What one attempt is given (the `run` actor's input); a CANCEL event aborts its signal. */
+export interface RunInput {
+  command: ExecutionCommand;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
 interface CommandContext {
   command: ExecutionCommand;
   /** "ROLECOMMAND ROLE", for dumps and `status` (the command itself is too big to show). */
@@ -58,21 +68,34 @@ interface CommandContext {
   retryEnabled: boolean;
   maxDurationMs: number;
   attempts: number;
-  /** Clock time of the first attempt (the retry budget counts from it). */
-  firstStartedAt?: number;
+  /** The wait before the next attempt, doubled at each failed one. */
   retryDelaySeconds: number;
-  /** Decided when an attempt fails (needs the clock, which guards do not see). */
-  retryAllowed?: boolean;
+  /** max_duration_for_retries has passed since the first attempt started: no retry after this. */
+  retryBudgetSpent: boolean;
   cancelReason?: string;
   last?: AttemptResult;
-  /** Aborts the running attempt (kills its process tree). */
-  abort?: AbortController;
   report?: CommandReport;
 }
 
+/** What the action queue sends a command actor. */
 export type CommandEvent = { type: 'START' } | { type: 'CANCEL'; reason: string };
+/** Raised (delayed) by the machine itself once the retry budget is spent. */
+type RetryBudgetSpent = { type: 'RETRY_BUDGET.SPENT' };
 
-const truthy = (value: unknown) => String(value).toLowerCase() === 'true';
+const RETRY_BUDGET_TIMER = 'retryBudget';
+
+/** commandParams.command_retry_enabled: the string 'true' (any case) or true. */
+export function retryEnabledFor(command: ExecutionCommand): boolean {
+  const value = command.commandParams?.command_retry_enabled;
+  return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
+}
+
+/** commandParams.max_duration_for_retries in ms (seconds as a number or a numeric string; 0 when absent or not a number). */
+function retryBudgetMs(command: ExecutionCommand): number {
+  const value = command.commandParams?.max_duration_for_retries;
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : 0;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
 
 /**
  * The template every report of this command starts from (the original's generate_report_template
@@ -105,9 +128,9 @@ function finalReport(context: CommandContext, status: 'COMPLETED' | 'FAILED'): C
 }
 
 export const commandMachine = setup({
-  types: { input: {} as CommandInput, context: {} as CommandContext, events: {} as CommandEvent, output: {} as CommandReport },
+  types: { input: {} as CommandInput, context: {} as CommandContext, events: {} as CommandEvent | RetryBudgetSpent, output: {} as CommandReport },
   actors: {
-    run: fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(async () => {
+    run: fromCancellablePromise<AttemptResult, RunInput>(async () => {
       throw new Error('run must be provided');
     }),
   },
@@ -115,10 +138,18 @@ export const commandMachine = setup({
     succeeded: (_, params: { result: AttemptResult }) => params.result.exitCode === 0,
     cancelled: ({ context }) => context.cancelReason !== undefined,
     timedOut: (_, params: { result: AttemptResult }) => params.result.timedOut,
-    retryDecided: ({ context }) => context.retryAllowed === true,
+    /** The original's rule: retries enabled, not cancelled, and time left of max_duration_for_retries. */
+    mayRetry: ({ context }) => context.retryEnabled && context.cancelReason === undefined && context.maxDurationMs > 0 && !context.retryBudgetSpent,
   },
   actions: {
-    abortAttempt: ({ context }) => context.abort?.abort(),
+    // The budget counts from the first attempt's start, attempts and waits alike; a timer
+    // (not a clock reading) so that the actor system's clock, simulated in tests, drives it.
+    startRetryBudget: enqueueActions(({ context, enqueue }) => {
+      if (context.retryEnabled && context.maxDurationMs > 0) enqueue.raise({ type: 'RETRY_BUDGET.SPENT' }, { id: RETRY_BUDGET_TIMER, delay: context.maxDurationMs });
+    }),
+    recordCancel: assign({ cancelReason: ({ event }) => (event.type === 'CANCEL' ? event.reason : undefined) }),
+    cancelAttempt: sendTo('run', { type: 'CANCEL' } satisfies CancelAttemptEvent),
+    writeReport: assign(({ context }, params: { status: CommandReport['status'] }) => ({ report: finalReport(context, params.status) })),
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelaySeconds * 1000,
@@ -127,46 +158,45 @@ export const commandMachine = setup({
   id: 'command',
   context: ({ input }) => ({
     command: input.command,
-    label: `${String(input.command.roleCommand ?? '?')} ${String(input.command.role ?? '?')}`,
-    retryEnabled: truthy(input.command.commandParams?.command_retry_enabled),
-    maxDurationMs: Number(input.command.commandParams?.max_duration_for_retries ?? 0) * 1000 || 0,
+    label: `${input.command.roleCommand ?? '?'} ${input.command.role ?? '?'}`,
+    retryEnabled: retryEnabledFor(input.command),
+    maxDurationMs: retryBudgetMs(input.command),
     attempts: 0,
     retryDelaySeconds: 1,
+    retryBudgetSpent: false,
   }),
   initial: 'queued',
+  on: {
+    'RETRY_BUDGET.SPENT': { actions: assign({ retryBudgetSpent: true }) },
+  },
   states: {
     queued: {
+      description: 'Waiting in the action queue for its turn to run.',
       on: {
-        START: 'running',
-        CANCEL: { target: 'aborted', actions: assign({ cancelReason: ({ event }) => event.reason }) },
+        START: { target: 'running', actions: 'startRetryBudget' },
+        CANCEL: { target: 'aborted', actions: 'recordCancel' },
       },
     },
     running: {
-      entry: assign(({ context, self }) => ({
-        attempts: context.attempts + 1,
-        firstStartedAt: context.firstStartedAt ?? clockNow(self),
-        abort: new AbortController(),
-      })),
-      on: { CANCEL: { actions: [assign({ cancelReason: ({ event }) => event.reason }), 'abortAttempt'] } },
+      description: 'An attempt runs: the command JSON is written and the script (with its hooks) runs.',
+      entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
+      // The attempt is told to kill its tree and still settles, so the report has its output.
+      on: { CANCEL: { actions: ['recordCancel', 'cancelAttempt'] } },
       invoke: {
+        id: 'run',
         src: 'run',
-        input: ({ context }) => ({ command: context.command, attempt: context.attempts, signal: context.abort!.signal }),
+        input: ({ context }) => ({ command: context.command, attempt: context.attempts }),
         onDone: [
           { guard: 'cancelled', target: 'aborted', actions: assign({ last: ({ event }) => event.output }) },
           { guard: { type: 'succeeded', params: ({ event }) => ({ result: event.output }) }, target: 'completed', actions: assign({ last: ({ event }) => event.output }) },
           { guard: { type: 'timedOut', params: ({ event }) => ({ result: event.output }) }, target: 'timedout', actions: assign({ last: ({ event }) => event.output }) },
+          // A failed attempt is retried after a doubling delay while the budget lasts.
           {
-            target: 'deciding',
-            actions: assign(({ context, event, self }) => {
-              const now = clockNow(self);
-              const retryAllowed = canRetry(context, now);
-              return {
-                last: event.output,
-                retryAllowed,
-                retryDelaySeconds: retryAllowed ? Math.min(context.retryDelaySeconds * 2, timeLeftSeconds(context, now)) : context.retryDelaySeconds,
-              };
-            }),
+            guard: 'mayRetry',
+            target: 'retrying',
+            actions: assign(({ context, event }) => ({ last: event.output, retryDelaySeconds: context.retryDelaySeconds * 2 })),
           },
+          { target: 'failed', actions: assign({ last: ({ event }) => event.output }) },
         ],
         onError: {
           target: 'failed',
@@ -174,7 +204,7 @@ export const commandMachine = setup({
             last: ({ event }) => ({
               exitCode: 1,
               stdout: '',
-              stderr: `Cannot run the command: ${event.error instanceof Error ? event.error.message : String(event.error)}`,
+              stderr: `Cannot run the command: ${errorMessage(event.error)}`,
               structuredOut: {},
               timedOut: false,
               cancelled: false,
@@ -183,36 +213,20 @@ export const commandMachine = setup({
         },
       },
     },
-    // A failed attempt: retry while the retry budget allows, with a doubling delay that never
-    // runs past the time left (the original's get_retry_delay).
-    deciding: {
-      always: [{ guard: 'retryDecided', target: 'retrying' }, { target: 'failed' }],
-    },
+    // The delay never runs past the budget (the original's get_retry_delay): the budget's end
+    // starts the last attempt at once.
     retrying: {
-      on: { CANCEL: { target: 'aborted', actions: assign({ cancelReason: ({ event }) => event.reason }) } },
+      description: 'An attempt failed: waiting out the retry delay (or the end of the retry budget) before the next one.',
+      on: {
+        CANCEL: { target: 'aborted', actions: 'recordCancel' },
+        'RETRY_BUDGET.SPENT': { target: 'running', actions: assign({ retryBudgetSpent: true }) },
+      },
       after: { retryDelay: 'running' },
     },
-    completed: { type: 'final', entry: enqueueActions(({ enqueue }) => enqueue.assign({ report: ({ context }) => finalReport(context, 'COMPLETED') })) },
-    failed: { type: 'final', entry: enqueueActions(({ enqueue }) => enqueue.assign({ report: ({ context }) => finalReport(context, 'FAILED') })) },
-    timedout: { type: 'final', entry: enqueueActions(({ enqueue }) => enqueue.assign({ report: ({ context }) => finalReport(context, 'FAILED') })) },
-    aborted: { type: 'final', entry: enqueueActions(({ enqueue }) => enqueue.assign({ report: ({ context }) => finalReport(context, 'FAILED') })) },
+    completed: { description: 'The script exited 0: reported COMPLETED.', type: 'final', entry: { type: 'writeReport', params: { status: 'COMPLETED' } } },
+    failed: { description: 'The last attempt failed (or could not start) and no retry is left: reported FAILED.', type: 'final', entry: { type: 'writeReport', params: { status: 'FAILED' } } },
+    timedout: { description: 'The script ran past command_timeout and was killed (exit code 999): reported FAILED.', type: 'final', entry: { type: 'writeReport', params: { status: 'FAILED' } } },
+    aborted: { description: 'Cancelled (by the server or the agent stopping): its tree was killed, reported FAILED with the reason.', type: 'final', entry: { type: 'writeReport', params: { status: 'FAILED' } } },
   },
   output: ({ context }) => context.report!,
 });
-
-function timeLeftSeconds(context: CommandContext, now: number): number {
-  return (context.maxDurationMs - (now - (context.firstStartedAt ?? now))) / 1000;
-}
-
-function canRetry(context: CommandContext, now: number): boolean {
-  return context.retryEnabled && context.cancelReason === undefined && timeLeftSeconds(context, now) > 0;
-}
-
-/**
- * The actor system's clock when it tells time (a SimulatedClock in tests; XState keeps it as
- * system._clock, and its default clock only schedules), else the wall clock.
- */
-function clockNow(self: { system: unknown }): number {
-  const clock = (self.system as { _clock?: { now?: () => number } } | undefined)?._clock;
-  return typeof clock?.now === 'function' ? clock.now() : Date.now();
-}

@@ -1,6 +1,7 @@
 // DataCleaner: one clean-up pass at start, then one every interval, for as long as it runs.
 // A failed pass is logged and the next one comes on schedule; the pass itself is injected.
 import { assign, fromPromise, setup } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export interface CleanerSettings {
@@ -43,6 +44,7 @@ export const dataCleanerMachine = setup({
   initial: 'cleaning',
   states: {
     cleaning: {
+      description: 'A clean-up pass runs: old or excess files of the data dir are deleted.',
       invoke: {
         src: 'cleanPass',
         input: ({ context }) => ({ dir: context.dir, maxAgeSeconds: context.maxAgeSeconds, maxSizeBytes: context.maxSizeBytes }),
@@ -62,13 +64,14 @@ export const dataCleanerMachine = setup({
         onError: {
           target: 'waiting',
           actions: [
-            assign(({ context, event }) => ({ passes: context.passes + 1, lastError: String((event.error as Error)?.message ?? event.error) })),
+            assign(({ context, event }) => ({ passes: context.passes + 1, lastError: errorMessage(event.error) })),
             { type: 'log', params: ({ context }) => ({ level: 'error', msg: `Data cleanup pass failed: ${context.lastError}` }) },
           ],
         },
       },
     },
     waiting: {
+      description: 'Waiting data_cleanup_interval seconds for the next pass.',
       after: { interval: 'cleaning' },
     },
   },

@@ -2,6 +2,7 @@
 // to maxRetries times, retryDelay apart, then the next server, round after round, until one
 // answers. Leaving this actor (a stop) cancels the pending probe and timer at once.
 import { assign, fromPromise, setup } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const MAX_RETRIES = 10;
@@ -69,6 +70,7 @@ export const discoveryMachine = setup({
   initial: 'probing',
   states: {
     probing: {
+      description: 'Probing the current server of the list at its url_port (/ca).',
       invoke: {
         src: 'probe',
         input: ({ context }) => ({ host: current(context), port: context.urlPort, attempt: context.attempt }),
@@ -79,7 +81,7 @@ export const discoveryMachine = setup({
         onError: {
           target: 'waiting',
           actions: [
-            assign({ lastError: ({ event }) => String((event.error as Error)?.message ?? event.error) }),
+            assign({ lastError: ({ event }) => errorMessage(event.error) }),
             {
               type: 'log',
               params: ({ context }) => ({
@@ -92,9 +94,10 @@ export const discoveryMachine = setup({
       },
     },
     waiting: {
+      description: 'The server did not answer: waiting the retry delay before the next probe (the same server, or the next one).',
       after: { retryDelay: { target: 'probing', actions: 'nextAttempt' } },
     },
-    found: { type: 'final' },
+    found: { description: 'A server answered: it is the one the session connects to.', type: 'final' },
   },
   output: ({ context }) => ({ server: current(context) }),
 });

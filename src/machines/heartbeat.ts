@@ -2,6 +2,7 @@
 // responseId + 1. Out of sequence ends the machine with reason 'sequence' (the agent
 // restarts, as the original); a failed request ends it with reason 'error' (re-register).
 import { assign, fromPromise, setup } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const HEARTBEAT_INTERVAL_SECONDS = 10;
@@ -52,6 +53,7 @@ export const heartbeatMachine = setup({
   initial: 'beating',
   states: {
     beating: {
+      description: 'A heartbeat is sent and its answer awaited (its id must be the next responseId).',
       invoke: {
         src: 'beat',
         input: ({ context }) => ({ link: context.link, responseId: context.responseId }),
@@ -71,12 +73,13 @@ export const heartbeatMachine = setup({
         ],
         onError: {
           target: 'stopped',
-          actions: assign({ reason: 'error' as const, error: ({ event }) => `Heartbeat failed: ${event.error instanceof Error ? event.error.message : String(event.error)}` }),
+          actions: assign({ reason: 'error' as const, error: ({ event }) => `Heartbeat failed: ${errorMessage(event.error)}` }),
         },
       },
     },
-    waiting: { after: { interval: 'beating' } },
+    waiting: { description: 'Waiting the heartbeat interval before the next beat.', after: { interval: 'beating' } },
     stopped: {
+      description: 'Heartbeats ended: a failed request (re-register) or an answer out of sequence (restart the agent).',
       type: 'final',
       entry: { type: 'log', params: ({ context }) => ({ level: 'error', msg: context.error ?? 'heartbeat stopped' }) },
     },

@@ -38,6 +38,7 @@ export const pingPortMachine = setup({
   initial: 'binding',
   states: {
     binding: {
+      description: 'Binding ping_port, the lock that keeps a second agent off this host.',
       on: {
         LISTENING: {
           target: 'listening',
@@ -57,8 +58,9 @@ export const pingPortMachine = setup({
       },
     },
     listening: {
+      description: 'Holding ping_port and answering OK to whoever connects.',
       on: { PINGED: { actions: assign({ pings: ({ context }) => context.pings + 1 }) } },
     },
-    failed: { type: 'final' },
+    failed: { description: 'ping_port could not be bound (another agent holds it?): the agent stops.', type: 'final' },
   },
 });

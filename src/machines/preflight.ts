@@ -1,6 +1,7 @@
 // Preflight: main.py's prestart checks, run one after another; the first failure ends the
 // stage with the check's name and message. The checks themselves are injected (`runCheck`).
 import { assign, fromPromise, setup } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const PREFLIGHT_CHECKS = ['runtime', 'hostname', 'pidFile', 'prefixDir', 'ambariVersion', 'writableDirs'] as const;
@@ -45,6 +46,7 @@ export const preflightMachine = setup({
   initial: 'checking',
   states: {
     checking: {
+      description: 'Running the next prestart check (runtime, hostname, pid file, prefix dir, version, writable dirs).',
       invoke: {
         src: 'runCheck',
         input: ({ context }) => ({ check: context.checks[context.index]! }),
@@ -65,15 +67,15 @@ export const preflightMachine = setup({
           actions: [
             assign(({ context, event }) => ({
               failedCheck: context.checks[context.index],
-              error: event.error instanceof Error ? event.error.message : String(event.error),
+              error: errorMessage(event.error),
             })),
             { type: 'log', params: ({ context }) => ({ level: 'error', msg: `Preflight check '${context.failedCheck}' failed: ${context.error}` }) },
           ],
         },
       },
     },
-    passed: { type: 'final' },
-    failed: { type: 'final' },
+    passed: { description: 'Every prestart check passed.', type: 'final' },
+    failed: { description: 'A prestart check failed: the agent stops, naming it.', type: 'final' },
   },
   output: ({ context }) => ({ ok: context.error === undefined, failedCheck: context.failedCheck, error: context.error }),
 });

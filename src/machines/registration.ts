@@ -3,6 +3,7 @@
 // post-registration sync requests one after another, then subscribe to /user/commands.
 // Every step is an injected actor working on the session's connection.
 import { assign, fromPromise, setup } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export interface RegistrationResponse {
@@ -35,8 +36,6 @@ interface RegistrationContext extends RegistrationInput {
 export const PRE_REGISTRATION_TOPICS = ['/user/', '/user/agent_actions', '/events/encryption_key'];
 export const POST_REGISTRATION_TOPICS = ['/user/commands'];
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export const registrationMachine = setup({
   types: { input: {} as RegistrationInput, context: {} as RegistrationContext, output: {} as RegistrationOutput },
   actors: {
@@ -61,14 +60,16 @@ export const registrationMachine = setup({
   initial: 'subscribing',
   states: {
     subscribing: {
+      description: 'Subscribing to the topics the server answers registration on.',
       invoke: {
         src: 'subscribe',
         input: ({ context }) => ({ link: context.link, destinations: PRE_REGISTRATION_TOPICS }),
         onDone: 'registering',
-        onError: { target: 'failed', actions: assign({ error: ({ event }) => `subscribe failed: ${message(event.error)}` }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `subscribe failed: ${errorMessage(event.error)}` }) },
       },
     },
     registering: {
+      description: 'Sent /register: waiting for the server to accept (exitstatus 0) or refuse.',
       invoke: {
         src: 'register',
         input: ({ context }) => ({ link: context.link }),
@@ -89,10 +90,11 @@ export const registrationMachine = setup({
             }),
           },
         ],
-        onError: { target: 'failed', actions: assign({ error: ({ event }) => `registration request failed: ${message(event.error)}` }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `registration request failed: ${errorMessage(event.error)}` }) },
       },
     },
     syncing: {
+      description: 'Registered: requesting the caches (topology, metadata, configurations...) one after another.',
       invoke: {
         src: 'sync',
         input: ({ context }) => ({ link: context.link, cache: context.syncSteps[context.step]! }),
@@ -102,20 +104,22 @@ export const registrationMachine = setup({
         ],
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ context, event }) => `sync of ${context.syncSteps[context.step]} failed: ${message(event.error)}` }),
+          actions: assign({ error: ({ context, event }) => `sync of ${context.syncSteps[context.step]} failed: ${errorMessage(event.error)}` }),
         },
       },
     },
     subscribingCommands: {
+      description: 'Subscribing to /user/commands, so that the server may send commands.',
       invoke: {
         src: 'subscribe',
         input: ({ context }) => ({ link: context.link, destinations: POST_REGISTRATION_TOPICS }),
         onDone: 'registered',
-        onError: { target: 'failed', actions: assign({ error: ({ event }) => `subscribe failed: ${message(event.error)}` }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `subscribe failed: ${errorMessage(event.error)}` }) },
       },
     },
-    registered: { type: 'final' },
+    registered: { description: 'Registered and synced: the session starts heartbeating.', type: 'final' },
     failed: {
+      description: 'A step failed or the server refused: the session disconnects and tries again.',
       type: 'final',
       entry: { type: 'log', params: ({ context }) => ({ level: 'error', msg: context.error ?? 'registration failed' }) },
     },

@@ -3,6 +3,7 @@
 // again; a connection that cannot be made ends the session (the supervisor rediscovers); a
 // heartbeat out of sequence or RESTART_AGENT asks the supervisor to restart the agent.
 import { assign, fromCallback, fromPromise, sendParent, setup, type ErrorActorEvent } from 'xstate';
+import { errorMessage } from './errorMessage.js';
 import { heartbeatMachine, type HeartbeatOutput } from './heartbeat.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { registrationMachine, type RegistrationOutput } from './registration.js';
@@ -44,15 +45,13 @@ interface SessionContext {
   lastError?: string;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 /** A reporter that breaks stops reporting until the next registration; the session goes on. */
 function reporterFailed() {
   return {
     type: 'log' as const,
     params: ({ event }: { event: ErrorActorEvent }): LogParams => ({
       level: 'error',
-      msg: `${event.actorId} failed: ${message(event.error)}; it runs again after the next registration`,
+      msg: `${event.actorId} failed: ${errorMessage(event.error)}; it runs again after the next registration`,
     }),
   };
 }
@@ -108,6 +107,7 @@ export const sessionMachine = setup({
   },
   states: {
     connecting: {
+      description: 'Opening the STOMP connection (WebSocket over TLS) to the server.',
       invoke: {
         src: 'connect',
         input: ({ context }) => ({ server: context.server }),
@@ -118,14 +118,14 @@ export const sessionMachine = setup({
             guard: 'lastConnectAttempt',
             target: 'ended',
             actions: [
-              assign(({ context, event }) => ({ lastError: message(event.error), connectFailures: context.connectFailures + 1 })),
+              assign(({ context, event }) => ({ lastError: errorMessage(event.error), connectFailures: context.connectFailures + 1 })),
               { type: 'log', params: ({ context }) => ({ level: 'warn', msg: `Cannot connect to ${context.server}: ${context.lastError}; giving up after ${context.connectFailures} tries` }) },
             ],
           },
           {
             target: 'waiting',
             actions: [
-              assign(({ context, event }) => ({ lastError: message(event.error), connectFailures: context.connectFailures + 1 })),
+              assign(({ context, event }) => ({ lastError: errorMessage(event.error), connectFailures: context.connectFailures + 1 })),
               {
                 type: 'log',
                 params: ({ context }) => ({ level: 'warn', msg: `Cannot connect to ${context.server}: ${context.lastError}; trying again in ${context.reconnectDelaySeconds} s` }),
@@ -137,11 +137,13 @@ export const sessionMachine = setup({
     },
     // Connected: the listener lives as long as the link, across registering and registered.
     online: {
+      description: 'Connected: the listener routes the server\'s messages for as long as the connection lasts.',
       invoke: { id: 'listener', src: 'listen', input: ({ context }) => ({ link: context.link }) },
       on: { 'LINK.LOST': { target: 'unregistering', actions: assign({ lastError: ({ event }) => event.reason }) } },
       initial: 'registering',
       states: {
         registering: {
+          description: 'Registering with the server and syncing the caches.',
           invoke: {
             id: 'registration',
             src: 'registration',
@@ -161,6 +163,7 @@ export const sessionMachine = setup({
           },
         },
         registered: {
+          description: 'Registered: heartbeating, with the reporters sending command, component and host status.',
           invoke: [
             {
               id: 'heartbeat',
@@ -180,6 +183,7 @@ export const sessionMachine = setup({
       },
     },
     unregistering: {
+      description: 'The connection was lost or registration failed: closing the connection.',
       entry: [
         sendParent(({ context }): SessionParentEvent => ({ type: 'SESSION.LOST', reason: context.lastError ?? 'connection lost' })),
         {
@@ -194,12 +198,13 @@ export const sessionMachine = setup({
         onError: { target: 'waiting', actions: assign({ link: undefined, responseId: undefined }) },
       },
     },
-    waiting: { after: { reconnectDelay: 'connecting' } },
+    waiting: { description: 'Waiting the reconnect delay before connecting again.', after: { reconnectDelay: 'connecting' } },
     restarting: {
+      description: 'The agent must restart (heartbeat out of sequence or RESTART_AGENT): the supervisor is told.',
       type: 'final',
       entry: sendParent(({ context }): SessionParentEvent => ({ type: 'AGENT.RESTART', reason: context.lastError ?? 'restart requested' })),
     },
-    ended: { type: 'final' },
+    ended: { description: 'The server could not be reached after several tries: the supervisor discovers a server again.', type: 'final' },
   },
   output: ({ context }) => ({ reason: context.lastError ?? 'session ended' }),
 });

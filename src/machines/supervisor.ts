@@ -14,6 +14,7 @@ import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
 import { daemonizeMachine, type DaemonizeOutput } from './daemonize.js';
 import { discoveryMachine, type DiscoveryOutput } from './discovery.js';
 import { sessionMachine, type SessionOutput, type SessionParentEvent } from './session.js';
+import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
 import { pingPortMachine, type PingPortParentEvent } from './pingPort.js';
@@ -241,6 +242,7 @@ export const supervisorMachine = setup({
   },
   states: {
     preflight: {
+      description: 'Running the prestart checks.',
       invoke: {
         id: 'preflight',
         src: 'preflight',
@@ -250,6 +252,7 @@ export const supervisorMachine = setup({
       },
     },
     lockingPort: {
+      description: 'Binding ping_port, the lock against a second agent (the data cleaner starts beside it).',
       entry: ['spawnCleaner', 'spawnPingPort'],
       on: {
         'PING_PORT.BOUND': { target: 'daemonizing', actions: assign({ boundPort: ({ event }) => event.port }) },
@@ -257,6 +260,7 @@ export const supervisorMachine = setup({
       },
     },
     daemonizing: {
+      description: 'Writing the pid file; then the control channel and the action queue start.',
       invoke: {
         id: 'daemonize',
         src: 'daemonize',
@@ -271,6 +275,7 @@ export const supervisorMachine = setup({
     // Holding the pid file (so no other agent of this home runs): clean up after a predecessor
     // that died with commands running, before taking new ones.
     recovering: {
+      description: 'Cleaning up after a predecessor that died with commands running (killed, reported FAILED).',
       invoke: {
         id: 'recoverCommands',
         src: 'recoverCommands',
@@ -279,6 +284,7 @@ export const supervisorMachine = setup({
       },
     },
     discovering: {
+      description: 'Looking for a server of the [server] hostname list that answers.',
       invoke: {
         id: 'discovery',
         src: 'discovery',
@@ -289,17 +295,21 @@ export const supervisorMachine = setup({
     },
     // The session connects and registers; it says SESSION.REGISTERED once it has.
     registering: {
+      description: 'The session connects and registers with the server.',
       on: { 'SESSION.REGISTERED': { target: 'connected', actions: assign({ responseId: ({ event }) => event.responseId }) } },
     },
     // Registered and heartbeating. A lost connection puts the session back to registering.
     connected: {
+      description: 'Registered: heartbeating and taking commands.',
       on: { 'SESSION.LOST': { target: 'registering', actions: assign({ responseId: undefined }) } },
     },
     // A session failed unexpectedly: wait (restartDelayMs of its restart count), then discover again.
     backingOff: {
+      description: 'The session failed: waiting the restart back-off before discovering again.',
       after: { sessionRestartDelay: 'discovering' },
     },
     stopping: {
+      description: 'Stopping: commands are cancelled and reported, children stopped, the pid file removed.',
       // Once stopping, every root-level transition is ignored: none may re-enter `stopping`
       // (its entry actions and the shutdown wait would run again) or start a child again.
       on: {
@@ -327,6 +337,7 @@ export const supervisorMachine = setup({
       },
     },
     stopped: {
+      description: 'Stopped: the output carries the exit code of the process.',
       type: 'final',
       entry: [stopChild(ACTION_QUEUE_ID), stopChild('controlChannel')],
     },
@@ -349,10 +360,6 @@ function restartedChildOf(event: SupervisorEvent): CountedChild | undefined {
   }
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** One line saying why the agent is stopping, from whichever event made it stop. */
 export function failureText(event: SupervisorEvent): string {
   switch (event.type) {
@@ -366,6 +373,6 @@ export function failureText(event: SupervisorEvent): string {
     case 'xstate.done.actor.daemonize':
       return event.output.error ?? `${event.actorId} failed`;
   }
-  if ('error' in event && 'actorId' in event) return `Actor ${event.actorId} failed: ${errorText(event.error)}`;
+  if ('error' in event && 'actorId' in event) return `Actor ${event.actorId} failed: ${errorMessage(event.error)}`;
   return `${event.type} failed`;
 }

@@ -16,10 +16,10 @@
 //   memory here. The final report is cut to log_max_symbols_size (commandReport.ts).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromPromise } from 'xstate';
 import type { JsonObject } from '../../caches/json.js';
 import type { LogFn } from '../../logging/logger.js';
-import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand } from '../../machines/command.js';
+import { fromCancellablePromise } from '../../machines/cancellableAttempt.js';
+import { reportTemplate, type AttemptResult, type CommandReport, type ExecutionCommand, type RunInput } from '../../machines/command.js';
 import { buildCommandJson, configurationsLag, type AgentFacts, type CommandCaches } from './commandJson.js';
 import { finalReport, reportHeader } from './commandReport.js';
 import { commandFiles, DEFAULT_OUTPUT_CHARS, killLeftoverTree, runCommand, sparedList, sparedMessage } from './commandRunner.js';
@@ -135,7 +135,8 @@ function abortable(files: DirectoryProvider, signal: AbortSignal): DirectoryProv
 export function createRunAttempt(settings: ExecutionSettings) {
   const { store, running, log } = settings;
   const { caches, facts, files, configWaitMs } = completeSettings(settings);
-  return fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(({ input, signal: stopped }) => {
+  // `signal`: aborted by the machine's CANCEL (sent to this actor) and by a stop (the agent going away).
+  return fromCancellablePromise<AttemptResult, RunInput>(({ input, signal }) => {
     const header = input.command;
     const taskId = header.taskId;
     const template = reportTemplate(header);
@@ -143,8 +144,6 @@ export function createRunAttempt(settings: ExecutionSettings) {
     const progress = (): void => {
       store.putInProgress({ header: reportHeader(template), files: outputFiles, withOutput: settings.updateOutput });
     };
-    // A CANCEL aborts input.signal; a stopped actor (the agent going away) aborts `stopped`.
-    const signal = AbortSignal.any([input.signal, stopped]);
 
     const attempt = (async () => {
       // Busy from before the script starts until its tree is gone (CustomServiceOrchestrator.runCommand).

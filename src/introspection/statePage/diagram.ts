@@ -173,7 +173,9 @@ export const DIAGRAM_SCRIPT = String.raw`
   }
 
   function tooltip(n) {
-    var lines = [n.path === '' ? '(root)' : n.path, 'type: ' + n.type];
+    var lines = [n.path === '' ? '(root)' : n.path];
+    if (n.description) lines.push(n.description);
+    lines.push('type: ' + n.type);
     if (n.invokes && n.invokes.length) lines.push('invokes: ' + n.invokes.join(', '));
     (n.transitions || []).forEach(function (t) {
       lines.push(t.event + (t.guard ? ' [' + t.guard + ']' : '') + ' \u2192 ' + (t.targets && t.targets.length ? t.targets.join(', ') : '(no target)'));

@@ -74,6 +74,8 @@ table.events tr.ev-state td.type { color: #8a5a00; }
 const APP_SCRIPT = String.raw`
   var machinesJson = '';
   var diagrams = {};
+  // What each state means (the machines' descriptions), by machine id and state path.
+  var descriptions = {};
   var current = null;
   var receivedAt = 0;
 
@@ -107,6 +109,11 @@ const APP_SCRIPT = String.raw`
     if (json === machinesJson) return;
     machinesJson = json;
     diagrams = {};
+    descriptions = {};
+    machines.forEach(function (graph) {
+      var byPath = descriptions[graph.id] = {};
+      (function walk(n) { if (n.description) byPath[n.path] = n.description; (n.children || []).forEach(walk); })(graph.root);
+    });
     var box = $('machines');
     box.textContent = '';
     if (!machines.length) box.appendChild(h('p', 'muted', 'No machine definitions.'));
@@ -153,6 +160,12 @@ const APP_SCRIPT = String.raw`
   // ---------------------------------------------------------------- tree and events
   function detailText(v) { return Array.isArray(v) ? '[' + v.join(',') + ']' : String(v); }
 
+  /** The descriptions of the states the actor is in, outermost first (a tooltip on its state). */
+  function stateMeaning(node) {
+    var byPath = descriptions[node.machine] || {};
+    return (node.paths || []).filter(function (p) { return byPath[p]; }).map(function (p) { return byPath[p]; }).join('\n');
+  }
+
   function treeItem(node) {
     var li = h('li');
     var row = h('div', 'row');
@@ -160,8 +173,12 @@ const APP_SCRIPT = String.raw`
     if (node.state !== undefined) row.setAttribute('data-state', node.state);
     row.appendChild(h('span', 'id', node.id));
     if (node.machine && node.machine !== node.id) row.appendChild(h('span', 'machine', node.machine));
-    if (node.state !== undefined) row.appendChild(h('span', 'state s-' + node.status, node.state));
-    else if (node.status !== 'active') row.appendChild(h('span', 'state s-' + node.status, node.status));
+    if (node.state !== undefined) {
+      var stateSpan = h('span', 'state s-' + node.status, node.state);
+      var meaning = stateMeaning(node);
+      if (meaning) stateSpan.title = meaning;
+      row.appendChild(stateSpan);
+    } else if (node.status !== 'active') row.appendChild(h('span', 'state s-' + node.status, node.status));
     if (node.inStateMs !== undefined) {
       var dur = h('span', 'dur');
       dur.setAttribute('data-ms', String(node.inStateMs));

@@ -13,6 +13,7 @@ import {
   mermaidId,
   mermaidText,
   replaceDiagramsSection,
+  stateDescriptionTable,
   statelyConfig,
   toMermaid,
   toStatelyJson,
@@ -139,11 +140,18 @@ describe('machineGraph', () => {
     expect(targetsOf(stopping, 'xstate.done.actor.shutdown')).toEqual([{ targets: ['stopped'], guard: undefined }]);
     // Events stopping ignores: transitions without a target.
     expect(targetsOf(stopping, 'STOP')).toEqual([{ targets: [], guard: undefined }]);
-    expect(stateAt(graph, 'stopped')).toEqual({ key: 'stopped', path: 'stopped', type: 'final', children: [], transitions: [], invokes: [] });
+    expect(stateAt(graph, 'stopped')).toEqual({ key: 'stopped', path: 'stopped', type: 'final', description: supervisorMachine.root.states.stopped!.description, children: [], transitions: [], invokes: [] });
     expect(stateAt(graph, 'preflight').invokes).toEqual(['preflight']);
     expect(stateAt(graph, 'lockingPort').type).toBe('atomic');
     // Plain data: it survives JSON as it is.
     expect(JSON.parse(JSON.stringify(graph))).toEqual(graph);
+  });
+
+  it('carries every state’s description: each state of each machine says what it means', () => {
+    const missing = AGENT_MACHINES.flatMap((machine) =>
+      allStates(machineGraph(machine).root).slice(1).filter((state) => !state.description?.trim()).map((state) => `${machine.id}.${state.path}`));
+    expect(missing).toEqual([]);
+    expect(stateAt(machineGraph(sessionMachine), 'online.registered').description).toMatch(/heartbeat/i);
   });
 
   it("walks the session's nested online state and resolves #session.x targets to paths", () => {
@@ -383,6 +391,16 @@ describe('ARCHITECTURE.md', () => {
     const wanted = replaceDiagramsSection(doc, diagramsSection());
     expect(doc === wanted, 'ARCHITECTURE.md: the machine diagrams are out of date; run `npm run diagrams`').toBe(true);
     for (const machine of AGENT_MACHINES) expect(doc).toContain(`### ${machine.id}\n\n\`\`\`mermaid\nstateDiagram-v2\n`);
+  });
+
+  it('lists what each state means in a table under its diagram, and the Stately JSON keeps the descriptions', () => {
+    const table = stateDescriptionTable(machineGraph(sessionMachine));
+    expect(table.split('\n')[0]).toBe('| state | what the agent does there |');
+    expect(table).toContain(`| \`online.registered\` | ${sessionMachine.root.states.online!.states.registered!.description} |`);
+    const pipes = setup({}).createMachine({ id: 'p', initial: 'a', states: { a: { description: 'this | that\nnext line' } } });
+    expect(stateDescriptionTable(machineGraph(pipes))).toContain('| `a` | this \\| that next line |');
+    expect(stateDescriptionTable(machineGraph(createMachine({ id: 'q', initial: 'a', states: { a: {} } })))).toBe('');
+    expect((statelyConfig(sessionMachine) as any).states.connecting.description).toBe(sessionMachine.root.states.connecting!.description);
   });
 
   it('rewrites only what lies between the markers', () => {

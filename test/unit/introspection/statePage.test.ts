@@ -506,6 +506,16 @@ describe('diagram layout', () => {
     expect(diagram(parallelGraph, 0).svg).toContain('after 5000ms');
   });
 
+  it('says what a state means in its tooltip (the machine\'s description), escaped', () => {
+    const { svg } = diagram(machineGraph(sessionMachine), 0);
+    const registered = /data-path="online\.registered"><title>([^<]*)<\/title>/.exec(svg)?.[1] ?? '';
+    expect(registered.split('\n').slice(0, 2)).toEqual(['online.registered', sessionMachine.root.states.online!.states.registered!.description]);
+    const graph: MachineGraph = { id: 'd', root: { key: '', path: '', type: 'compound', initial: 'a', invokes: [], transitions: [], children: [
+      { key: 'a', path: 'a', type: 'atomic', description: 'waits for <b>', children: [], invokes: [], transitions: [] },
+    ] } };
+    expect(diagram(graph, 0).svg).toContain('waits for &lt;b&gt;');
+  });
+
   it('escapes names and events', () => {
     const graph: MachineGraph = {
       id: '<svg onload=x>',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, createMachine, fromPromise, waitFor, type AnyActorRef } from 'xstate';
+import { createActor, createMachine, waitFor, type AnyActorRef } from 'xstate';
 import { actionQueueMachine, startable } from '../../../src/machines/actionQueue.js';
-import { commandMachine, type AttemptResult, type CommandReport, type ExecutionCommand } from '../../../src/machines/command.js';
+import { fromCancellablePromise } from '../../../src/machines/cancellableAttempt.js';
+import { commandMachine, type AttemptResult, type RunInput, type CommandReport, type ExecutionCommand } from '../../../src/machines/command.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 const cmd = (taskId: number, retry = false): ExecutionCommand => ({
@@ -22,11 +23,11 @@ function run(parallel: boolean) {
     actors: {
       command: commandMachine.provide({
         actors: {
-          run: fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(({ input }) => {
+          run: fromCancellablePromise<AttemptResult, RunInput>(({ input, signal }) => {
             started.push(input.command.taskId);
             return new Promise((resolve) => {
               finishers.set(input.command.taskId, resolve);
-              input.signal.addEventListener('abort', () => resolve({ exitCode: 143, stdout: '', stderr: '', structuredOut: {}, timedOut: false, cancelled: true }));
+              signal.addEventListener('abort', () => resolve({ exitCode: 143, stdout: '', stderr: '', structuredOut: {}, timedOut: false, cancelled: true }));
             });
           }),
         },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
-import { commandMachine, type AttemptResult, type ExecutionCommand } from '../../../src/machines/command.js';
+import { createActor, SimulatedClock, waitFor } from 'xstate';
+import { fromCancellablePromise } from '../../../src/machines/cancellableAttempt.js';
+import { commandMachine, type AttemptResult, type RunInput, type ExecutionCommand } from '../../../src/machines/command.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -28,13 +29,13 @@ function run(command: ExecutionCommand, results: AttemptResult[], options: { han
   const actor = createActor(
     commandMachine.provide({
       actors: {
-        run: fromPromise<AttemptResult, { command: ExecutionCommand; attempt: number; signal: AbortSignal }>(({ input }) => {
+        run: fromCancellablePromise<AttemptResult, RunInput>(({ input, signal }) => {
           attempts.push(clock.now());
-          signals.push(input.signal);
+          signals.push(signal);
           const next = results[Math.min(input.attempt - 1, results.length - 1)]!;
           if (!options.hang) return Promise.resolve(next);
           // Runs until aborted, then reports what a killed process tree gives.
-          return new Promise((resolve) => input.signal.addEventListener('abort', () => resolve(result(143, { cancelled: true }))));
+          return new Promise((resolve) => signal.addEventListener('abort', () => resolve(result(143, { cancelled: true }))));
         }),
       },
     }),
@@ -126,6 +127,41 @@ describe('command machine', () => {
     await waitFor(actor, (s) => s.status === 'done');
     expect(actor.getSnapshot().value).toBe('aborted');
     expect(actor.getSnapshot().output).toMatchObject({ status: 'FAILED', exitCode: 143 });
+  });
+
+  it('no retry once max_duration_for_retries has passed during an attempt', async () => {
+    const retrying = { ...COMMAND, commandParams: { ...COMMAND.commandParams, command_retry_enabled: 'true', max_duration_for_retries: '5' } };
+    const clock = new SimulatedClock();
+    let finish: (r: AttemptResult) => void = () => {};
+    const attempts: number[] = [];
+    const actor = createActor(
+      commandMachine.provide({ actors: { run: fromCancellablePromise<AttemptResult, RunInput>(({ input }) => { attempts.push(input.attempt); return new Promise((resolve) => { finish = resolve; }); }) } }),
+      { input: { command: retrying }, clock },
+    ).start();
+    actor.send({ type: 'START' });
+    await waitFor(actor, (s) => s.matches('running'));
+    clock.increment(5000);
+    finish(result(1));
+    await waitFor(actor, (s) => s.status === 'done');
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(attempts).toEqual([1]);
+  });
+
+  it('keeps only plain data in its context (no controller, no clock): it survives JSON in every state', async () => {
+    const retrying = { ...COMMAND, commandParams: { ...COMMAND.commandParams, command_retry_enabled: 'true', max_duration_for_retries: '60' } };
+    const { actor } = run(retrying, [result(1)], { hang: true });
+    // Only objects and arrays of plain values (an AbortController would JSON-encode to {} unnoticed).
+    const isPlain = (value: unknown): boolean =>
+      value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value) ||
+      (typeof value === 'object' && [Object.prototype, Array.prototype].includes(Object.getPrototypeOf(value)) && Object.values(value as object).every(isPlain));
+    const plain = () => expect(isPlain(actor.getSnapshot().context)).toBe(true);
+    plain();
+    actor.send({ type: 'START' });
+    await waitFor(actor, (s) => s.matches('running'));
+    plain();
+    actor.send({ type: 'CANCEL', reason: 'enough' });
+    await waitFor(actor, (s) => s.status === 'done');
+    plain();
   });
 
   it('CANCEL while waiting to retry aborts at once', async () => {
