@@ -6,7 +6,8 @@
 // and apply() works on a copy that replaces the cache only when the whole message applied.
 import { CacheMessageError } from './errors.js';
 import { applyMessage, CACHE_NAMES, type ApplyOutcome, type CacheName, type CacheSnapshot } from './handlers.js';
-import { deepFreeze, getOwn, isPlainObject } from './json.js';
+import { isPlainObject } from '../util/plainObject.js';
+import { deepFreeze, getOwn } from './json.js';
 import { cacheFilePath, readJsonFile, removeStaleTempFiles, writeFileAtomic } from './persistence.js';
 
 /** The post-registration sync, in the reference's order: request destination and event topic. */

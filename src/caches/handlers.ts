@@ -28,7 +28,8 @@
 // with getOwn/hasOwn and writes them with setOwn/assignOwn/mergeNested (json.ts), never with
 // `obj[key]`, `obj[key] = value` or Object.assign.
 import { CacheMessageError } from './errors.js';
-import { assignOwn, deepCopy, getOwn, hasOwn, isPlainObject, mergeNested, setOwn, type JsonObject } from './json.js';
+import { isPlainObject } from '../util/plainObject.js';
+import { assignOwn, deepCopy, getOwn, hasOwn, mergeNested, setOwn, type JsonObject } from './json.js';
 
 export type CacheName = 'topologies' | 'metadata' | 'configurations' | 'host_level_params' | 'alert_definitions';
 

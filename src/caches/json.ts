@@ -12,13 +12,13 @@
 // keys, and structuredClone, object spread and Object.fromEntries keep them own, so the persisted
 // files round-trip.
 
+import { isPlainObject } from '../util/plainObject.js';
+
+/** What util/plainObject.ts's isPlainObject narrows to. */
 export type JsonObject = Record<string, unknown>;
 
-export function isPlainObject(value: unknown): value is JsonObject {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
+// Still imported from here by src/actors/commands/ (commandJson, runningCommands).
+export { isPlainObject };
 
 /** Whether `obj` has `key` as an own property (inherited members such as `constructor` do not count). */
 export function hasOwn(obj: object, key: string): boolean {

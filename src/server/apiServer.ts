@@ -9,6 +9,7 @@ import type { FaultInjector } from './faultInjector.js';
 import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
 import type { ResourceFiles } from './resourceFiles.js';
 import { AGENT_ACTIONS_DESTINATION, DEFAULT_ABORT_REASON, parseCommandRequest, type Task, type TaskDispatcher } from './taskStore.js';
+import { isPlainObject } from '../util/plainObject.js';
 
 export interface ApiContext {
   hosts: HostRegistry;
@@ -28,8 +29,6 @@ type Handler = (context: ApiContext, params: string[], body: unknown, query: URL
 
 /** Agent actions the API can send on /user/agent_actions. */
 const AGENT_ACTIONS = ['RESTART_AGENT'];
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Pushes each event to every connection subscribed to its destination: how many got it, per destination. */
 function broadcast(connections: Map<string, AgentConnection>, events: ClusterEvent[]): Record<string, number> {
@@ -121,7 +120,7 @@ export const ROUTES: Route[] = [
     handler: ({ hosts, tasks }, [name], body) => {
       const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
-      if (!isObject(body) || typeof body.action !== 'string') throw new BadRequest(`expected {"action": ${AGENT_ACTIONS.map((a) => JSON.stringify(a)).join(' | ')}}`);
+      if (!isPlainObject(body) || typeof body.action !== 'string') throw new BadRequest(`expected {"action": ${AGENT_ACTIONS.map((a) => JSON.stringify(a)).join(' | ')}}`);
       const unknown = Object.keys(body).filter((key) => key !== 'action');
       if (unknown.length > 0) throw new BadRequest(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected {"action"}`);
       if (!AGENT_ACTIONS.includes(body.action)) throw new BadRequest(`unknown action ${JSON.stringify(body.action)}; known: ${AGENT_ACTIONS.join(', ')}`);
@@ -156,7 +155,7 @@ export const ROUTES: Route[] = [
     handler: ({ hosts, faults }, [name], body) => {
       const record = hosts.get(param(name).toLowerCase());
       if (!record) return { status: 404, body: { error: `no host ${name}` } };
-      const request = isObject(body) ? body : {};
+      const request = isPlainObject(body) ? body : {};
       const unknown = Object.keys(request).filter((key) => key !== 'destination' && key !== 'count');
       if (unknown.length > 0) throw new BadRequest(`unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected {"destination", "count"}`);
       if (typeof request.destination !== 'string' || !request.destination.startsWith('/')) throw new BadRequest('"destination" must be a STOMP destination such as "/reports/commands_status"');
@@ -196,7 +195,7 @@ export const ROUTES: Route[] = [
     path: /^\/api\/v1\/tasks\/([^/]+)\/abort\/?$/,
     handler: ({ tasks }, [id], body) => {
       const taskIdValue = taskId(id);
-      if (!isObject(body) || Object.keys(body).some((key) => key !== 'reason') || (body.reason !== undefined && typeof body.reason !== 'string')) {
+      if (!isPlainObject(body) || Object.keys(body).some((key) => key !== 'reason') || (body.reason !== undefined && typeof body.reason !== 'string')) {
         throw new BadRequest('expected {} or {"reason": TEXT}');
       }
       const result = tasks.abort(taskIdValue, (body.reason as string | undefined) ?? DEFAULT_ABORT_REASON);

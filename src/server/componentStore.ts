@@ -8,6 +8,7 @@
 import type { ServerLog } from './agentEndpoint.js';
 import { StateFile } from './stateFile.js';
 import type { ScriptType } from './taskStore.js';
+import { isPlainObject } from '../util/plainObject.js';
 
 export const DEFAULT_COMPONENT_VERSION = '1.0';
 /** Service and component names end up in paths on the agent (service_package_folder): no `/`, no `..`. */
@@ -38,11 +39,9 @@ export type AddResult =
   /** The component exists with another script, script_type or version. */
   | { outcome: 'conflict'; component: StoredComponent; error: string };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Validates a component request body: the request, or what is wrong with it. */
 export function parseComponentRequest(body: unknown): { request: ComponentRequest } | { error: string } {
-  if (!isObject(body)) return { error: 'expected a JSON object {"service_name", "component_name", "script", "script_type"?, "version"?}' };
+  if (!isPlainObject(body)) return { error: 'expected a JSON object {"service_name", "component_name", "script", "script_type"?, "version"?}' };
   const unknown = Object.keys(body).filter((key) => !REQUEST_FIELDS.includes(key));
   if (unknown.length > 0) return { error: `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${REQUEST_FIELDS.join(', ')}` };
   for (const field of ['service_name', 'component_name', 'script'] as const) {
@@ -136,13 +135,13 @@ interface ComponentsFile {
 }
 
 function parseComponentsFile(json: unknown): { value: ComponentsFile } | { error: string } {
-  if (!isObject(json)) return { error: 'not a JSON object' };
+  if (!isPlainObject(json)) return { error: 'not a JSON object' };
   if (json.version !== COMPONENTS_FILE_VERSION) return { error: `unknown version ${JSON.stringify(json.version ?? null)}` };
   if (!Array.isArray(json.components)) return { error: '"components" must be a list' };
   const seen = new Set<string>();
   for (const [index, c] of json.components.entries()) {
     const ok =
-      isObject(c) &&
+      isPlainObject(c) &&
       typeof c.service_name === 'string' && NAME.test(c.service_name) &&
       typeof c.component_name === 'string' && NAME.test(c.component_name) &&
       typeof c.script === 'string' && c.script !== '' &&

@@ -1,5 +1,7 @@
 // Every agent host the dev server has seen: registered, heartbeating, or lost (no heartbeat
 // for LOST_AFTER_INTERVALS heartbeat intervals), with timestamps and the responseId sequence.
+import { isPlainObject } from '../util/plainObject.js';
+
 export type HostState = 'registered' | 'heartbeating' | 'lost';
 
 export interface HostRecord {
@@ -101,7 +103,7 @@ export class HostRegistry {
   recordComponentStatus(hostName: string, body: Record<string, unknown>): string[] {
     const record = this.hosts.get(hostName);
     if (!record) return [`unknown host ${hostName}`];
-    const clusters = isObject(body.clusters) ? body.clusters : body;
+    const clusters = isPlainObject(body.clusters) ? body.clusters : body;
     const problems: string[] = [];
     const now = this.now();
     for (const [clusterId, entries] of Object.entries(clusters)) {
@@ -110,7 +112,7 @@ export class HostRegistry {
         continue;
       }
       for (const entry of entries) {
-        if (!isObject(entry) || typeof entry.componentName !== 'string') {
+        if (!isPlainObject(entry) || typeof entry.componentName !== 'string') {
           problems.push(`cluster ${clusterId}: entry without a componentName: ${JSON.stringify(entry)}`);
           continue;
         }
@@ -133,7 +135,7 @@ export class HostRegistry {
   recordComponentVersions(hostName: string, body: Record<string, unknown>): string[] {
     const record = this.hosts.get(hostName);
     if (!record) return [`unknown host ${hostName}`];
-    if (!isObject(body.clusters)) return [`no "clusters" object: ${JSON.stringify(body).slice(0, 200)}`];
+    if (!isPlainObject(body.clusters)) return [`no "clusters" object: ${JSON.stringify(body).slice(0, 200)}`];
     const problems: string[] = [];
     const now = this.now();
     for (const [clusterId, entries] of Object.entries(body.clusters)) {
@@ -142,7 +144,7 @@ export class HostRegistry {
         continue;
       }
       for (const entry of entries) {
-        const bad = !isObject(entry) ? 'not an object' : (['serviceName', 'componentName', 'version'] as const).find((key) => typeof entry[key] !== 'string' || entry[key] === '');
+        const bad = !isPlainObject(entry) ? 'not an object' : (['serviceName', 'componentName', 'version'] as const).find((key) => typeof entry[key] !== 'string' || entry[key] === '');
         if (bad !== undefined) {
           const what = bad === 'not an object' ? bad : `without a ${bad} string`;
           problems.push(`cluster ${clusterId}: entry ${what}: ${JSON.stringify(entry).slice(0, 200)}`);
@@ -211,8 +213,6 @@ export class HostRegistry {
     return this.list().findIndex((record) => record.host_name === hostName);
   }
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What the JSON API shows of a host's reports: component statuses and versions by component name. */
 export function hostReports(record: HostRecord) {

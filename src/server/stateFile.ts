@@ -1,17 +1,16 @@
 // The dev server's state files in its data dir (tasks.json, components.json): one small JSON
 // document each, rewritten whole after every change, so a restarted server carries on.
 //
-// Writes are atomic (temp file + rename, mode 0600): a crash mid-write leaves the old file, not
+// Writes are atomic (util/atomicWrite.ts, mode 0600): a crash mid-write leaves the old file, not
 // half a new one. There is no fsync: the state must survive the process, not the machine, and
 // an fsync per change would make a burst of API calls slow. A file that cannot be read back is
 // moved aside (never deleted) and the server starts without it, with a warning.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { removeStaleTempFiles, writeFileAtomicSync } from '../util/atomicWrite.js';
 import type { ServerLog } from './agentEndpoint.js';
 
 export class StateFile<T> {
-  private readonly temp: string;
-
   /**
    * `parse` turns the file's JSON into the state, or says why it cannot (then the file counts
    * as corrupt).
@@ -20,13 +19,11 @@ export class StateFile<T> {
     readonly file: string,
     private readonly parse: (json: unknown) => { value: T } | { error: string },
     private readonly log: ServerLog,
-  ) {
-    this.temp = `${file}.${process.pid}.tmp`;
-  }
+  ) {}
 
   /** The saved state; undefined when there is none (or it was corrupt and moved aside). */
   load(): T | undefined {
-    this.removeStaleTemps();
+    removeStaleTempFiles(this.file); // of earlier processes that died mid-write
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -53,30 +50,9 @@ export class StateFile<T> {
   save(value: T): void {
     try {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      writeFileSync(this.temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
-      chmodSync(this.temp, 0o600); // an existing temp file keeps its old mode otherwise
-      renameSync(this.temp, this.file);
+      writeFileAtomicSync(this.file, `${JSON.stringify(value)}\n`, { mode: 0o600, fsync: false });
     } catch (err) {
-      try {
-        rmSync(this.temp, { force: true });
-      } catch {
-        // the directory itself is gone or unusable: nothing was left there
-      }
       this.log('warn', `cannot save ${this.file}: ${(err as Error).message}`);
-    }
-  }
-
-  /** Temp files of earlier processes that died mid-write. */
-  private removeStaleTemps(): void {
-    const prefix = `${basename(this.file)}.`;
-    let names: string[];
-    try {
-      names = readdirSync(dirname(this.file));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (name.startsWith(prefix) && /^\d+\.tmp$/.test(name.slice(prefix.length))) rmSync(join(dirname(this.file), name), { force: true });
     }
   }
 }

@@ -15,6 +15,7 @@ import { CLUSTER_ID, CLUSTER_NAME, HOOKS_FOLDER, STACK_DIR } from './clusterData
 import { CommandEmitter, COMMANDS_DESTINATION, type Delivery, type EmittedMessage } from './commandEmitter.js';
 import type { HostRegistry } from './hostRegistry.js';
 import { StateFile } from './stateFile.js';
+import { isPlainObject } from '../util/plainObject.js';
 
 export { COMMANDS_DESTINATION };
 /** The dev server's requests have one stage, with this id (ExecutionCommand.commandId is `requestId-stageId`). */
@@ -95,11 +96,9 @@ const REQUEST_FIELDS = ['role', 'command', 'script', 'script_type', 'timeout', '
 /** commandParams the task's own fields set; params may not contradict them. */
 const RESERVED_PARAMS = ['script', 'script_type', 'command_timeout'];
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Validates a command request body: the request, or what is wrong with it. */
 export function parseCommandRequest(body: unknown): { request: CommandRequest } | { error: string } {
-  if (!isObject(body)) return { error: 'expected a JSON object {"role", "command", "script", "script_type"?, "timeout"?, "params"?, "service_name"?}' };
+  if (!isPlainObject(body)) return { error: 'expected a JSON object {"role", "command", "script", "script_type"?, "timeout"?, "params"?, "service_name"?}' };
   const unknown = Object.keys(body).filter((key) => !REQUEST_FIELDS.includes(key));
   if (unknown.length > 0) return { error: `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${REQUEST_FIELDS.join(', ')}` };
   for (const field of ['role', 'command', 'script'] as const) {
@@ -116,7 +115,7 @@ export function parseCommandRequest(body: unknown): { request: CommandRequest } 
     return { error: `"timeout" must be a whole number of seconds >= 1, not ${JSON.stringify(timeout)}` };
   }
   const params = body.params ?? {};
-  if (!isObject(params)) return { error: '"params" must be a JSON object (extra commandParams)' };
+  if (!isPlainObject(params)) return { error: '"params" must be a JSON object (extra commandParams)' };
   const reserved = RESERVED_PARAMS.filter((key) => key in params);
   if (reserved.length > 0) {
     return { error: `"params" may not set ${reserved.join(', ')}: use the "script", "script_type" and "timeout" fields` };
@@ -379,7 +378,7 @@ export class TaskStore {
    * except that a task aborted here stays ABORTED (the agent reports it FAILED).
    */
   applyReport(hostName: string, report: unknown): { task: Task } | { ignored: string } {
-    if (!isObject(report)) return { ignored: `report is not a JSON object: ${JSON.stringify(report)}` };
+    if (!isPlainObject(report)) return { ignored: `report is not a JSON object: ${JSON.stringify(report)}` };
     const taskId = typeof report.taskId === 'string' && /^\d+$/.test(report.taskId) ? Number(report.taskId) : report.taskId;
     if (typeof taskId !== 'number' || !Number.isSafeInteger(taskId)) return { ignored: `report without a valid taskId: ${JSON.stringify(report.taskId ?? null)}` };
     const task = this.tasks.get(taskId);
@@ -415,7 +414,7 @@ export class TaskStore {
     if (finals.length < MAX_FINAL_REPORTS) finals.push(`${status} ${exitCode ?? 'none'}`);
     // CommandReport.structuredOut is a String holding JSON; an object is taken as is (lenient mode).
     const structured = typeof report.structuredOut === 'string' ? parseObject(report.structuredOut) : report.structuredOut;
-    if (isObject(structured)) task.structured_out = structured;
+    if (isPlainObject(structured)) task.structured_out = structured;
     this.save();
     this.changed(task, previous);
     return { task };
@@ -498,13 +497,13 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
   script: isString,
   script_type: (value) => value === 'PYTHON' || value === 'SHELL',
   timeout: (value) => isId(value) && value > 0,
-  params: isObject,
+  params: isPlainObject,
   from_component: (value) => value === undefined || typeof value === 'boolean',
   status: (value) => typeof value === 'string' && ['PENDING', 'QUEUED', 'IN_PROGRESS', ...FINAL_STATUSES].includes(value),
   exit_code: orNull((value) => Number.isSafeInteger(value)),
   stdout: isString,
   stderr: isString,
-  structured_out: isObject,
+  structured_out: isPlainObject,
   created_at: isTime,
   started_at: orNull(isTime),
   ended_at: orNull(isTime),
@@ -514,20 +513,20 @@ const TASK_FIELDS: Record<keyof Task, (value: unknown) => boolean> = {
 };
 
 function parseTasksFile(json: unknown): { value: TasksFile } | { error: string } {
-  if (!isObject(json)) return { error: 'not a JSON object' };
+  if (!isPlainObject(json)) return { error: 'not a JSON object' };
   if (json.version !== TASKS_FILE_VERSION) return { error: `unknown version ${JSON.stringify(json.version ?? null)}` };
   if (!isId(json.last_task_id) || !isId(json.last_request_id)) return { error: 'last_task_id / last_request_id are not ids' };
   if (!Array.isArray(json.tasks) || !Array.isArray(json.cancels)) return { error: '"tasks" and "cancels" must be lists' };
   const seen = new Set<number>();
   for (const [index, task] of json.tasks.entries()) {
-    if (!isObject(task)) return { error: `tasks[${index}] is not an object` };
+    if (!isPlainObject(task)) return { error: `tasks[${index}] is not an object` };
     const bad = (Object.keys(TASK_FIELDS) as Array<keyof Task>).find((field) => !TASK_FIELDS[field](task[field]));
     if (bad) return { error: `tasks[${index}].${bad} is ${JSON.stringify(task[bad] ?? null)}` };
     if (seen.has(task.task_id as number)) return { error: `task ${String(task.task_id)} twice` };
     seen.add(task.task_id as number);
   }
   for (const [index, cancel] of json.cancels.entries()) {
-    if (!isObject(cancel) || !isId(cancel.task_id) || !isString(cancel.host) || !isString(cancel.reason)) return { error: `cancels[${index}] is not {task_id, host, reason}` };
+    if (!isPlainObject(cancel) || !isId(cancel.task_id) || !isString(cancel.host) || !isString(cancel.reason)) return { error: `cancels[${index}] is not {task_id, host, reason}` };
   }
   return { value: json as unknown as TasksFile };
 }
@@ -639,8 +638,8 @@ export class TaskDispatcher {
 
   /** A `/reports/commands_status` body: `{"clusters": {CLUSTER_ID: [report, ...]}}`. */
   commandReports(hostName: string, body: unknown): void {
-    const clusters = isObject(body) ? body.clusters : undefined;
-    if (!isObject(clusters)) {
+    const clusters = isPlainObject(body) ? body.clusters : undefined;
+    if (!isPlainObject(clusters)) {
       this.log('warn', `commands_status report from ${hostName} without a "clusters" object: ignored`);
       return;
     }

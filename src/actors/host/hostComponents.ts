@@ -5,7 +5,8 @@
 //
 // Cache data is server data: every key is read as an own property (json.ts), so cluster ids such
 // as `__proto__` or `constructor` are ordinary clusters here.
-import { getOwn, isPlainObject, ownArray, ownObject, ownString, setOwn, type JsonObject } from '../../caches/json.js';
+import { getOwn, ownArray, ownObject, ownString, setOwn, type JsonObject } from '../../caches/json.js';
+import { isPlainObject } from '../../util/plainObject.js';
 
 /** A request to the server over the live link: resolves with the answer, rejects when lost / after 10 s. */
 export type SendFn = (link: unknown, destination: string, body: unknown) => Promise<unknown>;

@@ -4,11 +4,13 @@
 // the shared passphrase) and keep the signed certificate as keysdir/HOST.crt. The key,
 // certificate and CA then serve the mutual-TLS connection to the server.
 import { execFile } from 'node:child_process';
-import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
+import { tempFileFor, writeFileAtomic } from '../../util/atomicWrite.js';
+import { isPlainObject } from '../../util/plainObject.js';
 
 export interface CertificateFiles {
   keyFile: string;
@@ -124,22 +126,6 @@ function openssl(what: string, args: string[], signal: AbortSignal | undefined):
   });
 }
 
-function tempName(file: string): string {
-  return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = tempName(file);
-  try {
-    await writeFile(tmp, data, { mode });
-    await chmod(tmp, mode);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Whether keysdir's key, certificate and CA belong together and the certificate is still valid. */
 async function usable(keyFile: string, certFile: string, caFile: string): Promise<boolean> {
   try {
@@ -184,14 +170,14 @@ export async function ensureAgentCertificate(options: EnsureAgentCertificateOpti
   // (the server's CA may have changed since).
   if (!haveCa || haveCert) {
     const caPem = await fetchServerCa(serverHost, urlPort, { signal, timeoutMs });
-    await writeFileAtomic(caFile, caPem, 0o644);
+    await writeFileAtomic(caFile, caPem, { mode: 0o644 });
   }
 
   // The key and CSR. A kept key gets a fresh CSR; a missing key is made together with one.
   const subject = `/CN=${hostname}`;
   if (!haveKey) {
-    const tmpKey = tempName(keyFile);
-    const tmpCsr = tempName(csrFile);
+    const tmpKey = tempFileFor(keyFile);
+    const tmpCsr = tempFileFor(csrFile);
     try {
       await openssl(
         `make the agent key and certificate request in ${keysdir}`,
@@ -206,7 +192,7 @@ export async function ensureAgentCertificate(options: EnsureAgentCertificateOpti
       await rm(tmpCsr, { force: true });
     }
   } else {
-    const tmpCsr = tempName(csrFile);
+    const tmpCsr = tempFileFor(csrFile);
     try {
       await openssl(
         `make the agent certificate request in ${keysdir}`,
@@ -240,10 +226,10 @@ export async function ensureAgentCertificate(options: EnsureAgentCertificateOpti
     signal,
     timeoutMs,
   );
-  let answer: { result?: unknown; signedCa?: unknown; message?: unknown } | undefined;
+  let answer: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object') answer = parsed as typeof answer;
+    if (isPlainObject(parsed)) answer = parsed;
   } catch {
     answer = undefined;
   }
@@ -257,6 +243,6 @@ export async function ensureAgentCertificate(options: EnsureAgentCertificateOpti
   if (!answer || typeof answer.signedCa !== 'string' || !PEM_CERT.test(answer.signedCa)) {
     throw new Error(`cannot get the agent certificate signed: ${url} did not answer with a signed certificate`);
   }
-  await writeFileAtomic(certFile, answer.signedCa, 0o644);
+  await writeFileAtomic(certFile, answer.signedCa, { mode: 0o644 });
   return { keyFile, certFile, caFile, reused: false };
 }

@@ -3,7 +3,7 @@
 // acted on, and a MESSAGE with a `messageId` header is confirmed on /reports/responses.
 // Unknown or malformed messages are logged with their destination and dropped.
 import { AgentCaches, CacheMessageError, cacheForTopic, type CacheName } from '../../caches/index.js';
-import { isPlainObject } from '../../caches/json.js';
+import { isPlainObject } from '../../util/plainObject.js';
 import type { LogFn } from '../../logging/logger.js';
 import type { ExecutionCommand } from '../../machines/command.js';
 import type { InboundMessage, StompClient } from '../../protocol/stompClient.js';

@@ -1,9 +1,10 @@
-// The pid file: written atomically (temp file + rename) so a reader never sees half a number.
+// The pid file: written atomically (util/atomicWrite.ts) so a reader never sees half a number.
 // Beside it, PIDFILE.identity records what makes the pid this agent's: its process start time
 // (a pid reused by another process has another one) and the daemon's script. `stop`, `status`
 // and `start` act on a pid only when it is verified against that record: a pid file naming a
 // stranger (a recycled pid, pid 1, a hand-written file) is never signalled.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../util/atomicWrite.js';
 
 export function readPid(file: string): number | undefined {
   let text: string;
@@ -46,14 +47,9 @@ function isZombie(pid: number): boolean {
 /** Writes the identity record first, then the pid file: a reader that sees the pid can verify it. */
 export function writePidFileAtomic(file: string, pid: number): void {
   const identity: AgentIdentity = { pid, startTime: processStartTime(pid) ?? '', script: readCmdline(pid)[1] ?? '' };
-  writeAtomic(identityFile(file), `${JSON.stringify(identity)}\n`, pid);
-  writeAtomic(file, `${pid}\n`, pid);
-}
-
-function writeAtomic(file: string, text: string, pid: number): void {
-  const temp = `${file}.${pid}.tmp`;
-  writeFileSync(temp, text, { mode: 0o644 });
-  renameSync(temp, file);
+  // No fsync: after a machine crash the process the file names is gone anyway.
+  writeFileAtomicSync(identityFile(file), `${JSON.stringify(identity)}\n`, { mode: 0o644, fsync: false });
+  writeFileAtomicSync(file, `${pid}\n`, { mode: 0o644, fsync: false });
 }
 
 /** Removes the pid file (and its identity record) only when it still names `pid`: never another instance's file. */

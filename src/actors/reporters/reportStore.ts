@@ -8,14 +8,16 @@
 //   CommandStatusDict.generate_in_progress_report does) and is never persisted: after a
 //   restart the recovery of leftover commands reports those tasks FAILED.
 // - final (COMPLETED / FAILED): the whole report, written to DIR/pending-reports.json at once
-//   (temp file + fsync + rename, mode 0600) and dropped when the server acknowledged it.
+//   (util/atomicWrite.ts: temp file + fsync + rename, mode 0600) and dropped when the server acknowledged it.
 // A final report is never replaced by an IN_PROGRESS one, not even after it was acknowledged
 // (the store remembers the tasks it saw finish), so a task is never reported running again.
 //
 // snapshot() hands out what is pending with a version; acknowledge(taskIds, version) drops the
 // final reports among them unless a newer report for the same task was put since.
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleTempFiles, writeFileAtomicSync } from '../../util/atomicWrite.js';
+import { isPlainObject } from '../../util/plainObject.js';
 import { toWireReport, type ReportHeader, type WireCommandReport } from '../commands/commandReport.js';
 import { isAlive } from '../local/pidFile.js';
 
@@ -85,7 +87,9 @@ export class ReportStore {
   static load(dir: string): { store: ReportStore; warnings: string[] } {
     const store = new ReportStore(dir);
     const warnings: string[] = [];
-    store.removeStaleTemps();
+    // The store is loaded before this agent holds the pid file: a second agent starting by
+    // mistake must not take a live agent's write in progress for a leftover.
+    removeStaleTempFiles(store.file, (writer) => writer !== process.pid && isAlive(writer));
     let text: string;
     try {
       text = readFileSync(store.file, 'utf8');
@@ -203,58 +207,8 @@ export class ReportStore {
     const reports = [...this.slots.values()].flatMap(({ entry }) => (entry.kind === 'final' ? [{ taskId: entry.taskId, clusterId: entry.clusterKey, report: entry.report }] : []));
     const data = `${JSON.stringify({ version: FORMAT_VERSION, reports })}\n`;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    let fd: number | undefined;
-    try {
-      fd = openSync(temp, 'w', 0o600);
-      fchmodSync(fd, 0o600);
-      writeFileSync(fd, data); // loops until all is written (writeSync may write less)
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(temp, this.file);
-    } catch (err) {
-      if (fd !== undefined) closeSync(fd);
-      rmSync(temp, { force: true });
-      throw err;
-    }
-    syncDir(this.dir);
+    writeFileAtomicSync(this.file, data, { mode: 0o600 });
   }
-
-  private removeStaleTemps(): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (!name.startsWith(`${PENDING_REPORTS_FILE}.`) || !name.endsWith('.tmp')) continue;
-      // The store is loaded before this agent holds the pid file: a second agent starting by
-      // mistake must not take a live agent's write in progress for a leftover.
-      const writer = Number(name.slice(PENDING_REPORTS_FILE.length + 1, -'.tmp'.length));
-      if (Number.isInteger(writer) && writer !== process.pid && isAlive(writer)) continue;
-      rmSync(join(this.dir, name), { force: true });
-    }
-  }
-}
-
-/** Makes the rename durable; best effort (some filesystems refuse fsync on a directory). */
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // ignored
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The final reports in the file, or undefined when it is not a valid pending-reports file. */
@@ -265,11 +219,11 @@ function parseFile(text: string): FinalEntry[] | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(data) || (data.version !== 1 && data.version !== FORMAT_VERSION) || !Array.isArray(data.reports)) return undefined;
+  if (!isPlainObject(data) || (data.version !== 1 && data.version !== FORMAT_VERSION) || !Array.isArray(data.reports)) return undefined;
   const entries: FinalEntry[] = [];
   for (const item of data.reports) {
-    if (!isRecord(item) || !Number.isInteger(item.taskId) || typeof item.clusterId !== 'string') return undefined;
-    if (!isRecord(item.report) || typeof item.report.status !== 'string') return undefined;
+    if (!isPlainObject(item) || !Number.isInteger(item.taskId) || typeof item.clusterId !== 'string') return undefined;
+    if (!isPlainObject(item.report) || typeof item.report.status !== 'string') return undefined;
     if (item.report.status === 'IN_PROGRESS') continue;
     // Version 1 held the agent's older shape (exitCode, an object structuredOut, tmpout): converted.
     const report = toWireReport({ ...item.report, taskId: item.taskId });

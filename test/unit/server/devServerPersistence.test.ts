@@ -156,7 +156,8 @@ describe('TaskStore persistence', () => {
   });
 
   it('removes temp files left by a process that died mid-write', () => {
-    writeFileSync(join(dir, 'tasks.json.12345.tmp'), '{"half');
+    writeFileSync(join(dir, 'tasks.json.12345.tmp'), '{"half'); // the name of servers before util/atomicWrite
+    writeFileSync(join(dir, 'tasks.json.tmp-12345-0badf00d'), '{"half');
     writeFileSync(join(dir, 'tasks.json.notes'), 'not ours');
     openTasks();
     expect(readdirSync(dir).sort()).toEqual(['tasks.json.notes']);

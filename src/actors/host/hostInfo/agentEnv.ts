@@ -1,6 +1,6 @@
 // agentEnv(): the registration's agentEnv, assembled from the readers beside it.
 import * as os from 'node:os';
-import { readText } from './files.js';
+import { readText } from '../../../util/readOptional.js';
 import { readOsRelease } from './osRelease.js';
 import { parseStatusUmask, parseTransparentHugePage } from './parsers.js';
 import { javaProcesses, scanProcesses } from './processes.js';

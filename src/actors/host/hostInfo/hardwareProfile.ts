@@ -1,6 +1,6 @@
 // hardwareProfile(): the registration's hardwareProfile, assembled from the readers beside it.
 import * as os from 'node:os';
-import { readText } from './files.js';
+import { readText } from '../../../util/readOptional.js';
 import { currentUser, interfaceNames, primaryIPv4, processorCount, selinuxEnforcing } from './hostFacts.js';
 import { mountsOf } from './mounts.js';
 import { readOsRelease } from './osRelease.js';

@@ -1,6 +1,6 @@
 // Small hardwareProfile facts from node:os and /sys: user, primary IPv4, interfaces, CPUs, SELinux.
 import * as os from 'node:os';
-import { readText } from './files.js';
+import { readText } from '../../../util/readOptional.js';
 import { parseNetDevInterfaces } from './parsers.js';
 
 export function currentUser(): string {

@@ -1,7 +1,7 @@
 // The `mounts` list: /proc/mounts parsing, the original's filters, and df figures from statfs.
 import { stat, statfs } from 'node:fs/promises';
-import { withTimeout } from './async.js';
-import { readText } from './files.js';
+import { withTimeout } from '../../../util/promises.js';
+import { readText } from '../../../util/readOptional.js';
 import type { MountInfo } from './types.js';
 
 /** How long one mount's stat/statfs may take before the mount is left out (a hung NFS, say). */

@@ -1,6 +1,6 @@
 // The operating system's name, release and Ambari OS family, from /etc/os-release.
 import * as os from 'node:os';
-import { readText } from './files.js';
+import { readText } from '../../../util/readOptional.js';
 
 /** /etc/os-release → KEY → value (quotes and backslash escapes removed, comments skipped). */
 export function parseOsRelease(text: string): Record<string, string> {

@@ -1,7 +1,7 @@
 // Running processes from /proc: the scan, and the java processes agentEnv reports with their users.
 import { readdir } from 'node:fs/promises';
-import { mapLimit } from './async.js';
-import { readText } from './files.js';
+import { mapLimit } from '../../../util/promises.js';
+import { readText } from '../../../util/readOptional.js';
 
 /** At most this many /proc/PID reads in flight at once. */
 const PROC_SCAN_CONCURRENCY = 64;

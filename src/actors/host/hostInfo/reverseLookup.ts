@@ -1,7 +1,7 @@
 // agentEnv's reverseLookup: whether this host's name and its FQDN resolve to the same IPv4 address.
 import { lookup } from 'node:dns/promises';
 import * as os from 'node:os';
-import { withTimeout } from './async.js';
+import { withTimeout } from '../../../util/promises.js';
 
 /** How long a lookup of the host's own name may take before it counts as failed. */
 const LOOKUP_TIMEOUT_MS = 500;

@@ -1,5 +1,5 @@
 // agentEnv's service checks judged from running processes and config files: time service, firewall.
-import { readText } from './files.js';
+import { readText } from '../../../util/readOptional.js';
 import type { ProcessInfo } from './processes.js';
 
 const TIME_SERVICE_PROCESSES = new Set(['ntpd', 'chronyd', 'systemd-timesyncd', 'systemd-timesyn']);

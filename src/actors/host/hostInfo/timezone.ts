@@ -1,5 +1,5 @@
 // The `timezone` field: the standard-time abbreviation from TZ, the zone file or Intl.
-import { readBuffer } from './files.js';
+import { readBuffer } from '../../../util/readOptional.js';
 
 /**
  * The standard-time abbreviation of a POSIX TZ string ("EST5EDT" → "EST", "<+03>-3" → "+03",

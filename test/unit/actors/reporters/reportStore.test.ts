@@ -160,17 +160,28 @@ describe('ReportStore', () => {
     expect(existsSync(join(dir, PENDING_REPORTS_FILE))).toBe(false);
   });
 
-  it('removes temp files left by a crash mid-write, but not a live writer\'s', () => {
+  // FILE.tmp-PID-RANDOM is util/atomicWrite's temp name; FILE.PID.tmp the one of older agents.
+  it.each([
+    ['FILE.tmp-PID-RANDOM', (pid: number) => `${PENDING_REPORTS_FILE}.tmp-${pid}-0badf00d`],
+    ['FILE.PID.tmp', (pid: number) => `${PENDING_REPORTS_FILE}.${pid}.tmp`],
+  ])('removes temp files left by a crash mid-write, but not a live writer\'s (%s)', (_style, tempName) => {
     const dir = tempDir('aa-reports-');
     const deadPid = spawnSync('true').pid!;
-    writeFileSync(join(dir, `${PENDING_REPORTS_FILE}.${deadPid}.tmp`), '{"half');
+    writeFileSync(join(dir, tempName(deadPid)), '{"half');
     // Another agent of this home writing right now (loaded before the pid file decides who runs).
-    const live = `${PENDING_REPORTS_FILE}.${process.ppid}.tmp`;
+    const live = tempName(process.ppid);
     writeFileSync(join(dir, live), '{"being written');
     const { store, warnings } = ReportStore.load(dir);
     expect(warnings).toEqual([]);
     expect(store.pendingCount()).toBe(0);
     expect(readdirSync(dir)).toEqual([live]);
+  });
+
+  it('a temp file this process left (a write that failed before) is removed at load', () => {
+    const dir = tempDir('aa-reports-');
+    writeFileSync(join(dir, `${PENDING_REPORTS_FILE}.tmp-${process.pid}-0badf00d`), '{"half');
+    ReportStore.load(dir);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it.each([
