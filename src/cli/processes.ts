@@ -1,7 +1,7 @@
 // Process helpers for the control commands: waiting on pids and finding the wrapper.
-import { readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { isAlive } from '../actors/local/pidFile.js';
+import { readCmdline, readProcStat } from '../util/procfs.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -19,24 +19,14 @@ export function killTree(pid: number, signal: NodeJS.Signals): Promise<void> {
 }
 
 export function parentPid(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 4 (ppid) follows the parenthesised command name, which may itself hold spaces.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.ppid;
 }
 
 /** The agent's parent when it is this project's wrapper (so `stop` can wait for it too). */
 export function wrapperOf(pid: number): number | undefined {
   const ppid = parentPid(pid);
   if (ppid === undefined) return undefined;
-  try {
-    return readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('ambari-agent-wrapper') ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
+  return readCmdline(ppid)?.some((arg) => arg.includes('ambari-agent-wrapper')) ? ppid : undefined;
 }
 
 export function lastLines(text: string, count: number): string[] {

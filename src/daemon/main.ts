@@ -6,7 +6,7 @@ import { ConfigError, systemErrorLine } from '../config/errors.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { agentPaths, checkControlDirs } from '../config/paths.js';
 import { SUPERVISOR_SYSTEM_ID, type Viewers } from '../actors/local/controlChannel.js';
-import { MARKER_ENV } from '../actors/commands/commandRunner.js';
+import { MARKER_ENV } from '../actors/commands/processTree.js';
 import { removePidFileIfOwned } from '../actors/local/pidFile.js';
 import { recordRestart } from '../actors/local/restartRecord.js';
 import { RESTART_EXIT_CODE } from '../machines/supervisor.js';

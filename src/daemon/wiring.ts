@@ -29,7 +29,7 @@ import { RunningCommands } from '../actors/commands/runningCommands.js';
 import { ComponentActivity } from '../actors/commands/componentActivity.js';
 import { commandOutputMessages, outputLogTurnedOff } from '../actors/commands/commandOutputLog.js';
 import { retainOrRemoveCommandFile } from '../actors/commands/commandFileRetention.js';
-import { commandFiles } from '../actors/commands/commandRunner.js';
+import { commandFiles } from '../actors/commands/commandFiles.js';
 import { retentionPolicyOf } from '../config/schema.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';

@@ -6,7 +6,7 @@
 // DIR/running-commands.json holds one entry per unfinished command: the task and its report
 // template from the moment the queue accepts it (accept) until its final report is stored
 // (remove); while an attempt runs, also how to find its process tree again (pid + start time +
-// environment marker, see commandRunner.ts; add), dropped when the attempt ends (attemptEnded:
+// environment marker, see processTree.ts; add), dropped when the attempt ends (attemptEnded:
 // its tree is gone then, or it left daemons behind on purpose, as START commands do).
 // Writes are atomic (temp file + rename, mode 0600).
 //
@@ -16,7 +16,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '../../caches/json.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../../caches/persistence.js';
-import type { SpawnedProcess } from './commandRunner.js';
+import type { SpawnedProcess } from './processTree.js';
 
 export const RUNNING_COMMANDS_FILE = 'running-commands.json';
 

@@ -5,6 +5,7 @@
 // stranger (a recycled pid, pid 1, a hand-written file) is never signalled.
 import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../util/atomicWrite.js';
+import { hasEnded, readCmdline, readComm, readProcStat } from '../../util/procfs.js';
 
 export function readPid(file: string): number | undefined {
   let text: string;
@@ -32,21 +33,13 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  return !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
+  const stat = readProcStat(pid);
+  return stat === undefined || !hasEnded(stat);
 }
 
 /** Writes the identity record first, then the pid file: a reader that sees the pid can verify it. */
 export function writePidFileAtomic(file: string, pid: number): void {
-  const identity: AgentIdentity = { pid, startTime: processStartTime(pid) ?? '', script: readCmdline(pid)[1] ?? '' };
+  const identity: AgentIdentity = { pid, startTime: readProcStat(pid)?.startTime ?? '', script: readCmdline(pid)?.[1] ?? '' };
   // No fsync: after a machine crash the process the file names is gone anyway.
   writeFileAtomicSync(identityFile(file), `${JSON.stringify(identity)}\n`, { mode: 0o644, fsync: false });
   writeFileAtomicSync(file, `${pid}\n`, { mode: 0o644, fsync: false });
@@ -94,35 +87,15 @@ export function checkPidFile(file: string): PidFileState {
   } catch {
     identity = undefined;
   }
-  const startTime = processStartTime(pid);
-  const script = readCmdline(pid)[1];
+  const startTime = readProcStat(pid)?.startTime;
+  const script = readCmdline(pid)?.[1];
   if (!identity || identity.pid !== pid) return { kind: 'stranger', pid, what: `${name}, with no identity record of this agent in ${identityFile(file)}` };
   if (!startTime || identity.startTime !== startTime) return { kind: 'stranger', pid, what: `${name}, started after the agent that wrote ${file} (a reused pid)` };
   if (!identity.script || script !== identity.script) return { kind: 'stranger', pid, what: `${name}, not the agent's ${identity.script || 'script'}` };
   return { kind: 'agent', pid };
 }
 
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function readCmdline(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-}
-
 function processName(pid: number): string {
-  try {
-    return `process ${pid} (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
-  } catch {
-    return `process ${pid}`;
-  }
+  const comm = readComm(pid);
+  return comm === undefined ? `process ${pid}` : `process ${pid} (${comm})`;
 }

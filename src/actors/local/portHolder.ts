@@ -1,6 +1,7 @@
 // Who holds a TCP port? Read from /proc (what fuser does), so the agent needs no extra tools:
 // the listening socket's inode from /proc/net/tcp{,6}, then the process whose fd points at it.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { listPids, readCmdline, readFdTargets } from '../../util/procfs.js';
 
 export interface PortHolder {
   pid: number;
@@ -27,34 +28,15 @@ export function findPortHolder(port: number): PortHolder | undefined {
   }
   if (inodes.size === 0) return undefined;
 
-  for (const entry of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    for (const fd of safeReaddir(`/proc/${entry}/fd`)) {
-      let target: string;
-      try {
-        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue;
-      }
+  for (const pid of listPids() ?? []) {
+    for (const target of readFdTargets(pid)) {
       const match = /^socket:\[(\d+)\]$/.exec(target);
-      if (match && inodes.has(match[1]!)) return { pid: Number(entry), command: commandLine(Number(entry)) };
+      if (match && inodes.has(match[1]!)) return { pid, command: commandLine(pid) };
     }
   }
   return undefined;
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '?';
-  }
+  return readCmdline(pid)?.filter(Boolean).join(' ') ?? '?';
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MARKER_ENV } from '../../actors/commands/commandRunner.js';
+import { MARKER_ENV } from '../../actors/commands/processTree.js';
 import { LOG_MODE } from '../../logging/rotatingFile.js';
 import type { StatusReply } from '../../actors/local/controlChannel.js';
 import { checkPidFile, isAlive, readPid, removePidFile } from '../../actors/local/pidFile.js';

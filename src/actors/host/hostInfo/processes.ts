@@ -1,5 +1,5 @@
 // Running processes from /proc: the scan, and the java processes agentEnv reports with their users.
-import { readdir } from 'node:fs/promises';
+import { listPidsAsync, readCmdlineAsync, readCommAsync } from '../../../util/procfs.js';
 import { mapLimit } from '../../../util/promises.js';
 import { readText } from '../../../util/readOptional.js';
 
@@ -42,17 +42,12 @@ export interface ProcessInfo {
 
 /** Every process's pid, comm and command line; `readable` false when /proc cannot be listed. */
 export async function scanProcesses(): Promise<{ readable: boolean; processes: ProcessInfo[] }> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return { readable: false, processes: [] };
-  }
-  const pids = names.filter((name) => /^\d+$/.test(name));
+  const pids = await listPidsAsync();
+  if (pids === undefined) return { readable: false, processes: [] };
   const infos = await mapLimit(pids, PROC_SCAN_CONCURRENCY, async (pid): Promise<ProcessInfo | undefined> => {
-    const [cmdline, comm] = await Promise.all([readText(`/proc/${pid}/cmdline`), readText(`/proc/${pid}/comm`)]);
+    const [cmdline, comm] = await Promise.all([readCmdlineAsync(pid), readCommAsync(pid)]);
     if (cmdline === undefined && comm === undefined) return undefined; // gone meanwhile
-    return { pid: Number(pid), comm: (comm ?? '').trim(), command: (cmdline ?? '').replace(/\0/g, ' ').trimEnd() };
+    return { pid, comm: comm ?? '', command: (cmdline ?? []).join(' ').trimEnd() };
   });
   return { readable: true, processes: infos.filter((info): info is ProcessInfo => info !== undefined) };
 }

@@ -21,7 +21,8 @@ import {
 } from '../../../../src/actors/commands/commandExecution.js';
 import { ComponentActivity } from '../../../../src/actors/commands/componentActivity.js';
 import { IN_PROGRESS_EXIT_CODE } from '../../../../src/actors/commands/commandReport.js';
-import { MARKER_ENV, commandFiles } from '../../../../src/actors/commands/commandRunner.js';
+import { commandFiles } from '../../../../src/actors/commands/commandFiles.js';
+import { MARKER_ENV } from '../../../../src/actors/commands/processTree.js';
 import { ReportStore, type ProgressEntry } from '../../../../src/actors/reporters/reportStore.js';
 import { reportHeader } from '../../../../src/actors/commands/commandReport.js';
 import { inProgressReport } from '../../../../src/actors/commands/inProgressReport.js';

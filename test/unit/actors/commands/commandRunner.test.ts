@@ -4,14 +4,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../../support/tempDirs.mjs';
 import { killTracked, pollUntilGone, running, setup, track, type TestRequest } from '../../../support/commandRuns.js';
-import {
-  KILL_GRACE_MS,
-  DEFAULT_OUTPUT_CHARS,
-  TIMEOUT_EXIT_CODE,
-  commandFiles,
-  runCommand,
-  timeoutMessage,
-} from '../../../../src/actors/commands/commandRunner.js';
+import { TIMEOUT_EXIT_CODE } from '../../../../src/machines/command.js';
+import { commandFiles } from '../../../../src/actors/commands/commandFiles.js';
+import { DEFAULT_OUTPUT_CHARS, runCommand, timeoutMessage } from '../../../../src/actors/commands/commandRunner.js';
+import { KILL_GRACE_MS } from '../../../../src/actors/commands/processTree.js';
 
 afterEach(killTracked);
 afterAll(removeTempDirs);
@@ -71,23 +67,6 @@ function recordTree(req: TestRequest): number[] {
 }
 
 // ---- tests
-
-describe('commandFiles', () => {
-  it('names the four files per task, auto_ prefixed for recovery commands', () => {
-    expect(commandFiles('/p', 12)).toEqual({
-      commandJson: '/p/command-12.json',
-      output: '/p/output-12.txt',
-      errors: '/p/errors-12.txt',
-      structuredOut: '/p/structured-out-12.json',
-    });
-    expect(commandFiles('/p', '5', true)).toEqual({
-      commandJson: '/p/auto_command-5.json',
-      output: '/p/auto_output-5.txt',
-      errors: '/p/auto_errors-5.txt',
-      structuredOut: '/p/auto_structured-out-5.json',
-    });
-  });
-});
 
 describe('runCommand', () => {
   it('runs a python script with the original argument list; files and result are right', async () => {

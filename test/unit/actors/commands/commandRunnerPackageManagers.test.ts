@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../support/tempDirs.mjs';
 import { killTracked, pollUntilGone, procStat, running, setup, track, type TestRequest } from '../../../support/commandRuns.js';
-import { MARKER_ENV, PACKAGE_MANAGERS, killLeftoverTree, runCommand, sparedMessage, type RunResult } from '../../../../src/actors/commands/commandRunner.js';
+import { runCommand, type RunResult } from '../../../../src/actors/commands/commandRunner.js';
+import { MARKER_ENV, PACKAGE_MANAGERS, killLeftoverTree, sparedMessage } from '../../../../src/actors/commands/processTree.js';
 
 afterEach(killTracked);
 afterAll(removeTempDirs);

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../../support/tempDirs.mjs';
 import { killTracked, running, setup, testEnvironment, track, type TestRequest } from '../../../support/commandRuns.js';
-import { MARKER_ENV, TIMEOUT_EXIT_CODE, commandFiles, runCommand, timeoutMessage, type SpawnedProcess } from '../../../../src/actors/commands/commandRunner.js';
+import { TIMEOUT_EXIT_CODE } from '../../../../src/machines/command.js';
+import { commandFiles } from '../../../../src/actors/commands/commandFiles.js';
+import { runCommand, timeoutMessage } from '../../../../src/actors/commands/commandRunner.js';
+import { MARKER_ENV, type SpawnedProcess } from '../../../../src/actors/commands/processTree.js';
 import { ENCRYPTION_KEY_ENV, pythonInterpreter, scriptEnvironment, scriptExtraArgs } from '../../../../src/actors/commands/scriptEnvironment.js';
 import { configFromText } from '../../../../src/config/loadConfig.js';
 
