@@ -18,7 +18,6 @@ import { isPlainObject } from '../util/plainObject.js';
 export type JsonObject = Record<string, unknown>;
 
 // Still imported from here by src/actors/commands/ (commandJson, runningCommands).
-export { isPlainObject };
 
 /** Whether `obj` has `key` as an own property (inherited members such as `constructor` do not count). */
 export function hasOwn(obj: object, key: string): boolean {

@@ -11,10 +11,7 @@ export function cacheFilePath(cacheDir: string, name: string): string {
   return join(cacheDir, `${name}.json`);
 }
 
-/**
- * The caches' write (util/atomicWrite.ts), making the directory first. Still imported under this
- * signature by src/actors/commands/ (runningCommands, takenTasks), which can switch to the util.
- */
+/** The caches' write (util/atomicWrite.ts), making the cache dir first: it may not exist yet. */
 export function writeFileAtomic(file: string, text: string, mode = 0o600, { durable = true }: { durable?: boolean } = {}): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomicSync(file, text, { mode, fsync: durable });

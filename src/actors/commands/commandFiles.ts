@@ -7,10 +7,11 @@
 //   structured-out-ID.json  written by the scripts; removed before the attempt, read back after
 // and the [agent] tmp_dir the scripts get. Every failure here is a setup error (it throws),
 // except reading the structured output back, which is best effort.
-import { randomBytes } from 'node:crypto';
 import type { WriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { isPlainObject } from '../../util/plainObject.js';
 
 export interface CommandFiles {
   commandJson: string;
@@ -43,15 +44,9 @@ export async function prepareCommandFiles(files: CommandFiles, command: Record<s
   ]);
 }
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, JSON.stringify(value, null, 2), { mode: 0o600, flag: 'wx' });
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+/** The command JSON holds passwords: 0600. No fsync: a command is not re-run after a machine crash. */
+function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  return writeFileAtomic(file, JSON.stringify(value, null, 2), { mode: 0o600, fsync: false });
 }
 
 /** [agent] tmp_dir, made (mode 0700) when missing; a one-line setup error when it cannot be. */
@@ -110,9 +105,7 @@ export async function readStructuredOut(file: string): Promise<Record<string, un
       return { msg: `The structured output (${size} bytes, ${file}) is over ${MAX_STRUCTURED_OUT_BYTES} bytes and was not read` };
     }
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : {};
+    return isPlainObject(parsed) ? parsed : {};
   } catch {
     return {};
   }

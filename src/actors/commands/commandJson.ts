@@ -25,7 +25,8 @@
 //
 // Server data is read and written as own properties only (caches/json.ts), so keys such as
 // `__proto__` stay plain data.
-import { assignOwn, getOwn, isPlainObject, mergeNested, ownArray, ownObject, setOwn, type JsonObject } from '../../caches/json.js';
+import { assignOwn, getOwn, mergeNested, ownArray, ownObject, setOwn, type JsonObject } from '../../caches/json.js';
+import { isPlainObject } from '../../util/plainObject.js';
 
 /** The caches' `clusters` maps (AgentCaches.get(name).clusters) and the configurations timestamp. */
 export interface CommandCaches {

@@ -14,8 +14,8 @@
 // killed is really gone before it exits.
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPlainObject } from '../../caches/json.js';
-import { removeStaleTempFiles, writeFileAtomic } from '../../caches/persistence.js';
+import { removeStaleTempFiles, writeFileAtomicSync } from '../../util/atomicWrite.js';
+import { isPlainObject } from '../../util/plainObject.js';
 import type { SpawnedProcess } from './processTree.js';
 
 export const RUNNING_COMMANDS_FILE = 'running-commands.json';
@@ -125,7 +125,7 @@ export class RunningCommands {
   private persist(): void {
     // No fsync: the file is for a successor after this process dies; after a power loss the
     // trees it names are gone anyway (and it is written several times per command).
-    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, running: [...this.entries.values()] })}\n`, 0o600, { durable: false });
+    writeFileAtomicSync(this.file, `${JSON.stringify({ version: 1, running: [...this.entries.values()] })}\n`, { fsync: false });
   }
 }
 

@@ -15,7 +15,7 @@
 // be forgotten.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../caches/persistence.js';
+import { writeFileAtomicSync } from '../../util/atomicWrite.js';
 
 export const TAKEN_TASKS_FILE = 'taken-task-ids';
 
@@ -80,7 +80,7 @@ export class TakenTasks {
     for (const taskId of fresh) this.remember(taskId);
     if (this.order.length >= 2 * MAX_TAKEN) {
       this.trim();
-      writeFileAtomic(this.file, `${this.order.join('\n')}\n`, 0o600, { durable: false });
+      writeFileAtomicSync(this.file, `${this.order.join('\n')}\n`, { fsync: false });
     }
     return { fresh, repeated };
   }
