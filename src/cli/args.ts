@@ -1,13 +1,10 @@
-// Command-line parsing for `ambari-agent` (node's own util.parseArgs: no dependency needed).
-import { parseArgs } from 'node:util';
+// Command-line parsing for `ambari-agent` (node's own util.parseArgs: no dependency needed),
+// checked against the command table: a command takes its own options and the global ones.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isLogFormat, LOG_FORMATS, type LogFormat } from '../logging/logger.js';
-
-export const USAGE = 'Usage: ambari-agent {start|stop|restart|status|reset <server_hostname>}';
-export const USAGE_MORE = `Also: ambari-agent init --home DIR [--server HOST ...] [--url-port N] [--secured-url-port N] [--ambari-version V] [--set section.key=value ...] [--force]
-      ambari-agent state [--home DIR] [--json] [--watch]   (the running agent's actor tree)
-      ambari-agent machines [MACHINE ...] [--format mermaid|json]   (the state machines' diagrams, from the code)
-Options: --home DIR (run several agents on one host), --foreground, -v/--verbose, -e/--expected-hostname HOST, --version,
-         --inspect (Stately inspector), --status-page PORT (local state page), --log-format ambari|json, for start/restart`;
+import { GLOBAL_OPTIONS, optionsOf, type CommandSpec, type OptionSpec } from './commandSpec.js';
+import { COMMANDS, commandNamed } from './commandTable.js';
+import { UsageError } from './usageError.js';
 
 export interface CliArgs {
   command?: string;
@@ -38,114 +35,94 @@ export interface CliArgs {
   logFormat?: LogFormat;
 }
 
-export class UsageError extends Error {
-  /** `showUsage` false: the message says all there is (one line on stderr, no usage text). */
-  constructor(message: string, readonly showUsage = true) {
-    super(message);
-  }
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** parseArgs' options for these specs. */
+function parseArgsOptions(options: readonly OptionSpec[]): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(
+    options.map((option) => [option.name, { type: option.value ? 'string' : 'boolean', ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) }] as const),
+  );
 }
 
-export function parseCliArgs(argv: string[]): CliArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-      options: {
-        home: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        'expected-hostname': { type: 'string', short: 'e' },
-        foreground: { type: 'boolean', default: false },
-        version: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        server: { type: 'string', multiple: true, default: [] },
-        'url-port': { type: 'string' },
-        'secured-url-port': { type: 'string' },
-        set: { type: 'string', multiple: true, default: [] },
-        'ambari-version': { type: 'string' },
-        force: { type: 'boolean', default: false },
-        format: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        watch: { type: 'boolean', default: false },
-        inspect: { type: 'boolean', default: false },
-        'status-page': { type: 'string' },
-        'log-format': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+/** Every option of the table, each name once. */
+function everyOption(commands: readonly CommandSpec[]): OptionSpec[] {
+  const byName = new Map<string, OptionSpec>();
+  for (const option of [...GLOBAL_OPTIONS, ...commands.flatMap((command) => command.options)]) if (!byName.has(option.name)) byName.set(option.name, option);
+  return [...byName.values()];
+}
+
+/**
+ * First leniently with every option of the table, to find the command (an option's value is
+ * not taken for it) and --help/--version; then strictly with the command's own options.
+ */
+export function parseCliArgs(argv: string[], commands: readonly CommandSpec[] = COMMANDS): CliArgs {
+  const lenient = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options: parseArgsOptions(everyOption(commands)) });
+  const name = lenient.positionals[0];
+  const given = lenient.tokens.flatMap((token) => (token.kind === 'option' ? [token] : []));
+  const version = given.some((token) => token.name === 'version');
+  const help = given.some((token) => token.name === 'help');
+  // As `ambari-agent --version` always did, whatever else is on the line; --help asks for no more.
+  if (version || (help && name === undefined)) return toCliArgs(name, lenient.positionals.slice(1), {}, { version, help });
+  const command = commandNamed(name, commands);
+  if (!command) throw new UsageError(name === undefined ? 'no command given' : `unknown command '${name}'`);
+  if (help) return toCliArgs(name, lenient.positionals.slice(1), {}, { version, help });
+
+  const own = optionsOf(command);
+  const stray = given.find((token) => !own.some((option) => option.name === token.name));
+  if (stray) {
+    const owners = commands.filter((other) => other.options.some((option) => option.name === stray.name)).map((other) => other.name);
+    // An option of another command (`status --json`, `start --server H`) would be ignored silently.
+    throw new UsageError(
+      owners.length > 0 ? `--${stray.name} is not an option of ${command.name} (it is one of ${owners.join(', ')})` : `Unknown option '${stray.rawName}' (not an option of ${command.name})`,
+      { of: command.name },
+    );
   }
-  const { values, positionals, tokens } = parsed;
-  checkOptionsApply(positionals[0], tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : [])));
+  let strict;
+  try {
+    strict = parseArgs({ args: argv, allowPositionals: true, strict: true, options: parseArgsOptions(own) });
+  } catch (err) {
+    // A value missing (`--home` last) or given to a flag (`--json=1`).
+    throw new UsageError((err as Error).message, { of: command.name });
+  }
+  const values = strict.values as Values;
+  const home = values.home as string | undefined;
   // `--home "$UNSET"` would otherwise mean the system's paths (/var/run/ambari-agent, ...).
-  if (values.home !== undefined && values.home.trim() === '') throw new UsageError(`--home '${values.home}': give the agent home's directory (or leave --home out for the system's paths)`, false);
-  const statusPage = values['status-page'];
+  if (home !== undefined && home.trim() === '') throw new UsageError(`--home '${home}': give the agent home's directory (or leave --home out for the system's paths)`, false);
+  const statusPage = values['status-page'] as string | undefined;
   if (statusPage !== undefined && (!/^\d+$/.test(statusPage) || Number(statusPage) > 65535)) {
     throw new UsageError(`--status-page ${statusPage}: not a port number (0-65535; 0 picks a free one)`, false);
   }
-  const logFormat = values['log-format'];
+  const logFormat = values['log-format'] as string | undefined;
   if (logFormat !== undefined && !isLogFormat(logFormat)) {
     throw new UsageError(`--log-format ${logFormat}: not a log format (${LOG_FORMATS.join(' or ')})`, false);
   }
+  return toCliArgs(name, strict.positionals.slice(1), values, { version: false, help: false });
+}
+
+function toCliArgs(command: string | undefined, positionals: string[], values: Values, flags: { version: boolean; help: boolean }): CliArgs {
+  const text = (name: string) => values[name] as string | undefined;
+  const flag = (name: string) => values[name] === true;
+  const list = (name: string) => (values[name] as string[] | undefined) ?? [];
   return {
-    command: positionals[0],
-    positionals: positionals.slice(1),
-    home: values.home ?? '',
-    verbose: values.verbose,
-    expectedHostname: values['expected-hostname'],
-    foreground: values.foreground || process.env.AMBARI_AGENT_RUN_IN_FOREGROUND === 'true',
-    version: values.version,
-    help: values.help,
-    servers: values.server,
-    urlPort: values['url-port'],
-    securedUrlPort: values['secured-url-port'],
-    set: values.set,
-    ambariVersion: values['ambari-version'],
-    force: values.force,
-    format: values.format,
-    json: values.json,
-    watch: values.watch,
-    inspect: values.inspect,
-    statusPage: values['status-page'],
-    logFormat,
+    command,
+    positionals,
+    home: text('home') ?? '',
+    verbose: flag('verbose'),
+    expectedHostname: text('expected-hostname'),
+    foreground: flag('foreground') || process.env.AMBARI_AGENT_RUN_IN_FOREGROUND === 'true',
+    version: flags.version,
+    help: flags.help,
+    servers: list('server'),
+    urlPort: text('url-port'),
+    securedUrlPort: text('secured-url-port'),
+    set: list('set'),
+    ambariVersion: text('ambari-version'),
+    force: flag('force'),
+    format: text('format'),
+    json: flag('json'),
+    watch: flag('watch'),
+    inspect: flag('inspect'),
+    statusPage: text('status-page'),
+    logFormat: text('log-format') as LogFormat | undefined,
   };
-}
-
-const START_OPTIONS = ['verbose', 'expected-hostname', 'foreground', 'inspect', 'status-page', 'log-format'];
-/** The options each command takes besides --home, --help and --version (USAGE_MORE). */
-const COMMAND_OPTIONS: Record<string, string[]> = {
-  start: START_OPTIONS,
-  restart: START_OPTIONS,
-  stop: [],
-  status: [],
-  reset: [],
-  state: ['json', 'watch'],
-  machines: ['format'],
-  init: ['server', 'url-port', 'secured-url-port', 'set', 'ambari-version', 'force'],
-};
-const EVERY_COMMAND = new Set(['home', 'help', 'version']);
-
-/** An option of another command (`status --json`, `start --server H`) would be ignored silently. */
-function checkOptionsApply(command: string | undefined, given: string[]): void {
-  const own = command === undefined ? undefined : COMMAND_OPTIONS[command];
-  // No command, or an unknown one: dispatch says so.
-  if (own === undefined) return;
-  const stray = given.find((name) => !EVERY_COMMAND.has(name) && !own.includes(name));
-  if (stray === undefined) return;
-  const owners = Object.keys(COMMAND_OPTIONS).filter((name) => COMMAND_OPTIONS[name]!.includes(stray));
-  throw new UsageError(`--${stray} is not an option of ${command} (it is one of ${owners.join(', ')})`);
-}
-
-/** The arguments the agent process (and its wrapper) get from `start`. */
-export function agentArgs(args: CliArgs): string[] {
-  return [
-    '--home', args.home,
-    ...(args.verbose ? ['--verbose'] : []),
-    ...(args.expectedHostname !== undefined ? ['--expected-hostname', args.expectedHostname] : []),
-    ...(args.inspect ? ['--inspect'] : []),
-    ...(args.statusPage !== undefined ? ['--status-page', args.statusPage] : []),
-    ...(args.logFormat !== undefined ? ['--log-format', args.logFormat] : []),
-  ];
 }

@@ -2,15 +2,11 @@
 // original's; user mistakes end in one line on stderr and exit 1, never a stack trace.
 import { ConfigError, systemErrorLine } from '../config/errors.js';
 import { AGENT_VERSION } from '../version.js';
-import { parseCliArgs, USAGE, USAGE_MORE, UsageError, type CliArgs } from './args.js';
-import { commandContext, complain, EXIT, say } from './context.js';
-import { init } from './commands/init.js';
-import { machines } from './commands/machines.js';
-import { reset } from './commands/reset.js';
-import { start } from './commands/start.js';
-import { state } from './commands/state.js';
-import { status } from './commands/status.js';
-import { stop } from './commands/stop.js';
+import { parseCliArgs } from './args.js';
+import { COMMANDS, commandNamed } from './commandTable.js';
+import { complain, EXIT, say } from './context.js';
+import { commandHelp, generalHelp, generalUsage, usageLine } from './helpText.js';
+import { UsageError, type UsageShown } from './usageError.js';
 
 async function run(argv: string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -18,42 +14,23 @@ async function run(argv: string[]): Promise<number> {
     say(AGENT_VERSION);
     return EXIT.OK;
   }
+  // parseCliArgs has refused an unknown command; none with --help asks for the general help.
+  const command = commandNamed(args.command);
   if (args.help) {
-    say(USAGE);
-    say(USAGE_MORE);
+    say(command ? commandHelp(command) : generalHelp(COMMANDS));
     return EXIT.OK;
   }
+  if (!command) throw new UsageError('no command given');
   // `machines` reads no home; JSON output must stay the only thing on stdout.
-  if (args.home && args.command !== 'machines' && !(args.command === 'state' && args.json)) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
-  return dispatch(args);
+  if (args.home && command.name !== 'machines' && !(command.name === 'state' && args.json)) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
+  return command.run(args, COMMANDS);
 }
 
-async function dispatch(args: CliArgs): Promise<number> {
-  switch (args.command) {
-    case 'init':
-      return init(args);
-    case 'start':
-      return start(commandContext(args));
-    case 'stop':
-      return stop(commandContext(args));
-    case 'status':
-      return status(commandContext(args));
-    case 'restart': {
-      const ctx = commandContext(args);
-      say('Restarting ambari-agent');
-      await stop(ctx);
-      return start(ctx);
-    }
-    case 'reset':
-      return reset(commandContext(args));
-    case 'state':
-      return state(commandContext(args), { json: args.json, watch: args.watch });
-    // Needs no ini: it prints the machine definitions compiled into the agent.
-    case 'machines':
-      return machines(args);
-    default:
-      throw new UsageError(args.command ? `unknown command '${args.command}'` : 'no command given');
-  }
+function usageOf(shown: UsageShown): string[] {
+  if (shown === false) return [];
+  if (shown === 'general') return generalUsage(COMMANDS);
+  const command = commandNamed(shown.of);
+  return command ? [usageLine(command)] : generalUsage(COMMANDS);
 }
 
 run(process.argv.slice(2)).then(
@@ -61,10 +38,7 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       complain(`ambari-agent: ${err.message}`);
-      if (err.showUsage) {
-        complain(USAGE);
-        complain(USAGE_MORE);
-      }
+      for (const line of usageOf(err.usage)) complain(line);
     } else if (err instanceof ConfigError) {
       complain(`ERROR: ${err.message}`);
     } else {

@@ -35,6 +35,8 @@ interface BadInput {
    * start's failure block (the line is among the agent's last .out lines).
    */
   shape?: 'line' | 'usage' | 'startFailed';
+  /** Shape 'usage': the command whose usage line follows (default: the general usage). */
+  usageOf?: string;
   /** The home's agent is started first: the command must leave it as it was, and start no second one. */
   running?: boolean;
   /** Lines on stderr in shape 'line' (default 1). */
@@ -394,12 +396,13 @@ const CASES: BadInput[] = [
   // The command line.
   { name: 'an unknown command', home: 'none', ownArgs: true, args: () => ['frobnicate'], exit: 1, shape: 'usage', error: () => /^ambari-agent: unknown command 'frobnicate'$/m },
   { name: 'no command', home: 'none', ownArgs: true, args: () => [], exit: 1, shape: 'usage', error: () => /^ambari-agent: no command given$/m },
-  { name: 'an unknown option', args: () => ['status', '--no-such-option'], exit: 1, shape: 'usage', error: () => /^ambari-agent: Unknown option '--no-such-option'.*$/m },
+  { name: 'an unknown option', args: () => ['status', '--no-such-option'], exit: 1, shape: 'usage', usageOf: 'status', error: () => /^ambari-agent: Unknown option '--no-such-option'.*$/m },
   // An option of another command would be ignored silently.
-  { name: 'status --json (an option of state)', args: () => ['status', '--json'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --json is not an option of status \(it is one of state\)$` },
-  { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init\)$` },
-  { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart\)$` },
-  { name: '--home without its value', home: 'none', ownArgs: true, args: () => ['start', '--home'], exit: 1, shape: 'usage', error: () => /^ambari-agent: Option '--home <value>' argument missing$/m },
+  { name: 'status --json (an option of state)', args: () => ['status', '--json'], exit: 1, shape: 'usage', usageOf: 'status', error: () => rx`^ambari-agent: --json is not an option of status \(it is one of state\)$` },
+  { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', usageOf: 'start', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init\)$` },
+  { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart\)$` },
+  { name: 'machines --force (an option of init)', home: 'none', ownArgs: true, args: () => ['machines', '--force', '--json', '--watch'], exit: 1, shape: 'usage', usageOf: 'machines', error: () => rx`^ambari-agent: --force is not an option of machines \(it is one of init\)$` },
+  { name: '--home without its value', home: 'none', ownArgs: true, args: () => ['start', '--home'], exit: 1, shape: 'usage', usageOf: 'start', error: () => /^ambari-agent: Option '--home <value>' argument missing$/m },
   ...forEach(['start', 'status', 'init'], (command) => ({
     // `--home "$UNSET"`: without the refusal it would mean the system's paths. Unprivileged, so
     // that a refusal that gave way cannot make /var/run/ambari-agent or start a system agent.
@@ -519,7 +522,13 @@ describe('bad input: one line, the documented exit code, nothing left behind', (
         break;
       case 'usage':
         expect(stderr[0], told).toMatch(error);
-        expect(stderr[1], told).toBe(USAGE_FIRST_LINE);
+        if (c.usageOf === undefined) {
+          expect(stderr[1], told).toBe(USAGE_FIRST_LINE);
+        } else {
+          // The command's own usage line, and nothing more.
+          expect(stderr[1], told).toMatch(new RegExp(`^Usage: ambari-agent ${c.usageOf}( |$)`));
+          expect(stderr, told).toHaveLength(2);
+        }
         break;
       case 'startFailed': {
         expect(run.stderr, told).toMatch(/^ERROR: ambari-agent start failed\. For more details, see .*ambari-agent\.out:$/m);

@@ -2,7 +2,8 @@
 // the code defines them, as mermaid diagrams (default) or as one JSON document with each
 // machine's graph and its XState config (importable into Stately's editor). Reads no config.
 import { AGENT_MACHINES, machineGraph, statelyConfig, toMermaid } from '../../introspection/machineGraph.js';
-import { UsageError, type CliArgs } from '../args.js';
+import type { CliArgs } from '../args.js';
+import { UsageError } from '../usageError.js';
 import { EXIT, say } from '../context.js';
 
 export const MACHINE_FORMATS = ['mermaid', 'json'] as const;

@@ -9,7 +9,7 @@ import { checkPidFile, isAlive, readPid, removePidFile } from '../../actors/loca
 import { MIN_NODE_MAJOR } from '../../actors/local/preflightChecks.js';
 import { confDir } from '../../config/loadConfig.js';
 import { envFilePath, resolvePassphrase, sourceEnvFile } from '../../config/envFile.js';
-import { agentArgs } from '../args.js';
+import type { CliArgs } from '../args.js';
 import { askAgent, ping } from '../controlClient.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 import { killTree, lastLines, parentPid, sleep } from '../processes.js';
@@ -141,6 +141,18 @@ function runInForeground(wrapperArgs: string[], env: NodeJS.ProcessEnv): Promise
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
+}
+
+/** The arguments the agent process (and its wrapper) get from `start`. */
+export function agentArgs(args: CliArgs): string[] {
+  return [
+    '--home', args.home,
+    ...(args.verbose ? ['--verbose'] : []),
+    ...(args.expectedHostname !== undefined ? ['--expected-hostname', args.expectedHostname] : []),
+    ...(args.inspect ? ['--inspect'] : []),
+    ...(args.statusPage !== undefined ? ['--status-page', args.statusPage] : []),
+    ...(args.logFormat !== undefined ? ['--log-format', args.logFormat] : []),
+  ];
 }
 
 function readText(file: string): string {
