@@ -85,6 +85,11 @@ export function parseCliArgs(argv: string[], commands: readonly CommandSpec[] = 
     throw new UsageError((err as Error).message, { of: command.name });
   }
   const values = strict.values as Values;
+  // `stop now` or `status --home H extra`: a word the command would ignore is more likely a mistake.
+  const extra = strict.positionals.slice(1);
+  if (command.args === undefined && extra.length > 0) {
+    throw new UsageError(`${command.name} takes no arguments (got '${extra.join(' ')}')`, { of: command.name });
+  }
   const home = values.home as string | undefined;
   // `--home "$UNSET"` would otherwise mean the system's paths (/var/run/ambari-agent, ...).
   if (home !== undefined && home.trim() === '') throw new UsageError(`--home '${home}': give the agent home's directory (or leave --home out for the system's paths)`, false);

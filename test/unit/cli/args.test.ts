@@ -26,6 +26,14 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['machines', 'session', '--format', 'json'])).toMatchObject({ command: 'machines', positionals: ['session'], format: 'json' });
   });
 
+  it('refuses words after a command that takes none, with its usage', () => {
+    for (const command of COMMANDS.filter((c) => c.args === undefined)) {
+      const err = refusal([command.name, '--home', '/h', 'extra', 'words']);
+      expect(err.message).toBe(`${command.name} takes no arguments (got 'extra words')`);
+    }
+    expect(parseCliArgs(['machines', 'session', 'command'])).toMatchObject({ positionals: ['session', 'command'] });
+  });
+
   it('takes --help and -h with any command, and with none', () => {
     for (const command of COMMANDS) {
       expect(parseCliArgs([command.name, '--help'])).toMatchObject({ command: command.name, help: true });
