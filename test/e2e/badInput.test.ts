@@ -402,6 +402,7 @@ const CASES: BadInput[] = [
   { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', usageOf: 'start', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init\)$` },
   { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart\)$` },
   { name: 'machines --force (an option of init)', home: 'none', ownArgs: true, args: () => ['machines', '--force', '--json', '--watch'], exit: 1, shape: 'usage', usageOf: 'machines', error: () => rx`^ambari-agent: --force is not an option of machines \(it is one of init\)$` },
+  { name: 'stop now (a word after a command that takes none)', args: () => ['stop', 'now'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: stop takes no arguments \(got 'now'\)$` },
   { name: '--home without its value', home: 'none', ownArgs: true, args: () => ['start', '--home'], exit: 1, shape: 'usage', usageOf: 'start', error: () => /^ambari-agent: Option '--home <value>' argument missing$/m },
   ...forEach(['start', 'status', 'init'], (command) => ({
     // `--home "$UNSET"`: without the refusal it would mean the system's paths. Unprivileged, so

@@ -39,8 +39,12 @@ echo done > "${fake.done}"
 
 /** The command script: apt-get in the background, then a sleeping sibling; prints READY. */
 function commandScript(fake: Fake, stubborn: boolean): string {
+  // READY only once the background child is apt-get: until its exec it is a forked sh, which a
+  // kill rightly does not spare.
   return `"${fake.aptGet}" &
-echo "apt $!" >> "${fake.pids}"
+apt=$!
+until [ "$(cat /proc/$apt/comm 2>/dev/null)" = apt-get ]; do sleep 0.01; done
+echo "apt $apt" >> "${fake.pids}"
 ${stubborn ? `trap '' TERM\n(trap '' TERM; exec sleep 60) &` : 'sleep 60 &'}
 echo "sibling $!" >> "${fake.pids}"
 echo "script $$" >> "${fake.pids}"
