@@ -12,8 +12,8 @@
 //
 // It also keeps the attempts' promises, so that a stopping agent can wait until every tree it
 // killed is really gone before it exits.
-import { readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomicSync } from '../../util/atomicWrite.js';
 import { isPlainObject } from '../../util/plainObject.js';
 import type { SpawnedProcess } from './processTree.js';
@@ -125,6 +125,7 @@ export class RunningCommands {
   private persist(): void {
     // No fsync: the file is for a successor after this process dies; after a power loss the
     // trees it names are gone anyway (and it is written several times per command).
+    mkdirSync(dirname(this.file), { recursive: true });
     writeFileAtomicSync(this.file, `${JSON.stringify({ version: 1, running: [...this.entries.values()] })}\n`, { fsync: false });
   }
 }
