@@ -45,6 +45,13 @@ export interface LoggedEvent {
   detail?: string;
 }
 
+/** A table beside the tree (the dev server's alerts per host): text cells, one row per entry. */
+export interface StateTable {
+  title: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+}
+
 /** Everything a viewer shows at one moment. */
 export interface StateView {
   /** What is shown ("ambari-agent vm (pid 4242)", "ambari-dev-server"). */
@@ -55,6 +62,8 @@ export interface StateView {
   /** The most recent events, oldest first (at most 200). */
   events: LoggedEvent[];
   machines: MachineGraph[];
+  /** Tables shown below the tree, when the source has any. */
+  tables?: StateTable[];
 }
 
 /** A live system seen from outside: its current view, and a call on every change. */

@@ -41,6 +41,8 @@ export interface EndpointContext {
   log: ServerLog;
   /** Reports the agents sent, by destination (kept for the JSON API and later issues). */
   onReport?: (hostName: string | undefined, destination: string, body: unknown) => void;
+  /** A heartbeat body the server accepted (its staleAlerts are kept). */
+  onHeartbeat?: (hostName: string, body: Record<string, unknown>) => void;
   /** After a successful /register was answered (connection.hostName is set). */
   onRegistered?: (connection: AgentConnection) => void;
   /** After a SUBSCRIBE (e.g. /user/commands, which the agent subscribes after registration). */
@@ -286,6 +288,7 @@ export class AgentConnection {
         return undefined;
       }
       log('debug', `heartbeat from ${this.hostName}: id ${JSON.stringify(body.id ?? null)} -> ${answer.id}`);
+      this.context.onHeartbeat?.(this.hostName, body);
       // HeartBeatResponse (agent/HeartBeatResponse.java, NON_EMPTY, extends StompResponse): status and id.
       return { status: 'OK', id: answer.id };
     }

@@ -3,8 +3,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readJson, sendJson as send } from './httpJson.js';
 import type { AgentConnection, ServerLog } from './agentEndpoint.js';
-import type { ClusterData, ClusterEvent } from './clusterData.js';
+import { parseDefinitionRequest } from './alertDefinitionStore.js';
+import type { AlertReports } from './alertReports.js';
+import { CLUSTER_NAME, type ClusterData, type ClusterEvent } from './clusterData.js';
 import { parseComponentRequest } from './componentStore.js';
+import { parseRecoveryRequest } from './recoverySettings.js';
 import type { FaultInjector } from './faultInjector.js';
 import { hostReports, hostSummary, type HostRegistry } from './hostRegistry.js';
 import type { ResourceFiles } from './resourceFiles.js';
@@ -18,6 +21,8 @@ export interface ApiContext {
   tasks: TaskDispatcher;
   cluster: ClusterData;
   faults: FaultInjector;
+  /** The agents' alert results and stale alerts. */
+  alerts: AlertReports;
   log: ServerLog;
   /** GET /resources/* (--resources DIR); without it those requests are 404. */
   resources?: ResourceFiles;
@@ -30,15 +35,49 @@ type Handler = (context: ApiContext, params: string[], body: unknown, query: URL
 /** Agent actions the API can send on /user/agent_actions. */
 const AGENT_ACTIONS = ['RESTART_AGENT'];
 
-/** Pushes each event to every connection subscribed to its destination: how many got it, per destination. */
+/** Pushes each event to every connection subscribed to its destination (its host's only, for a host's event): how many got it, per destination. */
 function broadcast(connections: Map<string, AgentConnection>, events: ClusterEvent[]): Record<string, number> {
   const pushed: Record<string, number> = {};
-  for (const { destination, body } of events) {
-    pushed[destination] = 0;
-    for (const connection of connections.values()) if (connection.push(destination, body)) pushed[destination]++;
+  for (const { destination, body, hostName } of events) {
+    pushed[destination] ??= 0;
+    for (const connection of connections.values()) {
+      if (hostName !== undefined && connection.hostName !== hostName) continue;
+      if (connection.push(destination, body)) pushed[destination]++;
+    }
   }
   return pushed;
 }
+
+/** The cluster path parameter: the dev server has one cluster (CLUSTER_NAME). */
+function clusterParam(value: string | undefined): { status: number; body: unknown } | undefined {
+  const name = param(value);
+  return name === CLUSTER_NAME ? undefined : { status: 404, body: { error: `no cluster ${name} (this dev server has one: ${CLUSTER_NAME})` } };
+}
+
+/** An alert definition id path parameter. */
+function definitionId(value: string | undefined): number {
+  const text = param(value);
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw new BadRequest(`alert definition id must be a positive integer, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+const DEFINITIONS_PATH = /^\/api\/v1\/clusters\/([^/]+)\/alert_definitions\/?$/;
+const DEFINITION_PATH = /^\/api\/v1\/clusters\/([^/]+)\/alert_definitions\/([^/]+)\/?$/;
+
+/** PUT and PATCH alike change only the fields given (as Ambari's PUT on a definition does). */
+const changeDefinition: Handler = ({ cluster, connections, log }, [clusterName, id], body) => {
+  const missing = clusterParam(clusterName);
+  if (missing) return missing;
+  const definitionIdValue = definitionId(id);
+  const parsed = parseDefinitionRequest(body, false);
+  if ('error' in parsed) throw new BadRequest(parsed.error);
+  const result = cluster.changeAlertDefinition(definitionIdValue, parsed.changes);
+  if (result === undefined) return { status: 404, body: { error: `no alert definition ${definitionIdValue}` } };
+  if ('conflict' in result) return { status: 409, body: { error: result.conflict } };
+  const pushed = broadcast(connections, result.events);
+  log('info', `alert definition ${definitionIdValue} ${result.definition.name} changed (uuid ${result.definition.uuid}); pushed ${JSON.stringify(pushed)}`);
+  return { status: 200, body: { definition: result.definition, pushed } };
+};
 
 /** A task id path parameter: a positive integer, else 400. */
 function taskId(value: string | undefined): number {
@@ -48,12 +87,99 @@ function taskId(value: string | undefined): number {
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: RegExp;
   handler: Handler;
 }
 
 export const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: DEFINITIONS_PATH,
+    handler: ({ cluster }, [clusterName]) => clusterParam(clusterName) ?? { status: 200, body: { items: cluster.alertDefinitions.list() } },
+  },
+  {
+    // A new alert definition, in the JSON shape agents get (AlertDefinition.java): 201 with
+    // its definitionId and uuid; pushed as an UPDATE on /user/alert_definitions to the hosts it
+    // applies to; 409 when the name is taken.
+    method: 'POST',
+    path: DEFINITIONS_PATH,
+    handler: ({ cluster, connections, log }, [clusterName], body) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const parsed = parseDefinitionRequest(body, true);
+      if ('error' in parsed) throw new BadRequest(parsed.error);
+      const result = cluster.createAlertDefinition(parsed.changes);
+      if ('conflict' in result) return { status: 409, body: { error: result.conflict } };
+      const pushed = broadcast(connections, result.events);
+      log('info', `alert definition ${result.definition.definitionId} ${result.definition.name} created; pushed ${JSON.stringify(pushed)}`);
+      return { status: 201, body: { definition: result.definition, pushed } };
+    },
+  },
+  {
+    method: 'GET',
+    path: DEFINITION_PATH,
+    handler: ({ cluster }, [clusterName, id]) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const definition = cluster.alertDefinitions.get(definitionId(id));
+      return definition ? { status: 200, body: definition } : { status: 404, body: { error: `no alert definition ${param(id)}` } };
+    },
+  },
+  { method: 'PUT', path: DEFINITION_PATH, handler: changeDefinition },
+  { method: 'PATCH', path: DEFINITION_PATH, handler: changeDefinition },
+  {
+    // Removed: a DELETE on /user/alert_definitions to the hosts that had it.
+    method: 'DELETE',
+    path: DEFINITION_PATH,
+    handler: ({ cluster, connections, log }, [clusterName, id]) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const result = cluster.removeAlertDefinition(definitionId(id));
+      if (result === undefined) return { status: 404, body: { error: `no alert definition ${param(id)}` } };
+      const pushed = broadcast(connections, result.events);
+      log('info', `alert definition ${result.definition.definitionId} ${result.definition.name} removed; pushed ${JSON.stringify(pushed)}`);
+      return { status: 200, body: { definition: result.definition, pushed } };
+    },
+  },
+  {
+    // The recovery settings, and what each known host's recoveryConfig lists now.
+    method: 'GET',
+    path: /^\/api\/v1\/clusters\/([^/]+)\/recovery\/?$/,
+    handler: ({ cluster, hosts }, [clusterName]) =>
+      clusterParam(clusterName) ?? {
+        status: 200,
+        body: { ...cluster.recovery.get(), hosts: Object.fromEntries(hosts.list().map((h) => [h.host_name, cluster.recoveryComponents(h.host_name)])) },
+      },
+  },
+  {
+    // {recovery_enabled?, recovery_type?, recovery_max_count?, recovery_window_in_minutes?,
+    // recovery_retry_interval?, recovery_lifetime_max_count?, components?}: the keys given are
+    // set (null removes one), `components` (names) replaces the list of components that recover.
+    method: 'PUT',
+    path: /^\/api\/v1\/clusters\/([^/]+)\/recovery\/?$/,
+    handler: ({ cluster, connections, log }, [clusterName], body) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const parsed = parseRecoveryRequest(body);
+      if ('error' in parsed) throw new BadRequest(parsed.error);
+      const result = cluster.setRecovery(parsed.request);
+      const pushed = broadcast(connections, result.events);
+      log('info', `recovery settings ${JSON.stringify(result.settings)}; pushed ${JSON.stringify(pushed)}`);
+      return { status: 200, body: { ...result.settings, pushed } };
+    },
+  },
+  {
+    // The host's latest alert results (per alert: count and first/last timestamps of its
+    // current state) and the stale alerts of its latest heartbeat.
+    method: 'GET',
+    path: /^\/api\/v1\/hosts\/([^/]+)\/alerts\/?$/,
+    handler: ({ hosts, alerts }, [name]) => {
+      const record = hosts.get(param(name).toLowerCase());
+      if (!record) return { status: 404, body: { error: `no host ${name}` } };
+      return { status: 200, body: { host_name: record.host_name, alerts: alerts.alertsOf(record.host_name), stale_alerts: alerts.staleOf(record.host_name) } };
+    },
+  },
   { method: 'GET', path: /^\/api\/v1\/hosts\/?$/, handler: ({ hosts }) => ({ status: 200, body: { items: hosts.list().map(hostSummary) } }) },
   {
     method: 'GET',
@@ -108,7 +234,7 @@ export const ROUTES: Route[] = [
         log('info', `component ${result.component.service_name}/${result.component.component_name} on ${record.host_name} (hosts ${result.component.hosts.join(', ')}); pushed ${JSON.stringify(pushed)}`);
       }
       return {
-        status: result.outcome === 'unchanged' ? 200 : 201,
+        status: result.outcome === 'created' || result.outcome === 'added' ? 201 : 200,
         body: { host_name: record.host_name, component: result.topology, host_names: result.component.hosts, pushed },
       };
     },
@@ -306,14 +432,14 @@ async function respond(req: IncomingMessage, res: ServerResponse, context: ApiCo
     return send(res, matching.length > 0 ? 405 : 404, { error: matching.length > 0 ? `${req.method} not allowed on ${path}` : `no such resource: ${path}` });
   }
   let body: unknown;
-  if (req.method === 'POST') {
+  if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
     // A web page may send a "simple" cross-site POST (text/plain, form data) without asking:
     // only application/json is taken, which a browser sends cross-site only after a CORS
     // preflight this server never grants. So no page the operator visits can create tasks.
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
       req.resume();
-      return send(res, 415, { error: `POST bodies must be sent as content-type application/json${type === '' ? '' : `, not ${type}`}` });
+      return send(res, 415, { error: `${req.method} bodies must be sent as content-type application/json${type === '' ? '' : `, not ${type}`}` });
     }
     try {
       body = await readJson(req);

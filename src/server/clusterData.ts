@@ -8,9 +8,16 @@
 // configs, without `timestamp`: HashAndTimestampIgnoreMixIn); hostId is @Transient, never written.
 // Components placed on hosts (componentStore.ts) make the topology's `components` and the
 // metadata's serviceLevelParams; adding one makes the events pushed to subscribed agents.
+// Alert definitions (alertDefinitionStore.ts) are chosen per host; the recovery settings
+// (recoverySettings.ts) make the configurations' cluster-env and the host level params'
+// recoveryConfig. A change to either is told to each host whose answer it changes, as the Java
+// server's holders do (AgentHostDataHolder.updateData: the event with the new hash).
 import { createHash } from 'node:crypto';
-import { ComponentStore, type ComponentRequest, type StoredComponent } from './componentStore.js';
+import type { AlertDefinition } from '../actors/alerts/alertTypes.js';
+import { AlertDefinitionStore, type DefinitionChanges, type HostComponents } from './alertDefinitionStore.js';
+import { ComponentStore, desiredStateOf, type ComponentRequest, type StoredComponent } from './componentStore.js';
 import type { HostRegistry } from './hostRegistry.js';
+import { RecoveryStore, type RecoveryRequest, type RecoverySettings } from './recoverySettings.js';
 
 export const CLUSTER_ID = '0';
 export const CLUSTER_NAME = 'dev';
@@ -24,6 +31,10 @@ export const HOOKS_FOLDER = 'stack-hooks';
 const COMPONENT_COMMAND_TIMEOUT = '600';
 export const TOPOLOGY_EVENTS = '/events/topologies';
 export const METADATA_EVENTS = '/events/metadata';
+/** The per-host topics (the agent subscribes to its own /user/... ones). */
+export const ALERT_DEFINITIONS_EVENTS = '/user/alert_definitions';
+export const HOST_LEVEL_PARAMS_EVENTS = '/user/host_level_params';
+export const CONFIGS_EVENTS = '/user/configs';
 
 export type SyncName = 'topologies' | 'metadata' | 'configs' | 'host_level_params' | 'alert_definitions';
 
@@ -120,19 +131,28 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A message for the agents subscribed to `destination`. */
+/** A message for the agents subscribed to `destination` (only `hostName`'s when set). */
 export interface ClusterEvent {
   destination: string;
   body: Record<string, unknown>;
+  hostName?: string;
 }
 
 export type AddComponentResult =
-  | { outcome: 'created' | 'added' | 'unchanged'; component: StoredComponent; topology: Record<string, unknown>; events: ClusterEvent[] }
+  | { outcome: 'created' | 'added' | 'changed' | 'unchanged'; component: StoredComponent; topology: Record<string, unknown>; events: ClusterEvent[] }
   | { outcome: 'conflict'; error: string };
 
+/** What each known host was sent before a change: its alert definitions by id, and the hashes of the rest. */
+type HostSnapshot = Map<string, { definitions: Map<number, string>; hostLevelParams: string; configs: string }>;
+
+/** The outcome of a change made through the API, with the events that tell the agents. */
+export type Changed<T> = T & { events: ClusterEvent[] };
+
 export class ClusterData {
-  /** AgentConfigsUpdateEvent.timestamp of the configurations: when they were made (server start). */
-  readonly configsTimestamp: number;
+  /** AgentConfigsUpdateEvent.timestamp of the configurations: when they were last made (server start, recovery changes). */
+  configsTimestamp: number;
+  readonly alertDefinitions: AlertDefinitionStore;
+  readonly recovery: RecoveryStore;
 
   constructor(
     private readonly hosts: HostRegistry,
@@ -140,8 +160,99 @@ export class ClusterData {
     private readonly now: () => number = Date.now,
     /** The dev server's API address, once it listens. */
     private readonly serverAddress: () => ServerAddress = () => ({ host: '127.0.0.1', port: 8080 }),
+    stores: { alertDefinitions?: AlertDefinitionStore; recovery?: RecoveryStore } = {},
   ) {
     this.configsTimestamp = now();
+    this.alertDefinitions = stores.alertDefinitions ?? new AlertDefinitionStore(Number(CLUSTER_ID));
+    this.recovery = stores.recovery ?? new RecoveryStore();
+  }
+
+  /** A new alert definition (validated request): pushed as an UPDATE to the hosts it applies to. */
+  createAlertDefinition(changes: DefinitionChanges): Changed<{ definition: AlertDefinition }> | { conflict: string } {
+    const before = this.snapshot();
+    const result = this.alertDefinitions.create(changes);
+    return 'conflict' in result ? result : { ...result, events: this.eventsSince(before) };
+  }
+
+  /** A changed definition (new uuid): UPDATE to the hosts it applies to, DELETE to those it no longer does; undefined for an unknown id. */
+  changeAlertDefinition(definitionId: number, changes: DefinitionChanges): Changed<{ definition: AlertDefinition }> | { conflict: string } | undefined {
+    const before = this.snapshot();
+    const result = this.alertDefinitions.change(definitionId, changes);
+    return result === undefined || 'conflict' in result ? result : { ...result, events: this.eventsSince(before) };
+  }
+
+  /** A removed definition: DELETE to the hosts that had it; undefined for an unknown id. */
+  removeAlertDefinition(definitionId: number): Changed<{ definition: AlertDefinition }> | undefined {
+    const before = this.snapshot();
+    const definition = this.alertDefinitions.remove(definitionId);
+    return definition === undefined ? undefined : { definition, events: this.eventsSince(before) };
+  }
+
+  /** New recovery settings: configurations to every host when cluster-env changed, host level params to those whose list changed. */
+  setRecovery(request: RecoveryRequest): Changed<{ settings: RecoverySettings }> {
+    const before = this.snapshot();
+    const envBefore = JSON.stringify(this.recovery.get().cluster_env);
+    const settings = this.recovery.set(request);
+    if (JSON.stringify(settings.cluster_env) !== envBefore) this.configsTimestamp = this.now();
+    return { settings, events: this.eventsSince(before) };
+  }
+
+  /** A host's recoveryConfig.components (RecoveryConfigHelper.getEnabledComponents): its components with recovery enabled. */
+  recoveryComponents(hostName: string): Array<{ component_name: string; service_name: string; desired_state: string }> {
+    return this.components
+      .list()
+      .filter((c) => c.hosts.includes(hostName) && this.recovery.isEnabled(c.component_name))
+      .map((c) => ({ component_name: c.component_name, service_name: c.service_name, desired_state: desiredStateOf(c) }));
+  }
+
+  /**
+   * What decides a host's alert definitions. The dev server has no component categories, so
+   * every component counts as a master: a service-level definition goes to every host with a
+   * component of its service.
+   */
+  hostComponents(hostName: string): HostComponents {
+    const components = this.components.list().filter((c) => c.hosts.includes(hostName));
+    return { components, masterServices: new Set(components.map((c) => c.service_name)) };
+  }
+
+  private snapshot(): HostSnapshot {
+    const snapshot: HostSnapshot = new Map();
+    for (const { host_name: host } of this.hosts.list()) {
+      const definitions = new Map(this.alertDefinitions.forHost(this.hostComponents(host)).map((d) => [d.definitionId, JSON.stringify(d)]));
+      snapshot.set(host, { definitions, hostLevelParams: this.full('host_level_params', host).hash, configs: this.full('configs', host).hash });
+    }
+    return snapshot;
+  }
+
+  /**
+   * The events that bring each host from what `before` says it had to what it gets now:
+   * alert definitions as DELETE (those it lost) and UPDATE (new or changed ones only), each
+   * with hostName and the new hash; the whole host level params or configurations when their
+   * hash changed (those events replace the agent's cache).
+   */
+  private eventsSince(before: HostSnapshot): ClusterEvent[] {
+    const events: ClusterEvent[] = [];
+    for (const [host, was] of before) {
+      const now = this.alertDefinitions.forHost(this.hostComponents(host));
+      const nowIds = new Set(now.map((d) => d.definitionId));
+      const removed = [...was.definitions].filter(([id]) => !nowIds.has(id)).map(([, json]) => JSON.parse(json) as AlertDefinition);
+      const changed = now.filter((d) => was.definitions.get(d.definitionId) !== JSON.stringify(d));
+      if (removed.length > 0 || changed.length > 0) {
+        const { hash } = this.full('alert_definitions', host);
+        const event = (eventType: string, alertDefinitions: AlertDefinition[]): ClusterEvent => ({
+          destination: ALERT_DEFINITIONS_EVENTS,
+          hostName: host,
+          body: { hash, eventType, hostName: host, clusters: { [CLUSTER_ID]: { alertDefinitions, hostName: host } } },
+        });
+        if (removed.length > 0) events.push(event('DELETE', removed));
+        if (changed.length > 0) events.push(event('UPDATE', changed));
+      }
+      const hostLevelParams = this.full('host_level_params', host);
+      if (hostLevelParams.hash !== was.hostLevelParams) events.push({ destination: HOST_LEVEL_PARAMS_EVENTS, hostName: host, body: hostLevelParams });
+      const configs = this.full('configs', host);
+      if (configs.hash !== was.configs) events.push({ destination: CONFIGS_EVENTS, hostName: host, body: configs });
+    }
+    return events;
   }
 
   /** The sync answer for `name` as seen by `hostName`: the holder's empty event when `knownHash` is current. */
@@ -169,17 +280,21 @@ export class ClusterData {
   addComponent(hostName: string, request: ComponentRequest): AddComponentResult {
     // Topology and metadata are the same for every host (only alert definitions are per host).
     const metadataBefore = this.full('metadata', hostName).hash;
+    const before = this.snapshot();
     const result = this.components.add(hostName, request);
     if (result.outcome === 'conflict') return result;
     const topology = this.topologyComponent(result.component, this.hostIds());
     const events: ClusterEvent[] = [];
-    if (result.outcome !== 'unchanged') {
+    if (result.outcome === 'created' || result.outcome === 'added') {
       const { hash } = this.full('topologies', hostName);
       events.push({ destination: TOPOLOGY_EVENTS, body: { eventType: 'UPDATE', hash, clusters: { [CLUSTER_ID]: { components: [topology] } } } });
       // MetadataHolder.onServiceCreate publishes an UPDATE with the new hash.
       const metadata = this.full('metadata', hostName);
       if (metadata.hash !== metadataBefore) events.push({ destination: METADATA_EVENTS, body: { ...metadata, eventType: 'UPDATE' } });
     }
+    // The host's new definitions (AlertDefinitionsUIUpdateListener.onServiceComponentInstalled),
+    // and the recovery lists of the component's hosts when it recovers.
+    events.push(...this.eventsSince(before));
     return { ...result, topology, events };
   }
 
@@ -250,19 +365,24 @@ export class ClusterData {
         };
       // AgentConfigsUpdateEvent (events/AgentConfigsUpdateEvent.java): timestamp and, per cluster,
       // ClusterConfigs (NON_NULL: empty maps stay).
-      case 'configs':
-        return { extra: { timestamp: this.configsTimestamp }, clusters: { [CLUSTER_ID]: { configurations: {}, configurationAttributes: {} } } };
+      // The recovery keys, once set, are cluster-env's.
+      case 'configs': {
+        const clusterEnv = this.recovery.get().cluster_env;
+        const configurations = Object.keys(clusterEnv).length > 0 ? { 'cluster-env': clusterEnv } : {};
+        return { extra: { timestamp: this.configsTimestamp }, clusters: { [CLUSTER_ID]: { configurations, configurationAttributes: {} } } };
+      }
       // HostLevelParamsUpdateEvent (events/HostLevelParamsUpdateEvent.java): per cluster a
       // HostLevelParamsCluster (NON_EMPTY: recoveryConfig, blueprint_provisioning_state), the
       // RecoveryConfig being just its `components` (RecoveryConfig.java).
+      // The recoveryConfig's empty list stays: RecoveryConfig is a plain bean, written whole.
       case 'host_level_params':
-        return { extra: {}, clusters: { [CLUSTER_ID]: { recoveryConfig: { components: [] } } } };
+        return { extra: {}, clusters: { [CLUSTER_ID]: { recoveryConfig: { components: this.recoveryComponents(hostName) } } } };
       // AlertDefinitionsAgentUpdateEvent (NON_EMPTY-free, NON_NULL): eventType CREATE, hostName,
       // per cluster an AlertCluster: staleIntervalMultiplier, alertDefinitions, hostName.
       case 'alert_definitions':
         return {
           extra: { eventType: 'CREATE', hostName },
-          clusters: { [CLUSTER_ID]: { staleIntervalMultiplier: STALE_INTERVAL_MULTIPLIER, alertDefinitions: [], hostName } },
+          clusters: { [CLUSTER_ID]: { staleIntervalMultiplier: STALE_INTERVAL_MULTIPLIER, alertDefinitions: this.alertDefinitions.forHost(this.hostComponents(hostName)), hostName } },
         };
     }
   }

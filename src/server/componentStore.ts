@@ -13,7 +13,15 @@ import { isPlainObject } from '../util/plainObject.js';
 export const DEFAULT_COMPONENT_VERSION = '1.0';
 /** Service and component names end up in paths on the agent (service_package_folder): no `/`, no `..`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const REQUEST_FIELDS = ['service_name', 'component_name', 'script', 'script_type', 'version'];
+const REQUEST_FIELDS = ['service_name', 'component_name', 'script', 'script_type', 'version', 'desired_state'];
+/**
+ * The desired states a component can be given (State.java's settled ones). What the recovery
+ * config tells agents (recoveryConfig.components[].desired_state); STARTED by default, since a
+ * component placed here is one the agent runs status commands for.
+ */
+export const DESIRED_STATES = ['INIT', 'INSTALLED', 'STARTED'] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+export const DEFAULT_DESIRED_STATE: DesiredState = 'STARTED';
 
 /** What `POST /api/v1/hosts/NAME/components` asks for, validated; unset optional fields are undefined. */
 export interface ComponentRequest {
@@ -22,6 +30,7 @@ export interface ComponentRequest {
   script: string;
   script_type: ScriptType | undefined;
   version: string | undefined;
+  desired_state: DesiredState | undefined;
 }
 
 export interface StoredComponent {
@@ -30,12 +39,15 @@ export interface StoredComponent {
   script: string;
   script_type: ScriptType;
   version: string;
+  /** The same on every host (the dev server keeps one per component); older files lack it: STARTED. */
+  desired_state?: DesiredState;
   /** The hosts it is on, sorted. */
   hosts: string[];
 }
 
 export type AddResult =
-  | { outcome: 'created' | 'added' | 'unchanged'; component: StoredComponent }
+  /** `changed`: on the host already, with another desired_state now. */
+  | { outcome: 'created' | 'added' | 'changed' | 'unchanged'; component: StoredComponent }
   /** The component exists with another script, script_type or version. */
   | { outcome: 'conflict'; component: StoredComponent; error: string };
 
@@ -57,8 +69,11 @@ export function parseComponentRequest(body: unknown): { request: ComponentReques
   if (scriptType !== undefined && scriptType !== 'PYTHON' && scriptType !== 'SHELL') return { error: `"script_type" must be "PYTHON" or "SHELL", not ${JSON.stringify(scriptType)}` };
   const version = body.version;
   if (version !== undefined && (typeof version !== 'string' || version.trim() === '')) return { error: `"version" must be a non-empty string, not ${JSON.stringify(version)}` };
+  const desired = body.desired_state;
+  if (desired !== undefined && !DESIRED_STATES.includes(desired as DesiredState)) return { error: `"desired_state" must be one of ${DESIRED_STATES.join(', ')}, not ${JSON.stringify(desired)}` };
   return {
     request: {
+      desired_state: desired as DesiredState | undefined,
       service_name: (body.service_name as string).trim(),
       component_name: (body.component_name as string).trim(),
       script: body.script as string,
@@ -102,6 +117,7 @@ export class ComponentStore {
         script: request.script,
         script_type: request.script_type ?? 'PYTHON',
         version: request.version ?? DEFAULT_COMPONENT_VERSION,
+        desired_state: request.desired_state ?? DEFAULT_DESIRED_STATE,
         hosts: [hostName],
       };
       this.components.push(component);
@@ -113,7 +129,14 @@ export class ComponentStore {
       const what = differing.map((field) => `${field} ${JSON.stringify(existing[field])}`).join(', ');
       return { outcome: 'conflict', component: existing, error: `${existing.service_name}/${existing.component_name} already exists with ${what}; every host has the same definition` };
     }
-    if (existing.hosts.includes(hostName)) return { outcome: 'unchanged', component: existing };
+    // The desired state is what changes over a component's life: a new one is taken, not a conflict.
+    const newState = request.desired_state !== undefined && request.desired_state !== desiredStateOf(existing);
+    if (newState) existing.desired_state = request.desired_state;
+    if (existing.hosts.includes(hostName)) {
+      if (!newState) return { outcome: 'unchanged', component: existing };
+      this.save();
+      return { outcome: 'changed', component: existing };
+    }
     existing.hosts = [...existing.hosts, hostName].sort();
     this.save();
     return { outcome: 'added', component: existing };
@@ -122,6 +145,10 @@ export class ComponentStore {
   private save(): void {
     this.state?.save({ version: COMPONENTS_FILE_VERSION, components: this.components });
   }
+}
+
+export function desiredStateOf(component: StoredComponent): DesiredState {
+  return component.desired_state ?? DEFAULT_DESIRED_STATE;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +174,7 @@ function parseComponentsFile(json: unknown): { value: ComponentsFile } | { error
       typeof c.script === 'string' && c.script !== '' &&
       (c.script_type === 'PYTHON' || c.script_type === 'SHELL') &&
       typeof c.version === 'string' && c.version !== '' &&
+      (c.desired_state === undefined || DESIRED_STATES.includes(c.desired_state as DesiredState)) &&
       Array.isArray(c.hosts) && c.hosts.every((host) => typeof host === 'string' && host !== '');
     if (!ok) return { error: `components[${index}] is not a valid component` };
     const key = `${c.service_name as string}/${c.component_name as string}`;

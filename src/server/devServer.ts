@@ -9,8 +9,9 @@
 //    (resourceFiles.ts);
 //  - with `statePage`, a state page on 127.0.0.1 (src/introspection/statePage): its hosts and
 //    their tasks as a live tree, with diagrams and recent events (stateSource.ts).
-// The data dir keeps the CA and certificates, tasks.json (tasks) and components.json
-// (components placed on hosts), so a restarted server carries on where it was.
+// The data dir keeps the CA and certificates, tasks.json (tasks), components.json (components
+// placed on hosts), alert_definitions.json and recovery.json, so a restarted server carries on
+// where it was. Alert results and stale alerts are kept in memory only (agents send them again).
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,13 +20,16 @@ import { WebSocketServer } from 'ws';
 import { createStatePage, type StatePage } from '../introspection/statePage/index.js';
 import type { StateSource } from '../introspection/viewTypes.js';
 import { AgentConnection, type ServerLog } from './agentEndpoint.js';
+import { AlertDefinitionStore } from './alertDefinitionStore.js';
+import { AlertReports } from './alertReports.js';
 import { createApiServer } from './apiServer.js';
-import { ClusterData } from './clusterData.js';
+import { CLUSTER_ID, ClusterData } from './clusterData.js';
 import { ComponentStore } from './componentStore.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
 import { readJson, sendJson as json } from './httpJson.js';
 import { FaultInjector } from './faultInjector.js';
+import { RecoveryStore } from './recoverySettings.js';
 import { ResourceFiles } from './resourceFiles.js';
 import { createServerState } from './stateSource.js';
 import { DEFAULT_AMBARI_VERSION } from '../version.js';
@@ -69,6 +73,8 @@ export interface DevServer {
   dispatcher: TaskDispatcher;
   faults: FaultInjector;
   cluster: ClusterData;
+  /** The agents' alert results and stale alerts. */
+  alerts: AlertReports;
   /** What the state page shows (also without the page). */
   stateSource: StateSource;
   /** The state page, when `statePage` was asked for. */
@@ -81,10 +87,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const identity = loadOrCreateIdentity(options.dataDir);
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
   const hosts = new HostRegistry(heartbeatIntervalMs);
-  const cluster = new ClusterData(hosts, new ComponentStore({ file: join(options.dataDir, 'components.json'), log }), Date.now, () => ({
-    host: options.host,
-    port: portOf(apiServer) ?? 0,
-  }));
+  const cluster = new ClusterData(
+    hosts,
+    new ComponentStore({ file: join(options.dataDir, 'components.json'), log }),
+    Date.now,
+    () => ({ host: options.host, port: portOf(apiServer) ?? 0 }),
+    {
+      alertDefinitions: new AlertDefinitionStore(Number(CLUSTER_ID), { file: join(options.dataDir, 'alert_definitions.json'), log }),
+      recovery: new RecoveryStore({ file: join(options.dataDir, 'recovery.json'), log }),
+    },
+  );
+  const alerts = new AlertReports(Date.now, (id) => cluster.alertDefinitions.get(id)?.name);
   const connections = new Map<string, AgentConnection>();
   const tasks = new TaskDispatcher(new TaskStore(Date.now, { file: join(options.dataDir, 'tasks.json'), log }), hosts, connections, log, {
     ...(options.commandRetryCount !== undefined ? { retryCount: options.commandRetryCount } : {}),
@@ -97,6 +110,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const state = createServerState({
     hosts,
     tasks: tasks.store,
+    alerts,
     heartbeatIntervalMs,
     describe: () => ({ host: options.host, urlPort: portOf(urlServer), securedUrlPort: portOf(securedServer), apiPort: portOf(apiServer) }),
   });
@@ -111,6 +125,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         return tasks.commandReports(hostName, object);
       case '/reports/component_status':
         for (const problem of hosts.recordComponentStatus(hostName, object)) log('warn', `component_status from ${hostName}: ${problem}; ignored`);
+        return;
+      case '/reports/alerts_status':
+        for (const problem of alerts.recordAlerts(hostName, body)) log('warn', `alerts_status from ${hostName}: ${problem}; ignored`);
+        state.events.changed();
         return;
       case '/reports/host_status':
         hosts.recordHostStatus(hostName, object);
@@ -147,7 +165,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         cluster,
         log,
         onReport,
-        onRegistered: (registered) => tasks.registered(registered),
+        onRegistered: (registered) => {
+          if (registered.hostName) alerts.registered(registered.hostName);
+          tasks.registered(registered);
+        },
+        onHeartbeat: (hostName, body) => {
+          const before = JSON.stringify(alerts.staleOf(hostName));
+          alerts.recordStaleAlerts(hostName, body.staleAlerts);
+          if (JSON.stringify(alerts.staleOf(hostName)) !== before) state.events.record(hostName, 'event', 'STALE ALERTS', alerts.staleOf(hostName).map((s) => s.name ?? s.id).join(', ') || 'none');
+        },
         onSubscribed: (subscriber, destination) => tasks.subscribed(subscriber, destination),
         onAck: (connection, ack) => tasks.ack(connection, ack),
         strict,
@@ -161,7 +187,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
 
   const resources = options.resourcesDir !== undefined ? new ResourceFiles(options.resourcesDir, log) : undefined;
-  const apiServer = createApiServer({ hosts, connections, tasks, cluster, faults, log, ...(resources ? { resources } : {}) });
+  const apiServer = createApiServer({ hosts, connections, tasks, cluster, faults, alerts, log, ...(resources ? { resources } : {}) });
   const sweeper = setInterval(() => hosts.sweep(), 1000);
 
   const servers: Array<HttpsServer | Server> = [];
@@ -187,6 +213,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     dispatcher: tasks,
     faults,
     cluster,
+    alerts,
     stateSource: state.source,
     ...(statePage ? { statePage: { port: statePage.port, url: statePage.url } } : {}),
     close: async () => {

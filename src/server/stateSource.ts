@@ -3,9 +3,11 @@
 // registered | heartbeating | lost) → one node per task of that host (machine `task`: state =
 // the task's status), with the two hand-written graphs of stateGraphs.ts and an EventLog of the
 // notable happenings, fed from the host registry's and task store's change listeners (and the
-// reports, which devServer.ts records).
+// reports, which devServer.ts records). Beside the tree, a table per host of its latest alert
+// results (name, state, text, timestamp) and one of its stale alerts, when it has any.
 import type { ActorNode } from '../introspection/actorTree.js';
-import type { StateSource, StateView } from '../introspection/viewTypes.js';
+import type { StateSource, StateTable, StateView } from '../introspection/viewTypes.js';
+import type { AlertReports } from './alertReports.js';
 import { EventLog } from '../introspection/eventLog.js';
 import { taskActorId } from '../machines/actionQueue.js';
 import type { HostRecord, HostRegistry } from './hostRegistry.js';
@@ -18,6 +20,8 @@ export const MAX_TASKS_PER_HOST = 50;
 export interface ServerStateOptions {
   hosts: HostRegistry;
   tasks: TaskStore;
+  /** The agents' alert results and stale alerts (tables per host). */
+  alerts?: AlertReports;
   heartbeatIntervalMs: number;
   /** The server's own details (its ports), read at each view. */
   describe: () => Record<string, unknown>;
@@ -105,6 +109,26 @@ export function createServerState(options: ServerStateOptions): ServerState {
     };
   };
 
+  const iso = (t: number) => new Date(t).toISOString();
+  const alertTables = (): StateTable[] => {
+    const reports = options.alerts;
+    if (!reports) return [];
+    return reports.hosts().flatMap((host) => {
+      const tables: StateTable[] = [];
+      const kept = reports.alertsOf(host);
+      if (kept.length > 0) {
+        tables.push({
+          title: `alerts on ${host}`,
+          columns: ['name', 'state', 'text', 'timestamp', 'count'],
+          rows: kept.map((a) => [a.instance ? `${a.name} [${a.instance}]` : a.name, a.state, a.text, iso(a.last_timestamp), a.count]),
+        });
+      }
+      const stale = reports.staleOf(host);
+      if (stale.length > 0) tables.push({ title: `stale alerts on ${host}`, columns: ['definition id', 'name', 'last run'], rows: stale.map((s) => [s.id, s.name ?? '', iso(s.timestamp)]) });
+      return tables;
+    });
+  };
+
   const view = (): StateView => {
     const hostList = hosts.list();
     return {
@@ -121,6 +145,7 @@ export function createServerState(options: ServerStateOptions): ServerState {
       },
       events: events.events(),
       machines,
+      tables: alertTables(),
     };
   };
 

@@ -68,6 +68,9 @@ table.events td { padding: 1px 8px; border-bottom: 1px solid #eef1f4; vertical-a
 table.events td.t { font-variant-numeric: tabular-nums; color: var(--muted); white-space: nowrap; }
 table.events td.type { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 table.events tr.ev-state td.type { color: #8a5a00; }
+#tables-section { grid-column: 1 / -1; }
+.table-block { margin-bottom: 14px; }
+.table-block h3 { font-size: 13px; margin: 0 0 4px; }
 .events-wrap { max-height: 60vh; overflow-y: auto; border: 1px solid var(--line); border-radius: 6px; }
 `;
 
@@ -214,6 +217,31 @@ const APP_SCRIPT = String.raw`
     $('events-count').textContent = events.length ? '(' + events.length + ', newest first)' : '(none yet)';
   }
 
+  // Tables beside the tree (the dev server's alerts per host).
+  function renderTables(tables) {
+    var box = $('tables');
+    box.textContent = '';
+    $('tables-section').style.display = tables && tables.length ? '' : 'none';
+    (tables || []).forEach(function (t) {
+      var block = h('div', 'table-block');
+      block.setAttribute('data-table', t.title);
+      block.appendChild(h('h3', '', t.title));
+      var table = h('table', 'events'), head = h('tr');
+      t.columns.forEach(function (c) { head.appendChild(h('th', '', c)); });
+      var thead = h('thead'); thead.appendChild(head); table.appendChild(thead);
+      var body = h('tbody');
+      if (!t.rows.length) { var none = h('tr'); var cell = h('td', 'muted', 'none'); cell.colSpan = t.columns.length; none.appendChild(cell); body.appendChild(none); }
+      t.rows.forEach(function (r) {
+        var tr = h('tr');
+        r.forEach(function (v) { tr.appendChild(h('td', '', clip(String(v), 300))); });
+        body.appendChild(tr);
+      });
+      table.appendChild(body);
+      block.appendChild(table);
+      box.appendChild(block);
+    });
+  }
+
   function tick() {
     if (!current) return;
     var elapsed = Math.max(0, performance.now() - receivedAt);
@@ -232,6 +260,7 @@ const APP_SCRIPT = String.raw`
     tree.textContent = '';
     tree.appendChild(treeItem(view.tree));
     renderEvents(view.events || []);
+    renderTables(view.tables);
     highlight(view);
     tick();
   }
@@ -268,6 +297,7 @@ export const STATE_PAGE_HTML = `<!doctype html>
 <main>
 <section id="tree-section"><h2>Actors</h2><ul class="tree" id="tree"></ul></section>
 <section id="machines-section"><h2>Machines</h2><div id="machines"></div></section>
+<section id="tables-section" style="display:none"><h2>Tables</h2><div id="tables"></div></section>
 <section id="events-section"><h2>Recent events <span class="muted" id="events-count"></span></h2>
 <div class="events-wrap"><table class="events"><thead><tr><th>time</th><th>actor</th><th>kind</th><th>what</th><th>detail</th></tr></thead><tbody id="events"></tbody></table></div></section>
 </main>

@@ -10,6 +10,7 @@
 //     events: LoggedEvent[],       // the most recent events, OLDEST FIRST, at most 200 (viewTypes.ts)
 //     machines?: MachineGraph[],   // the machine definitions (viewTypes.ts); always in /state.json and
 //                                  // in the first event of a stream, later events only when changed
+//     tables?: StateTable[],       // {title, columns, rows} (viewTypes.ts), when the source has any
 //   }
 //   PageNode = {
 //     id: string, machine?: string, status: string,   // status: active | done | error | stopped
@@ -27,7 +28,7 @@
 // plain fields (strings, numbers, booleans, number lists; at most MAX_FALLBACK_DETAILS).
 import type { ActorNode } from '../actorTree.js';
 import { stateReportNode } from '../stateReport.js';
-import type { LoggedEvent, MachineGraph, StateView } from '../viewTypes.js';
+import type { LoggedEvent, MachineGraph, StateTable, StateView } from '../viewTypes.js';
 
 export type DetailValue = string | number | boolean | number[];
 
@@ -49,6 +50,7 @@ export interface PageView {
   tree: PageNode;
   events: LoggedEvent[];
   machines?: MachineGraph[];
+  tables?: StateTable[];
 }
 
 const MAX_FALLBACK_DETAILS = 12;
@@ -99,5 +101,6 @@ export function pageNode(node: ActorNode, now: number): PageNode {
 export function pageView(view: StateView, withMachines = true): PageView {
   const out: PageView = { title: view.title, at: view.at, tree: pageNode(view.tree, view.at), events: view.events.slice(-200) };
   if (withMachines) out.machines = view.machines;
+  if (view.tables !== undefined) out.tables = view.tables;
   return out;
 }

@@ -197,8 +197,8 @@ describe('ComponentStore persistence', () => {
     const second = new ComponentStore({ file: file(), log });
     expect(second.list()).toEqual(first.list());
     expect(second.list()).toEqual([
-      { service_name: 'HDFS', component_name: 'DATANODE', script: '/abs/dn.sh', script_type: 'SHELL', version: '2.7', hosts: ['a.test'] },
-      { service_name: 'ZOOKEEPER', component_name: 'ZOOKEEPER_SERVER', script: 'scripts/zk.py', script_type: 'PYTHON', version: '1.0', hosts: ['a.test', 'b.test'] },
+      { service_name: 'HDFS', component_name: 'DATANODE', script: '/abs/dn.sh', script_type: 'SHELL', version: '2.7', desired_state: 'STARTED', hosts: ['a.test'] },
+      { service_name: 'ZOOKEEPER', component_name: 'ZOOKEEPER_SERVER', script: 'scripts/zk.py', script_type: 'PYTHON', version: '1.0', desired_state: 'STARTED', hosts: ['a.test', 'b.test'] },
     ]);
     expect(statSync(file()).mode & 0o777).toBe(0o600);
     expect(warnings).toEqual([]);
