@@ -127,6 +127,8 @@ const LOWER_BOUNDS: Array<{ section: 'server' | 'agent'; key: string; min: numbe
   { section: 'server', key: 'reconnect_delay', min: 1, why: 'seconds before reconnecting' },
   { section: 'agent', key: 'data_cleanup_max_size_MB', min: 0, why: 'megabytes of command files kept' },
   { section: 'agent', key: 'data_cleanup_interval', min: 0, why: 'seconds; 0 turns the cleaner off' },
+  { section: 'agent', key: 'alert_interval_unit_seconds', min: 1, why: 'seconds an alert interval of 1 stands for' },
+  { section: 'agent', key: 'alert_reports_interval', min: 0, why: 'seconds between alert reports; 0 turns them off' },
 ];
 
 /**
@@ -141,6 +143,8 @@ const TIMER_KEYS: Array<{ section: 'server' | 'agent' | 'heartbeat'; key: string
   { section: 'agent', key: 'command_reports_interval' },
   { section: 'agent', key: 'status_commands_run_interval' },
   { section: 'agent', key: 'status_command_timeout' },
+  { section: 'agent', key: 'alert_reports_interval' },
+  { section: 'agent', key: 'alert_interval_unit_seconds' },
   { section: 'heartbeat', key: 'state_interval_seconds' },
 ];
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);

@@ -8,6 +8,8 @@ export interface AgentPaths {
   pidFile: string;
   outFile: string;
   logFile: string;
+  /** The alerts log beside it (AmbariConfig.getAlertsLogFile). */
+  alertsLogFile: string;
   /** Unix socket of the local control channel (status, state dumps); a deep one is reached as actors/local/socketAddress.ts says. */
   controlSocket: string;
   /** When the agent last restarted itself (actors/local/restartRecord.ts). */
@@ -21,6 +23,7 @@ export function agentPaths(ini: AgentIni): AgentPaths {
     pidFile: join(piddir, 'ambari-agent.pid'),
     outFile: join(logdir, 'ambari-agent.out'),
     logFile: join(logdir, 'ambari-agent.log'),
+    alertsLogFile: join(logdir, 'ambari-alerts.log'),
     controlSocket: join(piddir, 'ambari-agent.sock'),
     restartFile: join(piddir, 'ambari-agent.restart'),
   };

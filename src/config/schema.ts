@@ -71,6 +71,8 @@ export const SCHEMA = {
     // This agent's own (see README "Seeing inside"): not in the original's ini.
     inspect: int(0),
     inspect_port: port(0),
+    // Seconds an alert definition's interval unit stands for (a minute, as the original).
+    alert_interval_unit_seconds: int(60),
     status_page_port: optPort(),
     // Largest command-report frame sent (UTF-8 bytes of the whole STOMP frame): the Python
     // agent's CommandStatusDict.MAX_REPORT_SIZE constant, under the server's

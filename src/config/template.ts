@@ -18,6 +18,7 @@ const COMMENTS: Record<string, string> = {
   'agent.inspect': '1: live inspection in the Stately inspector, bridge page on 127.0.0.1:inspect_port',
   'agent.inspect_port': 'Port of the inspector bridge page (0: any free port; `status` shows it)',
   'agent.status_page_port': 'Serve the state page on 127.0.0.1 at this port (0: any free port; unset: off)',
+  'agent.alert_interval_unit_seconds': 'Seconds an alert definition interval of 1 stands for (60: minutes, as the server means them; less only for tests)',
   'agent.max_report_frame_bytes': 'Largest command-report frame in bytes; more reports go in several frames (keep under the server\'s stomp.max_incoming.message.size)',
   'agent.tmp_dir': 'Temp dir handed to every command script (created, mode 0700, when missing)',
   'security.force_https_protocol': 'Passed to command scripts: the TLS protocol they use towards the server',

@@ -14,7 +14,7 @@ import type { InspectorBridge } from '../introspection/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
 import { formatStateReport, stateReport } from '../introspection/stateReport.js';
-import { createAgentLogger, isLogFormat, levelFromIni, type AgentLogger } from '../logging/logger.js';
+import { createAgentLogger, isLogFormat, levelFromIni, type AgentLogger, type LogLevel } from '../logging/logger.js';
 import { AGENT_VERSION } from '../version.js';
 import { daemonMachine, supervisorInput } from './wiring.js';
 
@@ -58,6 +58,13 @@ async function main(): Promise<void> {
     fatalBeforeLogging(`cannot open log file ${paths.logFile}: ${(err as Error).message}`);
   }
   const { log } = logger;
+  // The alerts log: every alert result that changed, and what kept an alert from running.
+  let alertsLogger: AgentLogger;
+  try {
+    alertsLogger = createAgentLogger({ file: paths.alertsLogFile, level: logger.pino.level as LogLevel, alsoStdout: false, format: isLogFormat(values['log-format']) ? values['log-format'] : 'ambari' });
+  } catch (err) {
+    fatalBeforeLogging(`cannot open log file ${paths.alertsLogFile}: ${(err as Error).message}`);
+  }
 
   log('agent', 'info', `Starting ambari-agent ${AGENT_VERSION} (pid ${process.pid}, node ${process.versions.node}), config ${config.file}`);
   for (const warning of config.warnings) {
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
   // The inspector must exist before the actor system it watches: started here, not as an actor.
   const inspector = values.inspect || config.ini.agent.inspect === 1 ? await startInspector(config.ini.agent.inspect_port, log) : undefined;
   viewers.inspectorUrl = inspector?.url;
-  const root = createActor(daemonMachine({ config, paths, log, expectedHostname: values['expected-hostname'], recorder, viewers }), {
+  const root = createActor(daemonMachine({ config, paths, log, alertsLog: alertsLogger.log, expectedHostname: values['expected-hostname'], recorder, viewers }), {
     id: SUPERVISOR_SYSTEM_ID,
     systemId: SUPERVISOR_SYSTEM_ID,
     input: supervisorInput({ config, paths, log }),
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
   const exit = (code: number) =>
     setImmediate(() => {
       logger.close();
+      alertsLogger.close();
       process.exit(code);
     });
 
@@ -158,6 +166,7 @@ async function main(): Promise<void> {
   });
   process.on('SIGUSR2', () => {
     const level = logger.toggleDebug();
+    if (alertsLogger.toggleDebug() !== level) alertsLogger.toggleDebug();
     log('agent', level === 'debug' ? 'debug' : 'info', `Log level is now ${level.toUpperCase()}`);
   });
   const fatal = (err: unknown) => {

@@ -43,6 +43,17 @@ import type { StateRecorder } from '../introspection/stateRecorder.js';
 import type { Viewers } from '../actors/local/controlChannel.js';
 import type { LogFn } from '../logging/logger.js';
 import { dataCleanerMachine } from '../machines/dataCleaner.js';
+import { alertMachine } from '../machines/alert.js';
+import { alertSchedulerMachine } from '../machines/alertScheduler.js';
+import { AlertResults } from '../actors/alerts/alertResults.js';
+import { createAlertCheck } from '../actors/alerts/alertCheck.js';
+import { createAlertDefinitionsFeed } from '../actors/alerts/alertDefinitionsFeed.js';
+import { alertKindFor, createAlertKinds } from '../actors/alerts/alertKinds.js';
+import type { AlertResult } from '../actors/alerts/alertTypes.js';
+import { repeatTolerance } from '../actors/alerts/repeatTolerance.js';
+import { scriptAlertKind, scriptSearchDirs } from '../actors/alerts/scriptAlert.js';
+import { definitionName, StaleAlertsMonitor } from '../actors/alerts/staleAlerts.js';
+import { createAlertStatusReporter } from '../actors/reporters/alertStatusReporter.js';
 import { daemonizeMachine } from '../machines/daemonize.js';
 import { discoveryMachine, serverList } from '../machines/discovery.js';
 import type { LogParams } from '../machines/logParams.js';
@@ -65,6 +76,8 @@ export interface DaemonOptions {
   recorder?: StateRecorder;
   /** Where the inspector bridge and the state page are, for `status`. */
   viewers?: Viewers;
+  /** The alerts log (ambari-alerts.log); the agent log when not given. */
+  alertsLog?: LogFn;
 }
 
 /** The `log` action every machine declares, writing through the agent logger as that actor. */
@@ -190,6 +203,32 @@ export function daemonMachine(options: DaemonOptions) {
 
   const runStatus = createStatusRun(execution);
 
+  // Alerts: one actor per definition, their results kept until the server has them.
+  const alertsLog = options.alertsLog ?? log;
+  const alertResults = new AlertResults(agent.send_alert_changes_only === 1 ? { tolerance: (result) => repeatTolerance(caches, result) } : undefined);
+  const alertUnitMs = agent.alert_interval_unit_seconds * 1000;
+  const staleAlerts = new StaleAlertsMonitor(alertResults.lastRun, alertUnitMs);
+  const alertKinds = createAlertKinds({ python: execution.environment.interpreter, caCertFile: security.ca_cert_path !== '' ? security.ca_cert_path : undefined });
+  alertKinds.set('SCRIPT', scriptAlertKind({ environment: execution.environment, searchDirs: scriptSearchDirs(agent.cache_dir), kinitTimeoutMs: agent.alert_kinit_timeout, log: (level, message) => alertsLog('alerts', level, message) }));
+  const reportedStale = new Set<number>();
+  link.heartbeatExtras = () => {
+    const { clusters } = caches.get('alert_definitions');
+    const stale = staleAlerts.stale(clusters, Date.now());
+    for (const { id } of stale) if (!reportedStale.has(id)) alertsLog('alerts', 'warn', `Alert ${definitionName(clusters, id) ?? id} got stale. Reporting to the server.`);
+    reportedStale.clear();
+    for (const { id } of stale) reportedStale.add(id);
+    return stale.length > 0 ? { staleAlerts: stale } : {};
+  };
+  const lastAlertState = new Map<string, string>();
+  const keepAlertResult = fromPromise<void, AlertResult>(async ({ input }) => {
+    alertResults.put(input);
+    // The alerts log says what changed (every result at DEBUG).
+    const key = `${input.clusterId}/${input.name}`;
+    const changed = lastAlertState.get(key) !== input.state;
+    lastAlertState.set(key, input.state);
+    alertsLog('alerts', changed ? 'info' : 'debug', `[${input.name}] ${input.state}: ${input.text}`);
+  });
+
   return supervisorMachine.provide({
     actions: { log: logActionImpl },
     actors: {
@@ -255,6 +294,7 @@ export function daemonMachine(options: DaemonOptions) {
             activity,
           }),
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
+          alertStatus: createAlertStatusReporter({ intervalSeconds: agent.alert_reports_interval, results: alertResults, send: linkRequest, log }),
           hostStatus: createHostStatusReporter({
             intervalSeconds: config.ini.heartbeat.state_interval_seconds,
             collect: () => collectHostStatus(link.hostname(), agent.ignore_mount_points),
@@ -294,6 +334,16 @@ export function daemonMachine(options: DaemonOptions) {
           },
         },
         actors: { command: commandMachine.provide({ actors: { run: createRunAttempt(execution) } }) },
+      }),
+      alerts: alertSchedulerMachine.provide({
+        actions: { log: logActionImpl },
+        actors: {
+          definitions: createAlertDefinitionsFeed({ caches, unitMs: alertUnitMs, runs: (type) => alertKindFor(alertKinds, type) !== undefined, onDefinitionsEdited: () => alertResults.forgetAcknowledged(), log }),
+          alert: alertMachine.provide({
+            actions: { log: logActionImpl },
+            actors: { check: createAlertCheck({ caches, kindOf: (type) => alertKindFor(alertKinds, type), agentFacts: execution.agentFacts }), report: keepAlertResult },
+          }),
+        },
       }),
       recoverCommands: fromPromise(() => recoverLeftoverCommands(execution)),
       controlChannel: createControlChannel(paths.controlSocket, { recorder: options.recorder, viewers: options.viewers }),

@@ -4,6 +4,7 @@
 // form (`state --json`) is this module's StateReport, field names documented in README.
 import type { ActorNode } from './actorTree.js';
 import { stateText } from './stateRecorder.js';
+import { isPlainObject } from '../util/plainObject.js';
 
 export interface StateReportNode {
   id: string;
@@ -89,6 +90,22 @@ export function detailsOf(node: ActorNode, now: number): Details {
       out.passes = num(c.passes);
       if (state === 'waiting') out.nextPassInS = dueIn(node, num(c.intervalSeconds), now);
       break;
+    case 'alertScheduler':
+      out.alerts = Object.keys(isPlainObject(c.scheduled) ? c.scheduled : {}).length;
+      out.updates = num(c.updates);
+      break;
+    case 'alert': {
+      const definition = isPlainObject(c.definition) ? c.definition : {};
+      const last = isPlainObject(c.last) ? c.last : undefined;
+      out.name = str(definition.name);
+      out.type = isPlainObject(definition.source) ? str(definition.source.type) : undefined;
+      out.last = last ? `${str(last.state) ?? '?'}: ${(str(last.text) ?? '').slice(0, 80)}` : undefined;
+      out.checks = num(c.checks);
+      out.failures = num(c.failures) || undefined;
+      if (state === 'idle') out.nextCheckInS = dueIn(node, (num(c.intervalMs) ?? 60_000) / 1000, now);
+      out.lastError = str(c.lastError);
+      break;
+    }
     case 'pingPort':
       out.port = num(c.port) ?? num(c.requestedPort);
       out.pings = num(c.pings);

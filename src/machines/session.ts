@@ -75,6 +75,8 @@ export const sessionMachine = setup({
     // They do nothing unless the daemon provides them, so tests of the session alone need not.
     /** Pending command reports to /reports/commands_status. */
     commandReporter: fromCallback<{ type: string }, { link: unknown }>(() => {}),
+    /** Alert results to /reports/alerts_status every alert_reports_interval. */
+    alertStatus: fromCallback<{ type: string }, { link: unknown }>(() => {}),
     /** Status commands of this host's components, changes to /reports/component_status. */
     componentStatus: fromCallback<{ type: string }, { link: unknown }>(() => {}),
     /** The host's health to /reports/host_status every state_interval_seconds. */
@@ -176,6 +178,7 @@ export const sessionMachine = setup({
             },
             { id: 'commandReporter', src: 'commandReporter', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
             { id: 'componentStatus', src: 'componentStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
+            { id: 'alertStatus', src: 'alertStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
             { id: 'hostStatus', src: 'hostStatus', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
             { id: 'componentVersion', src: 'componentVersion', input: ({ context }) => ({ link: context.link }), onError: { actions: reporterFailed() } },
           ],

@@ -17,6 +17,7 @@ import { sessionMachine, type SessionOutput, type SessionParentEvent } from './s
 import { errorMessage } from './errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
+import { ALERT_SCHEDULER_ID, alertSchedulerMachine } from './alertScheduler.js';
 import { pingPortMachine, type PingPortParentEvent } from './pingPort.js';
 import { preflightMachine, type PreflightOutput } from './preflight.js';
 
@@ -37,12 +38,12 @@ export interface SupervisorInput {
 }
 
 /** Long-lived children whose unexpected failures are counted (the session restarts through `backingOff`). */
-export type CountedChild = 'dataCleaner' | 'controlChannel' | 'session';
+export type CountedChild = 'dataCleaner' | 'controlChannel' | 'session' | 'alerts';
 /** Those the supervisor spawns again itself once their back-off is over. */
-type RespawnedChild = 'dataCleaner' | 'controlChannel';
+type RespawnedChild = 'dataCleaner' | 'controlChannel' | 'alerts';
 
 /** Children whose errors (XState's error events) the supervisor handles. */
-type ChildId = 'preflight' | 'daemonize' | 'recoverCommands' | 'discovery' | 'shutdown' | 'session' | 'dataCleaner' | 'controlChannel' | 'actionQueue' | 'pingPort';
+type ChildId = 'preflight' | 'daemonize' | 'recoverCommands' | 'discovery' | 'shutdown' | 'session' | 'dataCleaner' | 'controlChannel' | 'actionQueue' | 'alerts' | 'pingPort';
 
 /**
  * Events the supervisor takes: STOP (a signal) and FATAL (an error that escaped every actor,
@@ -119,6 +120,7 @@ export const supervisorMachine = setup({
     discovery: discoveryMachine,
     session: sessionMachine,
     actionQueue: actionQueueMachine,
+    alerts: alertSchedulerMachine,
     /** Kills what a dead predecessor left running and reports those commands FAILED; resolves with their count. */
     recoverCommands: fromPromise<number>(async () => 0),
     controlChannel: fromCallback(() => {
@@ -148,6 +150,9 @@ export const supervisorMachine = setup({
       systemId: ACTION_QUEUE_ID,
       input: ({ context }) => ({ parallel: context.parallelExecution ?? false }),
     }),
+    // The alerts run from the cache on disk, connected or not (the original starts its
+    // scheduler first); their results wait for a session's reporter.
+    spawnAlerts: spawnChild('alerts', { id: ALERT_SCHEDULER_ID, systemId: ALERT_SCHEDULER_ID }),
     // Stopping or restarting: every queued or running command is cancelled (its tree killed)
     // and reported; the shutdown actor waits for that before the process goes.
     cancelAllCommands: enqueueActions(({ context, self, enqueue }) => {
@@ -182,13 +187,14 @@ export const supervisorMachine = setup({
     // Counted first (countRestart), so the count is this restart's number within the window.
     scheduleRestart: enqueueActions(({ context, event, enqueue }) => {
       const child = restartedChildOf(event);
-      if (child !== 'dataCleaner' && child !== 'controlChannel') return;
+      if (child !== 'dataCleaner' && child !== 'controlChannel' && child !== 'alerts') return;
       enqueue.raise({ type: 'CHILD.RESTART_DUE', child }, { delay: restartDelayMs(context.restarts[child] ?? 1) });
     }),
     respawnChild: enqueueActions(({ event, enqueue }) => {
       if (event.type !== 'CHILD.RESTART_DUE') return;
       if (event.child === 'dataCleaner') enqueue('spawnCleaner');
       if (event.child === 'controlChannel') enqueue('spawnControlChannel');
+      if (event.child === 'alerts') enqueue('spawnAlerts');
     }),
   },
   delays: {
@@ -239,6 +245,11 @@ export const supervisorMachine = setup({
     'xstate.error.actor.actionQueue': { target: '.stopping', actions: ['fail', 'logFailure'] },
     // Without the ping port the agent holds no lock: it must not go on.
     'xstate.error.actor.pingPort': { target: '.stopping', actions: ['fail', 'logFailure'] },
+    // Alerts that keep failing are given up; commands and reports go on without them.
+    'xstate.error.actor.alerts': [
+      { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('alerts'), 'scheduleRestart'] },
+      { actions: ['logFailure', stopChild('alerts'), { type: 'log', params: { level: 'error', msg: 'The alert scheduler failed too often; alerts are off until the agent restarts' } }] },
+    ],
   },
   states: {
     preflight: {
@@ -266,7 +277,7 @@ export const supervisorMachine = setup({
         src: 'daemonize',
         input: ({ context }) => ({ pidFile: context.pidFile }),
         onDone: [
-          { guard: 'pidWritten', target: 'recovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel', 'spawnActionQueue'] },
+          { guard: 'pidWritten', target: 'recovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel', 'spawnActionQueue', 'spawnAlerts'] },
           { target: 'stopping', actions: ['fail', 'logFailure'] },
         ],
         onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
@@ -325,9 +336,10 @@ export const supervisorMachine = setup({
         'xstate.error.actor.session': {},
         'xstate.error.actor.actionQueue': {},
         'xstate.error.actor.pingPort': {},
+        'xstate.error.actor.alerts': {},
       },
       // Reverse order of start; the control channel stays to answer `status` until the end.
-      entry: [stopChild('session'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
+      entry: [stopChild('session'), stopChild('alerts'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
       invoke: {
         id: 'shutdown',
         src: 'shutdown',
@@ -355,6 +367,8 @@ function restartedChildOf(event: SupervisorEvent): CountedChild | undefined {
       return 'dataCleaner';
     case 'xstate.error.actor.session':
       return 'session';
+    case 'xstate.error.actor.alerts':
+      return 'alerts';
     default:
       return undefined;
   }

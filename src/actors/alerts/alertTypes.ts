@@ -106,6 +106,8 @@ export interface AlertKind {
   check(definition: AlertDefinition, context: AlertCheckContext): Promise<AlertOutcome>;
   /** The text template used when reporting.<state>.text is missing. */
   defaultText(state: AlertState): string;
+  /** The reporting the texts come from, when the kind overrides the definition's (SCRIPT: its script's text). */
+  reporting?(reporting: AlertReporting | undefined): AlertReporting;
 }
 
 /** One result as /reports/alerts_status takes it (AlertStatusReporter; server/state/Alert.java). */

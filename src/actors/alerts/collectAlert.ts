@@ -7,8 +7,8 @@ import type { AlertCheckContext, AlertDefinition, AlertKind, AlertResult, AlertS
 import { formatAlertText } from './alertText.js';
 import { pyStr } from './pyValue.js';
 
-function reportingText(definition: AlertDefinition, state: AlertState): string | undefined {
-  const reporting = definition.source.reporting as Record<string, unknown> | undefined;
+function reportingText(kind: AlertKind, definition: AlertDefinition, state: AlertState): string | undefined {
+  const reporting = (kind.reporting ? kind.reporting(definition.source.reporting) : definition.source.reporting) as Record<string, unknown> | undefined;
   const key = state.toLowerCase();
   const template = reporting !== undefined && Object.hasOwn(reporting, key) ? reporting[key] : undefined;
   if (template === null || typeof template !== 'object' || !Object.hasOwn(template, 'text')) return undefined;
@@ -24,7 +24,7 @@ export async function collectAlert(kind: AlertKind, definition: AlertDefinition,
     const outcome = await kind.check(definition, context);
     state = outcome.state;
     args = outcome.args;
-    template = reportingText(definition, state) ?? kind.defaultText(state);
+    template = reportingText(kind, definition, state) ?? kind.defaultText(state);
   } catch (err) {
     state = 'UNKNOWN';
     args = [err instanceof Error ? err.message : pyStr(err)];

@@ -125,6 +125,7 @@ export function scriptAlertKind(settings: ScriptAlertSettings): AlertKind {
   const log = settings.log ?? (() => {});
   return {
     defaultText: () => '{0}',
+    reporting: scriptReporting,
     async check(definition, context) {
       const path = definition.source.path;
       if (typeof path !== 'string' || path === '') return unknown("The attribute 'path' must be specified");

@@ -48,6 +48,8 @@ export interface LinkSettings {
   heartbeat?: [number, number];
   /** Told every key the server sends on /events/encryption_key, whichever link it came on. */
   onEncryptionKey?: (key: string) => void;
+  /** The heartbeat body beyond its id: `staleAlerts` when there are any (HeartbeatThread.get_heartbeat_body). */
+  heartbeatExtras?: () => Record<string, unknown>;
   /** Until when (epoch ms) a RESTART_AGENT is taken as the restart this agent came from (restartRecord.ts). */
   restartQuietUntil?: number;
 }
@@ -173,7 +175,8 @@ export function linkActors(settings: LinkSettings) {
     beat: fromPromise<BeatResult, { link: unknown; responseId: number }>(async ({ input }) => {
       const link = asLink(input.link);
       const started = performance.now();
-      const answer = (await link.client.request('/heartbeat', { id: input.responseId })) as { id?: unknown };
+      // agent/HeartBeat.java: id, plus staleAlerts (a list of StaleAlert).
+      const answer = (await link.client.request('/heartbeat', { id: input.responseId, ...settings.heartbeatExtras?.() })) as { id?: unknown };
       if (typeof answer.id !== 'number') throw new Error(`heartbeat answer without a numeric id: ${JSON.stringify(answer).slice(0, 200)}`);
       return { id: answer.id, roundTripMs: performance.now() - started };
     }),
