@@ -10,6 +10,7 @@ import type { LogFn } from '../../logging/logger.js';
 import type { BeatResult } from '../../machines/heartbeat.js';
 import type { RegistrationResponse } from '../../machines/registration.js';
 import { ACTION_QUEUE_ID } from '../../machines/actionQueue.js';
+import { ALERT_SCHEDULER_ID } from '../../machines/alertScheduler.js';
 import type { LinkEvent } from '../../machines/session.js';
 import { StompClient, type StompClientOptions } from '../../protocol/stompClient.js';
 import { ensureAgentCertificate } from './agentCertificate.js';
@@ -141,6 +142,7 @@ export function linkActors(settings: LinkSettings) {
         }
         const commands = batch.commands.filter((command, index) => fresh.includes(command.taskId) && batch.commands.findIndex((c) => c.taskId === command.taskId) === index);
         if (commands.length > 0) queue.send({ type: 'EXECUTE', commands });
+        if (batch.alertRuns.length > 0) (system.get(ALERT_SCHEDULER_ID) as AnyActorRef | undefined)?.send({ type: 'RUN_NOW', names: batch.alertRuns });
       };
       return () => {
         link.router.onRestart = () => {};

@@ -136,6 +136,12 @@ export class TopicRouter {
 export interface CommandBatch {
   commands: ExecutionCommand[];
   cancels: Array<{ taskId: number; reason: string }>;
+  /**
+   * Alerts to check now: ALERT_EXECUTION_COMMAND (AlertExecutionCommand.java: alertDefinition,
+   * clusterName, hostName; no task id) names its definition. The Java server of today builds
+   * them but does not send them (AlertDefinitionResourceProvider), older ones and tools may.
+   */
+  alertRuns: string[];
   /** Entries that could not be taken (the rest still is). */
   problems: string[];
 }
@@ -155,7 +161,7 @@ const taskIdOf = (value: unknown): number | undefined => {
  * a number) and cancels (target_task_id, reason). Own properties only.
  */
 export function parseCommandsMessage(body: unknown): CommandBatch {
-  const batch: CommandBatch = { commands: [], cancels: [], problems: [] };
+  const batch: CommandBatch = { commands: [], cancels: [], alertRuns: [], problems: [] };
   const clusters = isPlainObject(body) ? body.clusters : undefined;
   if (!isPlainObject(clusters)) {
     batch.problems.push('no "clusters" object');
@@ -177,6 +183,12 @@ export function parseCommandsMessage(body: unknown): CommandBatch {
       continue;
     }
     for (const command of commands) {
+      if (isPlainObject(command) && command.commandType === 'ALERT_EXECUTION_COMMAND') {
+        const name = isPlainObject(command.alertDefinition) ? command.alertDefinition.name : undefined;
+        if (typeof name === 'string') batch.alertRuns.push(name);
+        else batch.problems.push(`cluster ${clusterId}: an alert execution command without alertDefinition.name`);
+        continue;
+      }
       const taskId = isPlainObject(command) ? taskIdOf(command.taskId) : undefined;
       if (!isPlainObject(command) || taskId === undefined) {
         batch.problems.push(`cluster ${clusterId}: a command without a positive whole taskId (${shown(isPlainObject(command) ? command.taskId : command)})`);

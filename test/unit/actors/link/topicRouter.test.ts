@@ -956,3 +956,23 @@ describe('overlapping syncs of one cache', () => {
     }
   });
 });
+
+describe('parseCommandsMessage: alert execution commands', () => {
+  it('takes an ALERT_EXECUTION_COMMAND (no task id) as a run-now of its definition', async () => {
+    const { parseCommandsMessage } = await import('../../../../src/actors/link/topicRouter.js');
+    const batch = parseCommandsMessage({
+      clusters: {
+        '0': {
+          commands: [
+            { commandType: 'ALERT_EXECUTION_COMMAND', clusterName: 'c1', hostName: 'h1', alertDefinition: { name: 'ambari_agent_disk_usage', definitionId: 3 } },
+            { commandType: 'ALERT_EXECUTION_COMMAND', alertDefinition: {} },
+            { commandType: 'EXECUTION_COMMAND', taskId: 7, role: 'ZOOKEEPER_SERVER' },
+          ],
+        },
+      },
+    });
+    expect(batch.alertRuns).toEqual(['ambari_agent_disk_usage']);
+    expect(batch.commands.map((c) => c.taskId)).toEqual([7]);
+    expect(batch.problems).toEqual(['cluster 0: an alert execution command without alertDefinition.name']);
+  });
+});
