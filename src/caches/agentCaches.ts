@@ -39,6 +39,7 @@ function emptySnapshot(): CacheSnapshot {
 
 export class AgentCaches {
   private readonly state = new Map<CacheName, CacheSnapshot>();
+  private readonly listeners = new Set<(outcome: ApplyOutcome) => void>();
 
   /** Empty caches (hash null) that persist under `cacheDir`. */
   constructor(readonly cacheDir: string) {
@@ -120,7 +121,23 @@ export class AgentCaches {
     const { next, kind, warnings } = applyMessage(name, current, message);
     const changed = next.clusters !== current.clusters || next.hash !== current.hash || next.timestamp !== current.timestamp;
     if (changed) this.state.set(name, deepFreeze(next));
-    return { cache: name, kind, hash: this.snapshot(name).hash, changed, warnings };
+    const outcome: ApplyOutcome = { cache: name, kind, hash: this.snapshot(name).hash, changed, warnings };
+    if (changed) {
+      for (const listener of this.listeners) {
+        try {
+          listener(outcome);
+        } catch {
+          // a listener's failure is its own; the cache is applied either way
+        }
+      }
+    }
+    return outcome;
+  }
+
+  /** Told after every apply() that changed a cache (e.g. the recovery actor re-reads cluster-env); returns the unsubscribe. */
+  onChange(listener: (outcome: ApplyOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Writes the cache (content and hash) to cacheDir/<name>.json atomically. */

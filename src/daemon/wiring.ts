@@ -32,6 +32,8 @@ import { retainOrRemoveCommandFile } from '../actors/commands/commandFileRetenti
 import { commandFiles } from '../actors/commands/commandFiles.js';
 import { retentionPolicyOf } from '../config/schema.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
+import { recoveryMachine } from '../machines/recovery.js';
+import { createRecoveryFeed, StatusChanges } from '../actors/recovery/recoveryFeed.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { resolvePassphrase } from '../config/envFile.js';
@@ -189,6 +191,8 @@ export function daemonMachine(options: DaemonOptions) {
   };
 
   const runStatus = createStatusRun(execution);
+  // The session's status reporter tells the recovery actor (which outlives sessions) what changed.
+  const statusChanges = new StatusChanges();
 
   return supervisorMachine.provide({
     actions: { log: logActionImpl },
@@ -253,6 +257,7 @@ export function daemonMachine(options: DaemonOptions) {
             send: linkRequest,
             log,
             activity,
+            onStatusChange: (entry) => statusChanges.emit(entry),
           }),
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
           hostStatus: createHostStatusReporter({
@@ -268,6 +273,12 @@ export function daemonMachine(options: DaemonOptions) {
           commandDone: (_, { report, kind }) => {
             const actor = `task-${report.taskId}`;
             log(actor, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            // A recovery command's report goes to the log only (the original drops it from the reports).
+            if (kind === 'auto') {
+              retainOrRemoveCommandFile(commandFiles(agent.prefix, report.taskId, true).commandJson, retentionPolicy, 'execution', report.exitCode, log, actor);
+              if (logCommandExecutes === 1) for (const message of commandOutputMessages(report)) log(actor, 'info', message);
+              return;
+            }
             // Before the report is stored, so that the file is gone when the server sees the result.
             retainOrRemoveCommandFile(commandFiles(agent.prefix, report.taskId).commandJson, retentionPolicy, kind, report.exitCode, log, actor);
             const turnedOff = unloggedOutput.delete(report.taskId);
@@ -295,6 +306,7 @@ export function daemonMachine(options: DaemonOptions) {
         },
         actors: { command: commandMachine.provide({ actors: { run: createRunAttempt(execution) } }) },
       }),
+      recovery: recoveryMachine.provide({ actions: { log: logActionImpl }, actors: { feed: createRecoveryFeed({ caches, statusChanges }) } }),
       recoverCommands: fromPromise(() => recoverLeftoverCommands(execution)),
       controlChannel: createControlChannel(paths.controlSocket, { recorder: options.recorder, viewers: options.viewers }),
       shutdown: fromPromise(async ({ input, system }) => {
