@@ -32,6 +32,8 @@ import { retainOrRemoveCommandFile } from '../actors/commands/commandFileRetenti
 import { commandFiles } from '../actors/commands/commandFiles.js';
 import { retentionPolicyOf } from '../config/schema.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from '../machines/actionQueue.js';
+import { recoveryMachine } from '../machines/recovery.js';
+import { createRecoveryFeed, StatusChanges } from '../actors/recovery/recoveryFeed.js';
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { resolvePassphrase } from '../config/envFile.js';
@@ -54,6 +56,9 @@ import { repeatTolerance } from '../actors/alerts/repeatTolerance.js';
 import { scriptAlertKind, scriptSearchDirs } from '../actors/alerts/scriptAlert.js';
 import { definitionName, StaleAlertsMonitor } from '../actors/alerts/staleAlerts.js';
 import { createAlertStatusReporter } from '../actors/reporters/alertStatusReporter.js';
+import { recoveryAlertKind } from '../actors/alerts/recoveryAlert.js';
+import { recoveryActionsOf } from '../actors/recovery/recoveryView.js';
+import { RECOVERY_ID } from '../machines/systemIds.js';
 import { daemonizeMachine } from '../machines/daemonize.js';
 import { discoveryMachine, serverList } from '../machines/discovery.js';
 import type { LogParams } from '../machines/logParams.js';
@@ -202,6 +207,8 @@ export function daemonMachine(options: DaemonOptions) {
   };
 
   const runStatus = createStatusRun(execution);
+  // The session's status reporter tells the recovery actor (which outlives sessions) what changed.
+  const statusChanges = new StatusChanges();
 
   // Alerts: one actor per definition, their results kept until the server has them.
   const alertsLog = options.alertsLog ?? log;
@@ -292,6 +299,7 @@ export function daemonMachine(options: DaemonOptions) {
             send: linkRequest,
             log,
             activity,
+            onStatusChange: (entry) => statusChanges.emit(entry),
           }),
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
           alertStatus: createAlertStatusReporter({ intervalSeconds: agent.alert_reports_interval, results: alertResults, send: linkRequest, log }),
@@ -308,6 +316,12 @@ export function daemonMachine(options: DaemonOptions) {
           commandDone: (_, { report, kind }) => {
             const actor = `task-${report.taskId}`;
             log(actor, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            // A recovery command's report goes to the log only (the original drops it from the reports).
+            if (kind === 'auto') {
+              retainOrRemoveCommandFile(commandFiles(agent.prefix, report.taskId, true).commandJson, retentionPolicy, 'execution', report.exitCode, log, actor);
+              if (logCommandExecutes === 1) for (const message of commandOutputMessages(report)) log(actor, 'info', message);
+              return;
+            }
             // Before the report is stored, so that the file is gone when the server sees the result.
             retainOrRemoveCommandFile(commandFiles(agent.prefix, report.taskId).commandJson, retentionPolicy, kind, report.exitCode, log, actor);
             const turnedOff = unloggedOutput.delete(report.taskId);
@@ -338,13 +352,22 @@ export function daemonMachine(options: DaemonOptions) {
       alerts: alertSchedulerMachine.provide({
         actions: { log: logActionImpl },
         actors: {
-          definitions: createAlertDefinitionsFeed({ caches, unitMs: alertUnitMs, runs: (type) => alertKindFor(alertKinds, type) !== undefined, onDefinitionsEdited: () => alertResults.forgetAcknowledged(), log }),
+          definitions: createAlertDefinitionsFeed({ caches, unitMs: alertUnitMs, runs: (type) => type === 'RECOVERY' || alertKindFor(alertKinds, type) !== undefined, onDefinitionsEdited: () => alertResults.forgetAcknowledged(), log }),
           alert: alertMachine.provide({
             actions: { log: logActionImpl },
-            actors: { check: createAlertCheck({ caches, kindOf: (type) => alertKindFor(alertKinds, type), agentFacts: execution.agentFacts }), report: keepAlertResult },
+            actors: {
+              check: createAlertCheck({
+                caches,
+                // RECOVERY reads the counts of the recovery actor (a supervisor child beside the scheduler).
+                kindOf: (type, system) => (type === 'RECOVERY' ? recoveryAlertKind(() => recoveryActionsOf(system.get(RECOVERY_ID))) : alertKindFor(alertKinds, type)),
+                agentFacts: execution.agentFacts,
+              }),
+              report: keepAlertResult,
+            },
           }),
         },
       }),
+      recovery: recoveryMachine.provide({ actions: { log: logActionImpl }, actors: { feed: createRecoveryFeed({ caches, statusChanges }) } }),
       recoverCommands: fromPromise(() => recoverLeftoverCommands(execution)),
       controlChannel: createControlChannel(paths.controlSocket, { recorder: options.recorder, viewers: options.viewers }),
       shutdown: fromPromise(async ({ input, system }) => {

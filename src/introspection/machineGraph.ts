@@ -13,6 +13,7 @@ import { discoveryMachine } from '../machines/discovery.js';
 import { heartbeatMachine } from '../machines/heartbeat.js';
 import { pingPortMachine } from '../machines/pingPort.js';
 import { preflightMachine } from '../machines/preflight.js';
+import { recoveryMachine } from '../machines/recovery.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
 import { supervisorMachine } from '../machines/supervisor.js';
@@ -31,6 +32,7 @@ export const AGENT_MACHINES: readonly AnyStateMachine[] = [
   heartbeatMachine,
   actionQueueMachine,
   commandMachine,
+  recoveryMachine,
 ];
 
 type GraphTransition = StateGraphNode['transitions'][number];

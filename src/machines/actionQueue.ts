@@ -6,20 +6,28 @@
 // they start at once and run beside whatever runs. CANCEL goes to the task's actor; each
 // finished task's report goes to the injected `commandDone` action (the reporter's store).
 //
+// AUTO_COMMAND (from the recovery actor) runs a recovery command in line like an execution
+// command, never retried; its report goes to `commandDone` as kind 'auto' (the daemon logs it
+// and sends it nowhere) and back to the recovery actor. The recovery actor (systemId
+// `recovery`, when there is one) is told of every server execution command taken and finished,
+// and how many the queue holds: recovery pauses while there are any.
+//
 // CANCEL_ALL (the agent is stopping or restarting) cancels everything queued or running and
 // takes no new commands; the queue is `idle` again once every task has reported.
-import { assign, enqueueActions, setup, stopChild, type DoneActorEvent } from 'xstate';
+import { assign, enqueueActions, setup, stopChild, type AnyActorRef, type DoneActorEvent } from 'xstate';
 import { commandMachine, retryEnabledFor, type CommandReport, type ExecutionCommand } from './command.js';
+import { RECOVERY_ID } from './systemIds.js';
 
 export interface ActionQueueInput {
   parallel: boolean;
 }
 
-export type CommandKind = 'execution' | 'background' | 'status';
+export type CommandKind = 'execution' | 'background' | 'status' | 'auto';
 
 /** What the queue takes: the link's commands and cancels, the supervisor's CANCEL_ALL, and its task actors' ends. */
 export type ActionQueueEvent =
   | { type: 'EXECUTE'; commands: ExecutionCommand[] }
+  | { type: 'AUTO_COMMAND'; command: ExecutionCommand }
   | { type: 'CANCEL'; taskId: number; reason: string }
   | { type: 'CANCEL_ALL'; reason: string }
   | DoneActorEvent<CommandReport, TaskActorId>;
@@ -64,9 +72,15 @@ export function kindOf(command: ExecutionCommand): CommandKind {
   return 'execution';
 }
 
+/** What the recovery actor reads of a server command (process_execution_command). */
+function commandFacts(command: ExecutionCommand) {
+  const custom = command.commandParams?.custom_command;
+  return { role: command.role, roleCommand: command.roleCommand, commandType: command.commandType, customCommand: typeof custom === 'string' ? custom : undefined };
+}
+
 /** Which queued tasks may start now, given what runs (background and status tasks never wait). */
 export function startable(context: Pick<ActionQueueContext, 'parallel' | 'queue' | 'running' | 'retrying'> & { kinds?: Record<number, CommandKind> }): number[] {
-  const inLine = (id: number) => (context.kinds?.[id] ?? 'execution') === 'execution';
+  const inLine = (id: number) => ['execution', 'auto'].includes(context.kinds?.[id] ?? 'execution');
   const started: number[] = context.queue.filter((id) => !inLine(id));
   const running = context.running.filter(inLine);
   for (const taskId of context.queue.filter(inLine)) {
@@ -88,6 +102,13 @@ export const actionQueueMachine = setup({
     commandDone: (_args: unknown, _params: CommandDoneParams) => {},
     /** New tasks taken (not repeats); the daemon records them until they are reported. */
     commandsAccepted: (_args: unknown, _params: { commands: ExecutionCommand[] }) => {},
+    /** The recovery actor learns how many server execution commands are queued or running (it pauses meanwhile). */
+    tellRecoveryWork: enqueueActions(({ context, system, enqueue }) => {
+      const recovery = system.get(RECOVERY_ID) as AnyActorRef | undefined;
+      if (!recovery) return;
+      const serverCommands = [...context.queue, ...context.running].filter((id) => context.kinds[id] === 'execution').length;
+      enqueue.sendTo(recovery, { type: 'QUEUE.WORK', serverCommands });
+    }),
     startWhatMay: enqueueActions(({ context, enqueue }) => {
       const starting = startable(context);
       if (starting.length === 0) return;
@@ -108,7 +129,7 @@ export const actionQueueMachine = setup({
       guard: ({ context }) => !context.closing,
       target: '.settling',
       actions: [
-        enqueueActions(({ context, event, enqueue }) => {
+        enqueueActions(({ context, event, system, enqueue }) => {
           // Not taken before; and not still queued or running (a cancelled task sent again
           // before its cancel has ended it would otherwise get a second actor of the same id).
           const fresh = event.commands.filter((command, index, all) =>
@@ -117,6 +138,8 @@ export const actionQueueMachine = setup({
             !context.running.includes(command.taskId) &&
             all.findIndex((c) => c.taskId === command.taskId) === index);
           if (fresh.length > 0) enqueue({ type: 'commandsAccepted', params: { commands: fresh } });
+          const recovery = system.get(RECOVERY_ID) as AnyActorRef | undefined;
+          if (recovery) for (const command of fresh.filter((c) => kindOf(c) === 'execution')) enqueue.sendTo(recovery, { type: 'SERVER_COMMAND.TAKEN', command: commandFacts(command) });
           for (const command of fresh) enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
           enqueue.assign({
             queue: [...context.queue, ...fresh.map((c) => c.taskId)],
@@ -124,6 +147,21 @@ export const actionQueueMachine = setup({
             retrying: [...context.retrying, ...fresh.filter(retryEnabledFor).map((c) => c.taskId)],
             kinds: { ...context.kinds, ...Object.fromEntries(fresh.map((c) => [c.taskId, kindOf(c)])) },
           });
+        }),
+        'startWhatMay',
+        'tellRecoveryWork',
+      ],
+    },
+    // A recovery command: in line with the execution commands, its id never remembered (the
+    // recovery actor's ids are unique).
+    AUTO_COMMAND: {
+      guard: ({ context, event }) => !context.closing && !context.queue.includes(event.command.taskId) && !context.running.includes(event.command.taskId),
+      target: '.settling',
+      actions: [
+        enqueueActions(({ context, event, enqueue }) => {
+          const { command } = event;
+          enqueue.spawnChild('command', { id: taskActorId(command.taskId), input: { command } });
+          enqueue.assign({ queue: [...context.queue, command.taskId], kinds: { ...context.kinds, [command.taskId]: 'auto' } });
         }),
         'startWhatMay',
       ],
@@ -149,6 +187,15 @@ export const actionQueueMachine = setup({
       target: '.settling',
       actions: [
         { type: 'commandDone', params: ({ context, event }) => ({ report: event.output, kind: context.kinds[taskIdOf(event.actorId)] ?? 'execution' }) },
+        enqueueActions(({ context, event, system, enqueue }) => {
+          const recovery = system.get(RECOVERY_ID) as AnyActorRef | undefined;
+          const kind = context.kinds[taskIdOf(event.actorId)] ?? 'execution';
+          if (!recovery || (kind !== 'auto' && kind !== 'execution')) return;
+          const report = event.output;
+          const command = { role: report.role, roleCommand: report.roleCommand, customCommand: report.customCommand };
+          if (kind === 'auto') enqueue.sendTo(recovery, { type: 'AUTO_COMMAND.FINISHED', taskId: report.taskId, command, status: report.status });
+          else enqueue.sendTo(recovery, { type: 'SERVER_COMMAND.FINISHED', command, status: report.status });
+        }),
         stopChild(({ event }) => event.actorId),
         assign(({ context, event }) => {
           const taskId = taskIdOf(event.actorId);
@@ -162,6 +209,7 @@ export const actionQueueMachine = setup({
           };
         }),
         'startWhatMay',
+        'tellRecoveryWork',
       ],
     },
   },

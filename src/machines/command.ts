@@ -84,8 +84,9 @@ type RetryBudgetSpent = { type: 'RETRY_BUDGET.SPENT' };
 
 const RETRY_BUDGET_TIMER = 'retryBudget';
 
-/** commandParams.command_retry_enabled: the string 'true' (any case) or true. */
+/** commandParams.command_retry_enabled: the string 'true' (any case) or true; never for a recovery command. */
 export function retryEnabledFor(command: ExecutionCommand): boolean {
+  if (command.commandType === 'AUTO_EXECUTION_COMMAND') return false;
   const value = command.commandParams?.command_retry_enabled;
   return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 }

@@ -6,7 +6,7 @@
 //   AGENT.RESTART (heartbeat out of sequence, RESTART_AGENT) -> stopping -> exit code 77
 //   a failed session -> backingOff -> discovering (restart back-off, bounded per window)
 //
-// Long-lived children (dataCleaner, pingPort, controlChannel, actionQueue, session) are spawned
+// Long-lived children (dataCleaner, pingPort, controlChannel, actionQueue, recovery, session) are spawned
 // and live across states; one-shot stages (preflight, daemonize, discovery) are invoked by their state
 // and cancelled by leaving it. The output of `stopped` carries the process exit code.
 import { assign, enqueueActions, fromCallback, fromPromise, setup, spawnChild, stopChild, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
@@ -19,6 +19,7 @@ import { logNowhere, type LogParams } from './logParams.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
 import { ALERT_SCHEDULER_ID, alertSchedulerMachine } from './alertScheduler.js';
 import { pingPortMachine, type PingPortParentEvent } from './pingPort.js';
+import { RECOVERY_ID, recoveryMachine } from './recovery.js';
 import { preflightMachine, type PreflightOutput } from './preflight.js';
 
 export interface SupervisorInput {
@@ -43,7 +44,7 @@ export type CountedChild = 'dataCleaner' | 'controlChannel' | 'session' | 'alert
 type RespawnedChild = 'dataCleaner' | 'controlChannel' | 'alerts';
 
 /** Children whose errors (XState's error events) the supervisor handles. */
-type ChildId = 'preflight' | 'daemonize' | 'recoverCommands' | 'discovery' | 'shutdown' | 'session' | 'dataCleaner' | 'controlChannel' | 'actionQueue' | 'alerts' | 'pingPort';
+type ChildId = 'preflight' | 'daemonize' | 'recoverCommands' | 'discovery' | 'shutdown' | 'session' | 'dataCleaner' | 'controlChannel' | 'actionQueue' | 'alerts' | 'pingPort' | 'recovery';
 
 /**
  * Events the supervisor takes: STOP (a signal) and FATAL (an error that escaped every actor,
@@ -121,6 +122,7 @@ export const supervisorMachine = setup({
     session: sessionMachine,
     actionQueue: actionQueueMachine,
     alerts: alertSchedulerMachine,
+    recovery: recoveryMachine,
     /** Kills what a dead predecessor left running and reports those commands FAILED; resolves with their count. */
     recoverCommands: fromPromise<number>(async () => 0),
     controlChannel: fromCallback(() => {
@@ -153,6 +155,8 @@ export const supervisorMachine = setup({
     // The alerts run from the cache on disk, connected or not (the original starts its
     // scheduler first); their results wait for a session's reporter.
     spawnAlerts: spawnChild('alerts', { id: ALERT_SCHEDULER_ID, systemId: ALERT_SCHEDULER_ID }),
+    // Beside the queue it feeds: auto-start follows statuses and server commands across sessions.
+    spawnRecovery: spawnChild('recovery', { id: RECOVERY_ID, systemId: RECOVERY_ID, input: {} }),
     // Stopping or restarting: every queued or running command is cancelled (its tree killed)
     // and reported; the shutdown actor waits for that before the process goes.
     cancelAllCommands: enqueueActions(({ context, self, enqueue }) => {
@@ -250,6 +254,8 @@ export const supervisorMachine = setup({
       { guard: 'mayRestart', actions: ['logFailure', 'countRestart', stopChild('alerts'), 'scheduleRestart'] },
       { actions: ['logFailure', stopChild('alerts'), { type: 'log', params: { level: 'error', msg: 'The alert scheduler failed too often; alerts are off until the agent restarts' } }] },
     ],
+    // Without recovery the agent still does what the server asks: logged, not restarted.
+    'xstate.error.actor.recovery': { actions: ['logFailure', stopChild(RECOVERY_ID)] },
   },
   states: {
     preflight: {
@@ -271,13 +277,13 @@ export const supervisorMachine = setup({
       },
     },
     daemonizing: {
-      description: 'Writing the pid file; then the control channel and the action queue start.',
+      description: 'Writing the pid file; then the control channel, the action queue and recovery start.',
       invoke: {
         id: 'daemonize',
         src: 'daemonize',
         input: ({ context }) => ({ pidFile: context.pidFile }),
         onDone: [
-          { guard: 'pidWritten', target: 'recovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel', 'spawnActionQueue', 'spawnAlerts'] },
+          { guard: 'pidWritten', target: 'recovering', actions: [assign({ pid: ({ event }) => event.output.pid }), 'spawnControlChannel', 'spawnActionQueue', 'spawnRecovery', 'spawnAlerts'] },
           { target: 'stopping', actions: ['fail', 'logFailure'] },
         ],
         onError: { target: 'stopping', actions: ['fail', 'logFailure'] },
@@ -337,9 +343,10 @@ export const supervisorMachine = setup({
         'xstate.error.actor.actionQueue': {},
         'xstate.error.actor.pingPort': {},
         'xstate.error.actor.alerts': {},
+        'xstate.error.actor.recovery': {},
       },
       // Reverse order of start; the control channel stays to answer `status` until the end.
-      entry: [stopChild('session'), stopChild('alerts'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
+      entry: [stopChild(RECOVERY_ID), stopChild('session'), stopChild('alerts'), 'cancelAllCommands', stopChild('pingPort'), stopChild('dataCleaner')],
       invoke: {
         id: 'shutdown',
         src: 'shutdown',

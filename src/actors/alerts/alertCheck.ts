@@ -2,7 +2,7 @@
 // with the configurations dictionary of its cluster for `{{site/key}}` placeholders (built as
 // the original's ConfigurationBuilder.get_configuration builds it, once per cache change, not
 // once per check), and the result is the record /reports/alerts_status takes.
-import { fromPromise } from 'xstate';
+import { fromPromise, type AnyActorRef } from 'xstate';
 import type { AgentCaches } from '../../caches/index.js';
 import { getOwn } from '../../caches/json.js';
 import type { CheckInput } from '../../machines/alert.js';
@@ -13,7 +13,8 @@ import { collectAlert } from './collectAlert.js';
 
 export interface AlertCheckOptions {
   caches: Pick<AgentCaches, 'get' | 'onChange'>;
-  kindOf: (type: string) => AlertKind | undefined;
+  /** The kind of a source type; `system` reaches other actors (RECOVERY reads the recovery actor's counts). */
+  kindOf: (type: string, system: { get(id: string): AnyActorRef | undefined }) => AlertKind | undefined;
   agentFacts: () => AgentFacts;
 }
 
@@ -38,9 +39,9 @@ export function configurationsByCluster(caches: AlertCheckOptions['caches'], age
 
 export function createAlertCheck({ caches, kindOf, agentFacts }: AlertCheckOptions) {
   const configurationsOf = configurationsByCluster(caches, agentFacts);
-  return fromPromise<AlertResult, CheckInput>(async ({ input, signal }) => {
+  return fromPromise<AlertResult, CheckInput>(async ({ input, signal, system }) => {
     const { definition, clusterId } = input;
-    const kind = kindOf(definition.source.type);
+    const kind = kindOf(definition.source.type, system);
     if (!kind) throw new Error(`no check for alerts of type ${definition.source.type}`);
     const facts = agentFacts();
     // AlertCluster.hostName is the server's name of this host; the agent's own is the fallback.

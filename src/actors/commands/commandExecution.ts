@@ -142,8 +142,12 @@ export function createRunAttempt(settings: ExecutionSettings) {
     const header = input.command;
     const taskId = header.taskId;
     const template = reportTemplate(header);
-    const outputFiles = commandFiles(settings.prefixDir, taskId);
+    // A recovery command: auto_* files, no report to the server (IN_PROGRESS or otherwise),
+    // and not in the running list (a successor would report it FAILED to a server that never sent it).
+    const auto = header.commandType === 'AUTO_EXECUTION_COMMAND';
+    const outputFiles = commandFiles(settings.prefixDir, taskId, auto);
     const progress = (): void => {
+      if (auto) return;
       store.putInProgress({ header: reportHeader(template), files: outputFiles, withOutput: settings.updateOutput });
     };
 
@@ -186,11 +190,12 @@ export function createRunAttempt(settings: ExecutionSettings) {
           environment: settings.environment,
           timeoutSeconds: timeoutSeconds(command),
           backupOutput: true,
+          auto,
           signal,
           outputChars: settings.maxOutputChars,
           onSpawn: (spawned) => {
             // Each script of the sequence: the latest one's tree replaces the earlier one's.
-            running.add({ taskId, template, process: spawned, files: { output: outputFiles.output, errors: outputFiles.errors }, agentPid: process.pid, startedAt: Date.now() });
+            if (!auto) running.add({ taskId, template, process: spawned, files: { output: outputFiles.output, errors: outputFiles.errors }, agentPid: process.pid, startedAt: Date.now() });
             // IN_PROGRESS once the first script runs: its report round (file reads, a request)
             // then never delays the start itself.
             if (!spawnedBefore) progress();

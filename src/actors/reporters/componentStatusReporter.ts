@@ -38,6 +38,11 @@ export interface ComponentStatusReporterOptions {
   log: LogFn;
   /** The agent's record of which components have a command running. */
   activity: ComponentActivity;
+  /**
+   * Told each status that differs from the one last reported (ComponentStatusExecutor calls
+   * the recovery manager's handle_status_change there), before it is sent.
+   */
+  onStatusChange?: (entry: ComponentStatusEntry) => void;
 }
 
 /** One status across passes: cluster, service, component and command. */
@@ -124,6 +129,13 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
       const changed = new Set(changedStatuses(fresh.map((c) => c.entry), reported));
       const changes = fresh.filter((c) => changed.has(c.entry));
       if (changes.length === 0) return 0;
+      for (const c of changes) {
+        try {
+          options.onStatusChange?.(c.entry);
+        } catch (err) {
+          log(ACTOR, 'warn', `Status change of ${c.entry.componentName} not passed on: ${errorText(err)}`);
+        }
+      }
       try {
         const answer = await send(input.link, COMPONENT_STATUS_DESTINATION, { clusters: groupByCluster(changes.map((c) => c.entry)) });
         if (!acknowledged(answer)) throw new Error(`the server answered ${JSON.stringify(answer).slice(0, 200)}`);
