@@ -14,6 +14,8 @@ import { heartbeatMachine } from '../machines/heartbeat.js';
 import { pingPortMachine } from '../machines/pingPort.js';
 import { preflightMachine } from '../machines/preflight.js';
 import { recoveryMachine } from '../machines/recovery.js';
+import { alertSchedulerMachine } from '../machines/alertScheduler.js';
+import { alertMachine } from '../machines/alert.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
 import { supervisorMachine } from '../machines/supervisor.js';
@@ -33,6 +35,8 @@ export const AGENT_MACHINES: readonly AnyStateMachine[] = [
   actionQueueMachine,
   commandMachine,
   recoveryMachine,
+  alertSchedulerMachine,
+  alertMachine,
 ];
 
 type GraphTransition = StateGraphNode['transitions'][number];

@@ -111,9 +111,9 @@ const idOf = (parsed: ParsedMermaid, label: string, parent?: string) =>
 // ---------------------------------------------------------------------------------------------
 
 describe('machineGraph', () => {
-  it('lists the twelve machines of the agent in order', () => {
+  it('lists the fourteen machines of the agent in order', () => {
     expect(AGENT_MACHINES.map((m) => m.id)).toEqual([
-      'supervisor', 'preflight', 'dataCleaner', 'pingPort', 'daemonize', 'discovery', 'session', 'registration', 'heartbeat', 'actionQueue', 'command', 'recovery',
+      'supervisor', 'preflight', 'dataCleaner', 'pingPort', 'daemonize', 'discovery', 'session', 'registration', 'heartbeat', 'actionQueue', 'command', 'recovery', 'alertScheduler', 'alert',
     ]);
   });
 
@@ -170,7 +170,7 @@ describe('machineGraph', () => {
       { targets: ['restarting'], guard: 'outOfSequence' },
       { targets: ['unregistering'], guard: undefined },
     ]);
-    expect(stateAt(graph, 'online.registered').invokes).toEqual(['heartbeat', 'commandReporter', 'componentStatus', 'hostStatus', 'componentVersion']);
+    expect(stateAt(graph, 'online.registered').invokes).toEqual(['heartbeat', 'commandReporter', 'componentStatus', 'alertStatus', 'hostStatus', 'componentVersion']);
     expect(targetsOf(graph.root, 'AGENT.RESTART')).toEqual([{ targets: ['restarting'], guard: undefined }]);
     // An invoke without an id: XState's generated id in the event, its source among the invokes.
     const connecting = stateAt(graph, 'connecting');
@@ -372,6 +372,7 @@ describe('statelyConfig / toStatelyJson', () => {
     expect(config.states.stopping.entry).toEqual([
       { type: 'xstate.stopChild', params: { actorRef: 'recovery' } },
       { type: 'xstate.stopChild', params: { actorRef: 'session' } },
+      { type: 'xstate.stopChild', params: { actorRef: 'alerts' } },
       'cancelAllCommands',
       { type: 'xstate.stopChild', params: { actorRef: 'pingPort' } },
       { type: 'xstate.stopChild', params: { actorRef: 'dataCleaner' } },
@@ -418,12 +419,12 @@ describe('ARCHITECTURE.md', () => {
 });
 
 describe('ambari-agent machines', () => {
-  it('--format json prints one JSON document with the twelve machines', async () => {
+  it('--format json prints one JSON document with the fourteen machines', async () => {
     const result = await run(['machines', '--format', 'json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout) as { machines: Array<{ id: string; graph: MachineGraph; config: { id: string; states: object } }> };
-    expect(doc.machines).toHaveLength(12);
+    expect(doc.machines).toHaveLength(14);
     expect(doc.machines.map((m) => m.id)).toEqual(AGENT_MACHINES.map((m) => m.id));
     for (const [i, machine] of AGENT_MACHINES.entries()) {
       expect(doc.machines[i]!.graph).toEqual(machineGraph(machine));
@@ -438,7 +439,7 @@ describe('ambari-agent machines', () => {
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
       expect(result.stdout.match(/^%% machine: \w+$/gm)).toEqual(AGENT_MACHINES.map((m) => `%% machine: ${m.id}`));
-      expect(result.stdout.match(/^stateDiagram-v2$/gm)).toHaveLength(12);
+      expect(result.stdout.match(/^stateDiagram-v2$/gm)).toHaveLength(14);
       for (const chunk of result.stdout.split(/^%% machine: \w+\n/m).slice(1)) expect(parseMermaid(chunk.trimEnd()).errors).toEqual([]);
       const one = await run(['machines', 'session']);
       expect(one.stdout).toBe(`%% machine: session\n${toMermaid(machineGraph(sessionMachine))}`);

@@ -177,7 +177,7 @@ describe('supervisor machine', () => {
     expect(h.events.indexOf('clean')).toBeGreaterThan(h.events.indexOf('check:writableDirs'));
     expect(h.events.indexOf('control:open')).toBeGreaterThan(h.events.indexOf('port:open'));
     expect(h.events.filter((e) => e === 'probe:server-a')).toHaveLength(2);
-    expect(Object.keys(snapshot.children).sort()).toEqual(['actionQueue', 'controlChannel', 'dataCleaner', 'pingPort', 'recovery', 'session']);
+    expect(Object.keys(snapshot.children).sort()).toEqual(['actionQueue', 'alerts', 'controlChannel', 'dataCleaner', 'pingPort', 'recovery', 'session']);
     // The pid file is ours before a predecessor's leftover commands are dealt with, and that before the server.
     expect(h.events.indexOf('recover')).toBeGreaterThan(h.events.indexOf('control:open'));
     expect(h.events.indexOf('recover')).toBeLessThan(h.events.indexOf('probe:server-a'));
@@ -257,7 +257,7 @@ describe('supervisor machine', () => {
     const h = harness({ input: { cleaner: undefined } });
     await h.driveTo('connected');
     expect(h.events).not.toContain('clean');
-    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['actionQueue', 'controlChannel', 'pingPort', 'recovery', 'session']);
+    expect(Object.keys(h.actor.getSnapshot().children).sort()).toEqual(['actionQueue', 'alerts', 'controlChannel', 'pingPort', 'recovery', 'session']);
   });
 
   it('a lost session goes back to registering, and registers again', async () => {
