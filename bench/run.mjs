@@ -1,7 +1,9 @@
 // `npm run bench`: figures of the real agent, measured through the real CLI against the real
 // dev server on 127.0.0.1. Prints one table. BENCH_RUNS (default 5) start/stop runs;
 // BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it); BENCH_VIEWERS_SECONDS
-// (default 60) for the idle cost of the inspector and state page (0 skips it).
+// (default 60) for the idle cost of the inspector and state page (0 skips it); BENCH_ALERTS
+// (default 500) alert definitions at a 1-minute interval for BENCH_ALERTS_SECONDS (default 150;
+// either 0 skips the alert run).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { alive, parentPid } from '../test/support/cli.mjs';
 import { startDevServer } from '../test/support/devServer.mjs';
 import { loadConfig } from '../dist/config/loadConfig.js';
+import { alertBench, percentile } from './alerts.mjs';
 import { commandBench, topologyBench } from './commands.mjs';
 import { registerSyntheticHosts, SyntheticHostsError } from './syntheticHosts.mjs';
 
@@ -21,6 +24,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const IDLE_SETTLE_MS = 3000;
 const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
+const ALERTS_SECONDS = Number(process.env.BENCH_ALERTS_SECONDS ?? 150);
 const CLK_TCK = 100;
 /** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
 const TOPOLOGY_HOSTS = 100;
@@ -322,6 +327,22 @@ async function stackDownloadRun(runs = 5) {
   }
 }
 
+/** One agent running ALERTS alert definitions (bench/alerts.mjs). */
+async function alertsRun(server) {
+  const host = 'bench-alerts.test';
+  const agent = await makeHome(server, host);
+  try {
+    await run(['start', '--home', agent.home]);
+    await waitState(agent.socket, 'connected');
+    const pid = Number(readFileSync(agent.pidFile, 'utf8'));
+    const result = await alertBench({ server, host, pid, definitions: ALERTS, seconds: ALERTS_SECONDS, cpuTicks, rssKb });
+    await run(['stop', '--home', agent.home]);
+    return result;
+  } finally {
+    rmSync(agent.home, { recursive: true, force: true });
+  }
+}
+
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
@@ -342,11 +363,13 @@ const results = [];
 let steady;
 let commands;
 let viewers;
+let alerts;
 try {
   for (let i = 0; i < RUNS; i++) results.push(await startStopRun(server, i));
   steady = await steadyRun(server);
   commands = await commandsRun(server);
   viewers = VIEWERS_SECONDS > 0 ? await viewersRun(server) : undefined;
+  alerts = ALERTS > 0 && ALERTS_SECONDS > 0 ? await alertsRun(server) : undefined;
 } finally {
   await server.stop();
 }
@@ -398,6 +421,15 @@ if (viewers) {
   console.log(`| inspector and state page off | ${viewers.plain.cpu.toFixed(2)} % | ${(viewers.plain.rss / 1024).toFixed(1)} MiB |`);
   console.log(`| --inspect and --status-page on, each watched by a client | ${viewers.viewed.cpu.toFixed(2)} % | ${(viewers.viewed.rss / 1024).toFixed(1)} MiB |`);
   console.log(`| (what the watchers received: ${viewers.inspectorMessages} inspector messages, ${(viewers.sseBytes / 1024).toFixed(0)} KiB of state page events) | | |`);
+}
+if (alerts) {
+  const ms = (values, p) => (values.length === 0 ? '–' : `${percentile(values, p).toFixed(0)} ms`);
+  console.log(`\n| alerts: ${alerts.definitions} PORT definitions at a 1-minute interval, ${alerts.seconds} s, ${alerts.results} results | value |`);
+  console.log('|---|---:|');
+  console.log(`| agent CPU while running them | ${alerts.cpuPercent.toFixed(2)} % of one core |`);
+  console.log(`| agent RSS at the end | ${(alerts.rss / 1024).toFixed(1)} MiB |`);
+  console.log(`| lateness, due -> checked: p50 / p99 | ${ms(alerts.checked, 50)} / ${ms(alerts.checked, 99)} |`);
+  console.log(`| lateness, due -> at the server (reports every 5 s): p50 / p99 | ${ms(alerts.reported, 50)} / ${ms(alerts.reported, 99)} |`);
 }
 if (capacity) {
   console.log(`\n| capacity: ${capacity.n} agent processes, one dev server, 10 s heartbeat | value |`);

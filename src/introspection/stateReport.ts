@@ -90,6 +90,19 @@ export function detailsOf(node: ActorNode, now: number): Details {
       out.passes = num(c.passes);
       if (state === 'waiting') out.nextPassInS = dueIn(node, num(c.intervalSeconds), now);
       break;
+    case 'recovery': {
+      // The original's get_recovery_status, which it builds and sends nowhere.
+      const rules = isPlainObject(c.rules) ? c.rules : {};
+      const actions = isPlainObject(rules.actions) ? rules.actions : {};
+      const lifetime = isPlainObject(rules.limits) ? num(rules.limits.lifetimeMaxCount) : undefined;
+      const reports = Object.entries(actions).map(([name, counter]) => ({ name, attempts: isPlainObject(counter) ? (num(counter.lifetimeCount) ?? 0) : 0 }));
+      const reached = reports.filter((r) => lifetime !== undefined && r.attempts >= lifetime).length;
+      out.summary = rules.enabled !== true ? 'DISABLED' : reached === 0 ? 'RECOVERABLE' : reached === reports.length ? 'UNRECOVERABLE' : 'PARTIALLY_RECOVERABLE';
+      if (Array.isArray(rules.enabledComponents) && rules.enabledComponents.length > 0) out.components = rules.enabledComponents.join(',');
+      if (reports.length > 0) out.attempts = reports.map((r) => `${r.name}:${r.attempts}`).join(',');
+      out.inFlight = Array.isArray(c.inFlight) && c.inFlight.length > 0 ? (c.inFlight as number[]) : undefined;
+      break;
+    }
     case 'alertScheduler':
       out.alerts = Object.keys(isPlainObject(c.scheduled) ? c.scheduled : {}).length;
       out.updates = num(c.updates);

@@ -100,6 +100,27 @@ describe('state report', () => {
     expect(detailsOf(node('something', 'x', { secret: 1 }), now)).toEqual({});
   });
 
+  it('shows an alert with its last result and next check, the scheduler with its count, recovery with its report', () => {
+    const now = 100_000;
+    const definition = { name: 'datanode_process', interval: 1, source: { type: 'PORT' } };
+    const last = { state: 'CRITICAL', text: 'Connection failed: [Errno 111] Connection refused to h:50010' };
+    expect(detailsOf(node('alert', 'idle', { definition, intervalMs: 60_000, last, checks: 3, failures: 0 }, 70_000), now)).toEqual({
+      name: 'datanode_process',
+      type: 'PORT',
+      last: 'CRITICAL: Connection failed: [Errno 111] Connection refused to h:50010',
+      checks: 3,
+      nextCheckInS: 30,
+    });
+    expect(detailsOf(node('alertScheduler', 'scheduling', { scheduled: { 'alert-0-1': {}, 'alert-0-2': {} }, updates: 4 }), now)).toEqual({ alerts: 2, updates: 4 });
+    const rules = { enabled: true, limits: { lifetimeMaxCount: 2 }, enabledComponents: ['NAMENODE', 'DATANODE'], actions: { NAMENODE: { lifetimeCount: 2 }, DATANODE: { lifetimeCount: 1 } } };
+    expect(detailsOf(node('recovery', 'enabled.watching', { rules, inFlight: [] }), now)).toEqual({
+      summary: 'PARTIALLY_RECOVERABLE',
+      components: 'NAMENODE,DATANODE',
+      attempts: 'NAMENODE:2,DATANODE:1',
+    });
+    expect(detailsOf(node('recovery', 'disabled', { rules: { enabled: false, actions: {} } }), now)).toEqual({ summary: 'DISABLED' });
+  });
+
   it('prints an indented tree with states, durations and details', () => {
     const root: ActorNode = {
       ...node('supervisor', 'connected', { activeServer: 'h1', boundPort: 8670 }, 1000),
