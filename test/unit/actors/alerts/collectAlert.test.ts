@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collectAlert } from '../../../../src/actors/alerts/collectAlert.js';
 import { alertKindFor, createAlertKinds } from '../../../../src/actors/alerts/alertKinds.js';
 import type { AlertKind, AlertOutcome } from '../../../../src/actors/alerts/alertTypes.js';
+import { scriptReporting } from '../../../../src/actors/alerts/scriptAlert.js';
 import { context, definition } from './alertTestHelpers.js';
 
 const kindGiving = (outcome: AlertOutcome | Error): AlertKind => ({
@@ -21,6 +22,14 @@ describe('collectAlert', () => {
     });
     expect((await collectAlert(kindGiving({ state: 'WARNING', args: ['w'] }), def, context())).text).toBe('default WARNING w');
     expect((await collectAlert(kindGiving({ state: 'SKIPPED', args: ['s'] }), def, context())).text).toBe('default SKIPPED s');
+  });
+
+  it('a kind that overrides the reporting (SCRIPT) gets its texts from it, the definition keeping only what the kind leaves', async () => {
+    const script = { ...kindGiving({ state: 'CRITICAL', args: ['disk full'] }), reporting: scriptReporting };
+    const scripted = definition({ type: 'SCRIPT', reporting: { critical: { text: 'ignored {0}' }, skipped: { text: 'skipped: {0}' } } });
+    expect((await collectAlert(script, scripted, context())).text).toBe('disk full');
+    const skipped = { ...kindGiving({ state: 'SKIPPED', args: ['maintenance'] }), reporting: scriptReporting };
+    expect((await collectAlert(skipped, scripted, context())).text).toBe('skipped: maintenance');
   });
 
   it('a throwing check is UNKNOWN with its message and {0}; a bad template is UNKNOWN too', async () => {
