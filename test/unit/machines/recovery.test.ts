@@ -6,7 +6,7 @@ import { createActor, setup, SimulatedClock, spawnChild, waitFor, type AnyActorR
 import { actionQueueMachine, ACTION_QUEUE_ID, type CommandDoneParams } from '../../../src/machines/actionQueue.js';
 import { fromCancellablePromise } from '../../../src/machines/cancellableAttempt.js';
 import { commandMachine, type AttemptResult, type ExecutionCommand, type RunInput } from '../../../src/machines/command.js';
-import { RECOVERY_CHECK_INTERVAL_MS, RECOVERY_ID, recoveryMachine } from '../../../src/machines/recovery.js';
+import { RECOVERY_CHECK_INTERVAL_MS, RECOVERY_ID, createRecoveryMachine } from '../../../src/machines/recovery.js';
 import type { AutoCommand } from '../../../src/actors/recovery/recoveryRules.js';
 
 const START_MS = 1_700_000_000_000;
@@ -26,13 +26,13 @@ function alone() {
   clock.set(START_MS);
   const sent: AutoCommand[] = [];
   const logs: string[] = [];
-  const machine = recoveryMachine.provide({
+  const machine = createRecoveryMachine(() => clock.now()).provide({
     actions: {
       sendAutoCommands: ({ context }) => sent.push(...context.outbox),
       log: (_, { level, msg }) => logs.push(`${level}: ${msg}`),
     },
   });
-  const actor = createActor(machine, { clock, input: { now: () => clock.now() } }).start();
+  const actor = createActor(machine, { clock, input: {} }).start();
   const state = () => actor.getSnapshot().value;
   const tick = (ms = RECOVERY_CHECK_INTERVAL_MS) => clock.increment(ms);
   const finish = (command: AutoCommand, status: 'COMPLETED' | 'FAILED' = 'COMPLETED') =>
@@ -41,6 +41,12 @@ function alone() {
 }
 
 describe('recovery machine', () => {
+  it('keeps only plain data in its context (the clock belongs to the machine, not to the context)', () => {
+    const { actor } = alone();
+    const context = actor.getSnapshot().context;
+    expect(structuredClone(context)).toEqual(context);
+  });
+
   it('starts disabled; cluster-env turns it on, invalid limits off with the warning', () => {
     const { actor, state, logs } = alone();
     expect(state()).toBe('disabled');
@@ -132,8 +138,8 @@ describe('recovery beside the action queue', () => {
         }),
       },
     });
-    const root = setup({ actors: { queue, recovery: recoveryMachine } }).createMachine({
-      entry: [spawnChild('queue', { id: ACTION_QUEUE_ID, systemId: ACTION_QUEUE_ID, input: { parallel: false } }), spawnChild('recovery', { id: RECOVERY_ID, systemId: RECOVERY_ID, input: { now: () => clock.now() } })],
+    const root = setup({ actors: { queue, recovery: createRecoveryMachine(() => clock.now()) } }).createMachine({
+      entry: [spawnChild('queue', { id: ACTION_QUEUE_ID, systemId: ACTION_QUEUE_ID, input: { parallel: false } }), spawnChild('recovery', { id: RECOVERY_ID, systemId: RECOVERY_ID, input: {} })],
     });
     const actor = createActor(root, { clock }).start();
     const recovery = actor.system.get(RECOVERY_ID) as AnyActorRef;
