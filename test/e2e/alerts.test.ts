@@ -71,15 +71,16 @@ describe('alerts', () => {
     const open = createServer((socket) => socket.end());
     const openPort = await listen(open);
     let status = 200;
+    let delayMs = 0;
     const web = createHttpServer((_req, res) => {
       res.statusCode = status;
-      res.end('ok');
+      setTimeout(() => res.end('ok'), delayMs);
     });
     const webPort = await listen(web);
     const { home, host } = await devServerAgent(server, { set: FAST });
 
     const portId = await create(server, agentDefinition('test_port', { type: 'PORT', uri: `127.0.0.1:${openPort}`, default_port: openPort, reporting: { ok: { text: 'TCP OK - {0:.3f}s on port {1}' }, warning: { text: 'slow', value: 1.5 }, critical: { text: 'Connection failed: {0} to {1}:{2}', value: 5 } } }));
-    const webId = await create(server, agentDefinition('test_web', { type: 'WEB', uri: { http: `127.0.0.1:${webPort}` }, reporting: { ok: { text: 'HTTP {0} response in {2:.3f} seconds' }, warning: { text: 'HTTP {0} response from {1}' }, critical: { text: 'Connection failed to {1}' } } }));
+    const webId = await create(server, agentDefinition('test_web', { type: 'WEB', uri: { http: `127.0.0.1:${webPort}`, connection_timeout: 1 }, reporting: { ok: { text: 'HTTP {0} response in {2:.3f} seconds' }, warning: { text: 'HTTP {0} response from {1}' }, critical: { text: 'Connection failed to {1}' } } }));
 
     await waitFor(async () => (await alertNamed(server, host, 'test_port'))?.state === 'OK', { timeoutMs: 20_000, what: 'test_port OK' });
     const port = await alertNamed(server, host, 'test_port');
@@ -92,6 +93,13 @@ describe('alerts', () => {
     status = 500;
     await waitFor(async () => (await alertNamed(server, host, 'test_web'))?.state === 'WARNING', { timeoutMs: 20_000, what: 'test_web WARNING' });
     expect((await alertNamed(server, host, 'test_web')).text).toBe(`HTTP 500 response from http://127.0.0.1:${webPort}`);
+
+    // Slower than its connection_timeout (1 s): CRITICAL, the request timed out.
+    status = 200;
+    delayMs = 2500;
+    await waitFor(async () => (await alertNamed(server, host, 'test_web'))?.state === 'CRITICAL', { timeoutMs: 20_000, what: 'test_web CRITICAL' });
+    expect((await alertNamed(server, host, 'test_web')).text).toBe(`Connection failed to http://127.0.0.1:${webPort}`);
+    delayMs = 0;
 
     // The port closes: CRITICAL.
     await new Promise((resolve) => open.close(resolve));
