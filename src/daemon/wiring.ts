@@ -302,7 +302,7 @@ export function daemonMachine(options: DaemonOptions) {
             onStatusChange: (entry) => statusChanges.emit(entry),
           }),
           componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
-          alertStatus: createAlertStatusReporter({ intervalSeconds: agent.alert_reports_interval, results: alertResults, send: linkRequest, log }),
+          alertStatus: createAlertStatusReporter({ intervalSeconds: agent.alert_reports_interval, maxFrameBytes, results: alertResults, send: linkRequest, log }),
           hostStatus: createHostStatusReporter({
             intervalSeconds: config.ini.heartbeat.state_interval_seconds,
             collect: () => collectHostStatus(link.hostname(), agent.ignore_mount_points),
