@@ -52,7 +52,7 @@ import { createAlertCheck } from '../actors/alerts/alertCheck.js';
 import { createAlertDefinitionsFeed } from '../actors/alerts/alertDefinitionsFeed.js';
 import { alertKindFor, createAlertKinds } from '../actors/alerts/alertKinds.js';
 import type { AlertResult } from '../actors/alerts/alertTypes.js';
-import { repeatTolerance } from '../actors/alerts/repeatTolerance.js';
+import { repeatToleranceOf } from '../actors/alerts/repeatTolerance.js';
 import { scriptAlertKind, scriptSearchDirs } from '../actors/alerts/scriptAlert.js';
 import { definitionName, StaleAlertsMonitor } from '../actors/alerts/staleAlerts.js';
 import { createAlertStatusReporter } from '../actors/reporters/alertStatusReporter.js';
@@ -212,7 +212,7 @@ export function daemonMachine(options: DaemonOptions) {
 
   // Alerts: one actor per definition, their results kept until the server has them.
   const alertsLog = options.alertsLog ?? log;
-  const alertResults = new AlertResults(agent.send_alert_changes_only === 1 ? { tolerance: (result) => repeatTolerance(caches, result) } : undefined);
+  const alertResults = new AlertResults(agent.send_alert_changes_only === 1 ? { tolerance: repeatToleranceOf(caches) } : undefined);
   const alertUnitMs = agent.alert_interval_unit_seconds * 1000;
   const staleAlerts = new StaleAlertsMonitor(alertResults.lastRun, alertUnitMs);
   const alertKinds = createAlertKinds({ python: execution.environment.interpreter, caCertFile: security.ca_cert_path !== '' ? security.ca_cert_path : undefined });
@@ -226,13 +226,18 @@ export function daemonMachine(options: DaemonOptions) {
     for (const { id } of stale) reportedStale.add(id);
     return stale.length > 0 ? { staleAlerts: stale } : {};
   };
-  const lastAlertState = new Map<string, string>();
+  const lastAlertState = new Map<number, string>();
+  // What is kept per definition goes with the definition.
+  const keepAlertsOf = (ids: Set<number>) => {
+    alertResults.keepOnly(ids);
+    staleAlerts.keepOnly(ids);
+    for (const id of lastAlertState.keys()) if (!ids.has(id)) lastAlertState.delete(id);
+  };
   const keepAlertResult = fromPromise<void, AlertResult>(async ({ input }) => {
     alertResults.put(input);
     // The alerts log says what changed (every result at DEBUG).
-    const key = `${input.clusterId}/${input.name}`;
-    const changed = lastAlertState.get(key) !== input.state;
-    lastAlertState.set(key, input.state);
+    const changed = lastAlertState.get(input.definitionId) !== input.state;
+    lastAlertState.set(input.definitionId, input.state);
     alertsLog('alerts', changed ? 'info' : 'debug', `[${input.name}] ${input.state}: ${input.text}`);
   });
 
@@ -352,7 +357,7 @@ export function daemonMachine(options: DaemonOptions) {
       alerts: alertSchedulerMachine.provide({
         actions: { log: logActionImpl },
         actors: {
-          definitions: createAlertDefinitionsFeed({ caches, unitMs: alertUnitMs, runs: (type) => type === 'RECOVERY' || alertKindFor(alertKinds, type) !== undefined, onDefinitionsEdited: () => alertResults.forgetAcknowledged(), log }),
+          definitions: createAlertDefinitionsFeed({ caches, unitMs: alertUnitMs, runs: (type) => type === 'RECOVERY' || alertKindFor(alertKinds, type) !== undefined, onDefinitionsEdited: () => alertResults.forgetAcknowledged(), onDefinitionIds: keepAlertsOf, log }),
           alert: alertMachine.provide({
             actions: { log: logActionImpl },
             actors: {

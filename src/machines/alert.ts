@@ -27,12 +27,20 @@ export interface AlertContext {
   checks: number;
   /** Checks that could not produce a result at all (an effect failed, not the alert). */
   failures: number;
+  /** How long the last check took: the wait after it is the interval less this. */
+  lastDurationMs: number;
   lastError?: string;
 }
 
 export interface CheckInput {
   definition: AlertDefinition;
   clusterId: string;
+}
+
+/** What a check gives: the result, and how long the check took (the next one is due an interval after this one started). */
+export interface CheckOutput {
+  result: AlertResult;
+  durationMs: number;
 }
 
 /**
@@ -49,7 +57,7 @@ export const alertMachine = setup({
   types: { input: {} as AlertInput, context: {} as AlertContext, events: {} as AlertEvent },
   actors: {
     /** One check; resolves with the result to report (an alert that fails is an UNKNOWN result, not an error). */
-    check: fromPromise<AlertResult, CheckInput>(async () => {
+    check: fromPromise<CheckOutput, CheckInput>(async () => {
       throw new Error('check must be provided');
     }),
     /** Hands the result to the store the reporter sends from. */
@@ -62,10 +70,11 @@ export const alertMachine = setup({
   guards: {
     intervalChanged: ({ context, event }) => event.type === 'DEFINITION.CHANGED' && event.intervalMs !== context.intervalMs,
   },
-  delays: { interval: ({ context }) => context.intervalMs },
+  // Start to start, as the original's interval trigger: a slow check does not push the next one later.
+  delays: { interval: ({ context }) => Math.max(0, context.intervalMs - context.lastDurationMs) },
 }).createMachine({
   id: 'alert',
-  context: ({ input }) => ({ definition: input.definition, clusterId: input.clusterId, intervalMs: input.intervalMs, checks: 0, failures: 0 }),
+  context: ({ input }) => ({ definition: input.definition, clusterId: input.clusterId, intervalMs: input.intervalMs, checks: 0, failures: 0, lastDurationMs: 0 }),
   initial: 'idle',
   on: {
     'DEFINITION.CHANGED': { actions: 'takeDefinition' },
@@ -78,7 +87,7 @@ export const alertMachine = setup({
         RUN_NOW: { target: 'checking' },
         'DEFINITION.CHANGED': [
           // A new interval counts from now.
-          { guard: 'intervalChanged', target: 'idle', reenter: true, actions: 'takeDefinition' },
+          { guard: 'intervalChanged', target: 'idle', reenter: true, actions: ['takeDefinition', assign({ lastDurationMs: 0 })] },
           { actions: 'takeDefinition' },
         ],
       },
@@ -88,7 +97,7 @@ export const alertMachine = setup({
       invoke: {
         src: 'check',
         input: ({ context }) => ({ definition: context.definition, clusterId: context.clusterId }),
-        onDone: { target: 'reporting', actions: assign({ last: ({ event }) => event.output, checks: ({ context }) => context.checks + 1 }) },
+        onDone: { target: 'reporting', actions: assign({ last: ({ event }) => event.output.result, lastDurationMs: ({ event }) => event.output.durationMs, checks: ({ context }) => context.checks + 1 }) },
         onError: {
           target: 'idle',
           actions: [

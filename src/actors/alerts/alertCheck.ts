@@ -5,10 +5,10 @@
 import { fromPromise, type AnyActorRef } from 'xstate';
 import type { AgentCaches } from '../../caches/index.js';
 import { getOwn } from '../../caches/json.js';
-import type { CheckInput } from '../../machines/alert.js';
+import type { CheckInput, CheckOutput } from '../../machines/alert.js';
 import { isPlainObject } from '../../util/plainObject.js';
 import { commandCachesOf, commandDefaults, type AgentFacts } from '../commands/commandJson.js';
-import type { AlertCheckContext, AlertKind, AlertResult } from './alertTypes.js';
+import type { AlertCheckContext, AlertDefinition, AlertKind, AlertResult } from './alertTypes.js';
 import { collectAlert } from './collectAlert.js';
 
 export interface AlertCheckOptions {
@@ -37,9 +37,61 @@ export function configurationsByCluster(caches: AlertCheckOptions['caches'], age
   };
 }
 
+/**
+ * Checks at once, at most: every 1-minute alert is due on the same tick, and thousands of
+ * sockets or Python processes at once would starve the agent (the original runs 3 at a time).
+ */
+export const MAX_CONCURRENT_CHECKS = 32;
+/** SCRIPT and Python value expressions start an interpreter each. */
+export const MAX_CONCURRENT_SCRIPTS = 4;
+/** The longest a check may take, whatever its own timeouts say (a server trickling bytes defeats those). */
+export const MAX_CHECK_MS = 5 * 60_000;
+
+/** The deadline of one check: its interval in minutes (at least 1), at most MAX_CHECK_MS. */
+export function checkDeadlineMs(definition: { interval?: unknown }): number {
+  const minutes = typeof definition.interval === 'number' && definition.interval >= 1 ? definition.interval : 1;
+  return Math.min(minutes * 60_000, MAX_CHECK_MS);
+}
+
+/** A counting semaphore: `run` waits for a free slot. */
+export function limiter(slots: number) {
+  let free = slots;
+  const waiting: Array<() => void> = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
+/** Runs the check with a deadline: past it the check is aborted and the result is UNKNOWN. */
+export async function withDeadline(definition: AlertDefinition, context: AlertCheckContext, deadlineMs: number, run: (context: AlertCheckContext) => Promise<AlertResult>): Promise<AlertResult> {
+  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<AlertResult>((resolve) => {
+    timer = setTimeout(() => {
+      deadline.abort();
+      resolve({ name: definition.name, clusterId: context.clusterId, timestamp: Date.now(), definitionId: definition.definitionId, state: 'UNKNOWN', text: `The check did not finish within ${deadlineMs / 1000} s` });
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([run({ ...context, signal: AbortSignal.any([context.signal, deadline.signal]) }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createAlertCheck({ caches, kindOf, agentFacts }: AlertCheckOptions) {
   const configurationsOf = configurationsByCluster(caches, agentFacts);
-  return fromPromise<AlertResult, CheckInput>(async ({ input, signal, system }) => {
+  const anyCheck = limiter(MAX_CONCURRENT_CHECKS);
+  const scriptCheck = limiter(MAX_CONCURRENT_SCRIPTS);
+  return fromPromise<CheckOutput, CheckInput>(async ({ input, signal, system }) => {
     const { definition, clusterId } = input;
     const kind = kindOf(definition.source.type, system);
     if (!kind) throw new Error(`no check for alerts of type ${definition.source.type}`);
@@ -55,6 +107,10 @@ export function createAlertCheck({ caches, kindOf, agentFacts }: AlertCheckOptio
       configurations: configurationsOf(clusterId),
       signal,
     };
-    return collectAlert(kind, definition, context);
+    const started = Date.now();
+    // Scripts wait for a script slot only: holding a general one meanwhile would starve the rest.
+    const slot = definition.source.type === 'SCRIPT' ? scriptCheck : anyCheck;
+    const result = await slot(() => (signal.aborted ? Promise.reject(new Error('The check was cancelled')) : withDeadline(definition, context, checkDeadlineMs(definition), (ctx) => collectAlert(kind, definition, ctx))));
+    return { result, durationMs: Date.now() - started };
   });
 }

@@ -38,6 +38,18 @@ export function schedulableDefinitions(clusters: Record<string, unknown>, runs: 
   return scheduled;
 }
 
+/** The ids of every definition of the cache. */
+export function definitionIdsOf(clusters: Record<string, unknown>): Set<number> {
+  const ids = new Set<number>();
+  for (const cluster of Object.values(clusters)) {
+    for (const definition of ownArray(cluster, 'alertDefinitions') ?? []) {
+      const id = isPlainObject(definition) ? getOwn(definition, 'definitionId') : undefined;
+      if (typeof id === 'number') ids.add(id);
+    }
+  }
+  return ids;
+}
+
 export interface AlertDefinitionsFeedOptions {
   caches: Pick<AgentCaches, 'get' | 'hash' | 'onChange'>;
   runs: (type: string) => boolean;
@@ -45,15 +57,18 @@ export interface AlertDefinitionsFeedOptions {
   unitMs?: number;
   /** After every change of the definitions cache other than a whole new one (CREATE). */
   onDefinitionsEdited?: () => void;
+  /** Every time the list is sent: the ids of every definition in the cache (disabled ones too). */
+  onDefinitionIds?: (ids: Set<number>) => void;
   log: LogFn;
 }
 
-export function createAlertDefinitionsFeed({ caches, runs, unitMs, onDefinitionsEdited, log }: AlertDefinitionsFeedOptions) {
+export function createAlertDefinitionsFeed({ caches, runs, unitMs, onDefinitionsEdited, onDefinitionIds, log }: AlertDefinitionsFeedOptions) {
   return fromCallback<EventObject>(({ sendBack }) => {
     const send = () => {
       const { clusters } = caches.get('alert_definitions');
       const definitions = schedulableDefinitions(clusters, runs, unitMs);
       log(ACTOR, 'debug', `${definitions.length} schedulable alert definition(s) in the cache`);
+      onDefinitionIds?.(definitionIdsOf(clusters));
       sendBack({ type: 'DEFINITIONS', definitions } satisfies AlertSchedulerEvent);
     };
     // An empty cache that was never synced: nothing to schedule until the server speaks.

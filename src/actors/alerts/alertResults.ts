@@ -12,11 +12,12 @@
 import type { AlertResult } from './alertTypes.js';
 
 export interface ChangedOnly {
-  /** How many times an unchanged non-OK result is sent again. */
-  tolerance(result: AlertResult): number;
+  /** How many times an unchanged non-OK result is sent again; undefined: its definition is gone, it is not sent. */
+  tolerance(result: AlertResult): number | undefined;
 }
 
 interface Acknowledged {
+  definitionId: number;
   state: string;
   text: string;
   repeats: number;
@@ -66,7 +67,7 @@ export class AlertResults {
       if (this.waiting.get(key) === result) this.waiting.delete(key);
       const before = this.acknowledged.get(key);
       const same = before !== undefined && before.state === result.state && before.text === result.text;
-      this.acknowledged.set(key, { state: result.state, text: result.text, repeats: same ? before.repeats + 1 : 1 });
+      this.acknowledged.set(key, { definitionId: result.definitionId, state: result.state, text: result.text, repeats: same ? before.repeats + 1 : 1 });
     }
   }
 
@@ -75,14 +76,22 @@ export class AlertResults {
     this.acknowledged.clear();
   }
 
-  /** Results of alerts no longer scheduled are not sent. */
-  dropUnless(keep: (result: AlertResult) => boolean): void {
-    for (const [key, result] of this.waiting) if (!keep(result)) this.waiting.delete(key);
+  /**
+   * Only these definitions are in the cache now: what is kept of the others goes (their waiting
+   * results too: the server would not know them), so a long run of definitions coming and
+   * going does not grow.
+   */
+  keepOnly(definitionIds: ReadonlySet<number>): void {
+    for (const [key, result] of this.waiting) if (!definitionIds.has(result.definitionId)) this.waiting.delete(key);
+    for (const [key, entry] of this.acknowledged) if (!definitionIds.has(entry.definitionId)) this.acknowledged.delete(key);
+    for (const id of this.lastRun.keys()) if (!definitionIds.has(id)) this.lastRun.delete(id);
   }
 
   private mustSend(result: AlertResult): boolean {
+    const tolerance = this.changedOnly!.tolerance(result);
+    if (tolerance === undefined) return false;
     const before = this.acknowledged.get(keyOf(result));
     if (!before || before.state !== result.state || before.text !== result.text) return true;
-    return result.state !== 'OK' && before.repeats < this.changedOnly!.tolerance(result);
+    return result.state !== 'OK' && before.repeats < tolerance;
   }
 }

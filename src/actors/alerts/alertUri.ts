@@ -69,7 +69,8 @@ export function uriLookupKeys(uri: unknown): UriLookupKeys | undefined {
     haAliasKey: optionalString(haObject, 'alias_key'),
     haHttpPattern: optionalString(haObject, 'http_pattern'),
     haHttpsPattern: optionalString(haObject, 'https_pattern'),
-    connectionTimeout: timeout === undefined ? undefined : Number(timeout),
+    // 0, a negative or a non-number would be no timeout at all in Node: the kind's default.
+    connectionTimeout: timeout !== undefined && Number.isFinite(Number(timeout)) && Number(timeout) > 0 ? Number(timeout) : undefined,
   };
 }
 

@@ -17,7 +17,8 @@ const MAX_SECONDS = 30;
 function threshold(definition: AlertDefinition, state: 'warning' | 'critical', fallback: number): number {
   const template = definition.source.reporting?.[state];
   const value = template !== undefined && Object.hasOwn(template, 'value') ? Number(template.value) : fallback;
-  return Number.isFinite(value) && value < MAX_SECONDS ? value : fallback;
+  // 0 or less would be no timeout at all (Node) or a negative one (which throws): the default.
+  return Number.isFinite(value) && value > 0 && value < MAX_SECONDS ? value : fallback;
 }
 
 function parameter(definition: AlertDefinition, name: string): string | undefined {
@@ -57,7 +58,13 @@ interface Probe {
 /** Connects (and exchanges socket.command when given); resolves when done, rejects with the socket error. */
 function probe(p: Probe): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (p.signal.aborted) {
+      reject(new Error('The check was cancelled'));
+      return;
+    }
     const socket = net.connect({ host: p.host, port: p.port, family: 4 });
+    // First: an error event without a listener would end the process.
+    socket.on('error', (err) => finish(err));
     const finish = (err?: Error) => {
       p.signal.removeEventListener('abort', onAbort);
       socket.destroy();
@@ -67,7 +74,6 @@ function probe(p: Probe): Promise<void> {
     const onAbort = () => finish(new Error('The check was cancelled'));
     p.signal.addEventListener('abort', onAbort, { once: true });
     socket.setTimeout(p.timeoutMs, () => finish(new Error('timed out')));
-    socket.on('error', (err) => finish(err));
     socket.on('connect', () => {
       if (p.command === undefined) {
         finish();
@@ -113,6 +119,7 @@ async function check(definition: AlertDefinition, context: AlertCheckContext): P
     try {
       await probe({ host, port, timeoutMs: critical * 1000, command, expectedResponse, signal: context.signal });
     } catch (err) {
+      if (context.signal.aborted) throw err;
       firstError ??= err;
       continue;
     }

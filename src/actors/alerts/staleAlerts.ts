@@ -23,6 +23,11 @@ export class StaleAlertsMonitor {
     private readonly unitMs = 60_000,
   ) {}
 
+  /** Forgets definitions no longer in the cache. */
+  keepOnly(definitionIds: ReadonlySet<number>): void {
+    for (const id of this.firstSeen.keys()) if (!definitionIds.has(id)) this.firstSeen.delete(id);
+  }
+
   /** The stale definitions of the cache's clusters at `now` (ms). */
   stale(clusters: Record<string, unknown>, now: number): StaleAlert[] {
     const stale: StaleAlert[] = [];

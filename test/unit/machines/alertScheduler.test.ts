@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';
 import type { AlertDefinition, AlertResult } from '../../../src/actors/alerts/alertTypes.js';
-import { alertMachine, intervalMs, type CheckInput } from '../../../src/machines/alert.js';
+import { alertMachine, intervalMs, type CheckInput, type CheckOutput } from '../../../src/machines/alert.js';
 import { alertSchedulerMachine, type AlertSchedulerEvent, type ScheduledDefinition } from '../../../src/machines/alertScheduler.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -29,10 +29,12 @@ function harness() {
       }),
       alert: alertMachine.provide({
         actors: {
-          check: fromPromise<AlertResult, CheckInput>(async ({ input }) => {
+          check: fromPromise<CheckOutput, CheckInput>(async ({ input }) => {
             checks.push({ name: input.definition.name, at: clock.now(), interval: input.definition.interval });
             if (input.definition.name === 'alert_broken') throw new Error('no such kind');
-            return { name: input.definition.name, clusterId: String(input.definition.clusterId), timestamp: clock.now(), definitionId: input.definition.definitionId, state: 'OK', text: 'fine' };
+            const result: AlertResult = { name: input.definition.name, clusterId: String(input.definition.clusterId), timestamp: clock.now(), definitionId: input.definition.definitionId, state: 'OK', text: 'fine' };
+            // alert_slow takes 20 s of the clock (reported as its duration).
+            return { result, durationMs: input.definition.name === 'alert_slow' ? 20_000 : 0 };
           }),
           report: fromPromise<void, AlertResult>(async ({ input }) => void reported.push(input)),
         },
@@ -136,6 +138,14 @@ describe('alert scheduler', () => {
     expect(h.checks).toHaveLength(2);
     expect(h.reported).toEqual([]);
     expect(h.child('alert-0-7').getSnapshot()).toMatchObject({ value: 'idle', context: { failures: 2, lastError: 'no such kind' } });
+  });
+
+  it('counts the interval start to start: a check that took 20 s is followed 40 s later', async () => {
+    const h = harness();
+    await h.send([entry(definition(9, 1, { name: 'alert_slow' }))]);
+    await h.advance(MINUTE);
+    await h.advance(40_000);
+    expect(h.checks.map((c) => c.at)).toEqual([MINUTE, MINUTE + 40_000]);
   });
 
   it('the same definition id in two clusters is two alerts', async () => {

@@ -43,6 +43,24 @@ describe('AlertResults', () => {
     expect(results.size).toBe(0);
   });
 
+  it('changes only: a result whose definition left the cache is not sent', () => {
+    const results = new AlertResults({ tolerance: (r) => (r.definitionId === 1 ? 1 : undefined) });
+    results.put(result('kept', 'OK', 't', 1, 1));
+    results.put(result('gone', 'OK', 't', 1, 2));
+    expect(results.batch().map((r) => r.name)).toEqual(['kept']);
+  });
+
+  it('keeps only what belongs to the definitions still in the cache', () => {
+    const results = new AlertResults();
+    results.put(result('a', 'OK', 't', 5, 1));
+    results.put(result('b', 'OK', 't', 5, 2));
+    results.acknowledge(results.batch());
+    results.put(result('b', 'WARNING', 't', 6, 2));
+    results.keepOnly(new Set([1]));
+    expect(results.size).toBe(0);
+    expect([...results.lastRun.keys()]).toEqual([1]);
+  });
+
   it('records the last check time per definition for the stale alerts', () => {
     const results = new AlertResults();
     results.put(result('a', 'OK', 't', 5_000, 7));
@@ -70,6 +88,13 @@ describe('StaleAlertsMonitor', () => {
     lastRun.set(1, 100_000);
     expect(monitor.stale(clusters(2), 150_000)).toEqual([]);
     expect(monitor.stale(clusters(2), 1_000 + 10 * 60_000 + 1)).toEqual([{ id: 1, timestamp: 100_000 }, { id: 2, timestamp: 1_000 }]);
+  });
+
+  it('forgets definitions that left the cache (their first sight counts again if they come back)', () => {
+    const monitor = new StaleAlertsMonitor(new Map());
+    monitor.stale(clusters(2), 0);
+    monitor.keepOnly(new Set([1]));
+    expect(monitor.stale(clusters(2), 2 * 60_000 + 1)).toEqual([{ id: 1, timestamp: 0 }]);
   });
 
   it('skips a cluster without staleIntervalMultiplier (an older server)', () => {

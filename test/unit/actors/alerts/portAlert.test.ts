@@ -25,6 +25,21 @@ async function listen(onConnection: (socket: net.Socket) => void = () => undefin
 const reporting = { ok: { text: 'TCP OK - {0:.3f}s response on port {1}' }, warning: { text: 'TCP OK - {0:.3f}s response on port {1}', value: 1.5 }, critical: { text: 'Connection failed: {0} to {1}:{2}', value: 5.0 } };
 
 describe('PORT', () => {
+  it('a threshold of 0 or less is the default (a negative socket timeout once threw past the error listener and ended the process)', async () => {
+    const port = await getPort({ host: '127.0.0.1' }); // nothing listens: the connect fails
+    const def = definition({ type: 'PORT', uri: `127.0.0.1:${port}`, reporting: { warning: { text: 'w', value: 0 }, critical: { text: 'down {1}:{2}', value: -1 } } });
+    const result = await collectAlert(portAlertKind, def, context());
+    expect(result).toMatchObject({ state: 'CRITICAL', text: `down 127.0.0.1:${port}` });
+  });
+
+  it('a cancelled check opens no further socket and ends at once', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const cancelled = new AbortController();
+    cancelled.abort();
+    const def = definition({ type: 'PORT', uri: `127.0.0.1:${port}` });
+    await expect(portAlertKind.check(def, { ...context(), signal: cancelled.signal })).rejects.toThrow('The check was cancelled');
+  });
+
   it('OK on an open port (seconds measured properly), CRITICAL once it is closed', async () => {
     const port = await listen((socket) => socket.end());
     const def = definition({ type: 'PORT', uri: '{{site/port}}', default_port: 1, reporting });
