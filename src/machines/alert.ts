@@ -5,7 +5,7 @@
 // interval restarts the wait. RUN_NOW checks at once (the alert execution command).
 import { assign, fromPromise, setup } from 'xstate';
 import type { AlertDefinition, AlertResult } from '../actors/alerts/alertTypes.js';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export interface AlertInput {
@@ -43,14 +43,19 @@ export interface CheckOutput {
   durationMs: number;
 }
 
+/** base_alert.interval(): minutes; a missing, non-numeric or smaller value counts as 1. */
+export function intervalMinutes(definition: { interval?: unknown }): number {
+  const minutes = definition.interval;
+  return typeof minutes === 'number' && Number.isFinite(minutes) && minutes >= 1 ? minutes : 1;
+}
+
 /**
- * base_alert.interval(): minutes, a missing or smaller value counts as 1. `unitMs` is a minute
- * unless [agent] alert_interval_unit_seconds says otherwise (tests, simulated clusters).
+ * The interval in ms. `unitMs` is a minute unless [agent] alert_interval_unit_seconds says
+ * otherwise (tests, simulated clusters).
  */
-export function intervalMs(definition: Pick<AlertDefinition, 'interval'>, unitMs = 60_000): number {
-  const minutes = typeof definition.interval === 'number' && Number.isFinite(definition.interval) ? definition.interval : 1;
+export function intervalMs(definition: { interval?: unknown }, unitMs = 60_000): number {
   // A timer longer than Node.js holds (about 24.8 days) would fire at once.
-  return Math.min(Math.max(1, minutes) * unitMs, 2 ** 31 - 1);
+  return Math.min(intervalMinutes(definition) * unitMs, 2 ** 31 - 1);
 }
 
 export const alertMachine = setup({

@@ -5,7 +5,7 @@
 import { fromPromise, type AnyActorRef } from 'xstate';
 import type { AgentCaches } from '../../caches/index.js';
 import { getOwn } from '../../caches/json.js';
-import type { CheckInput, CheckOutput } from '../../machines/alert.js';
+import { intervalMinutes, type CheckInput, type CheckOutput } from '../../machines/alert.js';
 import { isPlainObject } from '../../util/plainObject.js';
 import { commandCachesOf, commandDefaults, type AgentFacts } from '../commands/commandJson.js';
 import type { AlertCheckContext, AlertDefinition, AlertKind, AlertResult } from './alertTypes.js';
@@ -49,8 +49,7 @@ export const MAX_CHECK_MS = 5 * 60_000;
 
 /** The deadline of one check: its interval in minutes (at least 1), at most MAX_CHECK_MS. */
 export function checkDeadlineMs(definition: { interval?: unknown }): number {
-  const minutes = typeof definition.interval === 'number' && definition.interval >= 1 ? definition.interval : 1;
-  return Math.min(minutes * 60_000, MAX_CHECK_MS);
+  return Math.min(intervalMinutes(definition) * 60_000, MAX_CHECK_MS);
 }
 
 /** A counting semaphore: `run` waits for a free slot. */

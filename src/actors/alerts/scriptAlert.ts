@@ -19,6 +19,7 @@ import { HOST_SCRIPTS_DIR } from '../commands/scriptLocation.js';
 import type { ScriptEnvironment } from '../commands/scriptEnvironment.js';
 import { ALERT_STATES, type AlertDefinition, type AlertKind, type AlertOutcome, type AlertReporting, type AlertState } from './alertTypes.js';
 import { runScriptDriver, type DriverRun } from './scriptAlertRun.js';
+import { intervalMinutes } from '../../machines/alert.js';
 
 /** The cache folders searched for a script, in the original's order (AmbariConfig's *_dir). */
 export const SCRIPT_SEARCH_FOLDERS = ['stacks', 'common-services', HOST_SCRIPTS_DIR, 'extensions'] as const;
@@ -68,8 +69,7 @@ export function scriptParameters(definition: AlertDefinition, kinitTimeoutMs: nu
 
 /** The interval (minutes, below 1 counts as 1) as ms, at most maxMs. */
 export function scriptTimeoutMs(definition: AlertDefinition, maxMs = DEFAULT_MAX_TIMEOUT_MS): number {
-  const minutes = typeof definition.interval === 'number' && definition.interval >= 1 ? definition.interval : 1;
-  return Math.min(minutes * 60_000, maxMs);
+  return Math.min(intervalMinutes(definition) * 60_000, maxMs);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,6 +5,7 @@
 // monitor first saw it. Clusters without staleIntervalMultiplier (older servers) are skipped.
 // Every definition counts, disabled ones too, as the original's monitor does not filter.
 import { getOwn, ownArray } from '../../caches/json.js';
+import { intervalMinutes } from '../../machines/alert.js';
 import { isPlainObject } from '../../util/plainObject.js';
 
 /** server/agent/StaleAlert.java. */
@@ -37,8 +38,7 @@ export class StaleAlertsMonitor {
       for (const definition of ownArray(cluster, 'alertDefinitions') ?? []) {
         const id = isPlainObject(definition) ? getOwn(definition, 'definitionId') : undefined;
         if (typeof id !== 'number') continue;
-        const interval = getOwn(definition as object, 'interval');
-        const minutes = typeof interval === 'number' && interval >= 1 ? interval : 1;
+        const minutes = intervalMinutes({ interval: getOwn(definition as object, 'interval') });
         let last = this.lastRun.get(id) ?? this.firstSeen.get(id);
         if (last === undefined) this.firstSeen.set(id, (last = now));
         if (now > last + minutes * this.unitMs * multiplier) stale.push({ id, timestamp: Math.trunc(last) });
