@@ -5,6 +5,7 @@
 import type { ActorNode } from './actorTree.js';
 import { stateText } from './stateRecorder.js';
 import { isPlainObject } from '../util/plainObject.js';
+import { recoveryReport, type RecoveryState } from '../actors/recovery/recoveryRules.js';
 
 export interface StateReportNode {
   id: string;
@@ -93,13 +94,10 @@ export function detailsOf(node: ActorNode, now: number): Details {
     case 'recovery': {
       // The original's get_recovery_status, which it builds and sends nowhere.
       const rules = isPlainObject(c.rules) ? c.rules : {};
-      const actions = isPlainObject(rules.actions) ? rules.actions : {};
-      const lifetime = isPlainObject(rules.limits) ? num(rules.limits.lifetimeMaxCount) : undefined;
-      const reports = Object.entries(actions).map(([name, counter]) => ({ name, attempts: isPlainObject(counter) ? (num(counter.lifetimeCount) ?? 0) : 0 }));
-      const reached = reports.filter((r) => lifetime !== undefined && r.attempts >= lifetime).length;
-      out.summary = rules.enabled !== true ? 'DISABLED' : reached === 0 ? 'RECOVERABLE' : reached === reports.length ? 'UNRECOVERABLE' : 'PARTIALLY_RECOVERABLE';
+      const report = isPlainObject(rules.actions) && (rules.enabled !== true || isPlainObject(rules.limits)) ? recoveryReport(rules as unknown as RecoveryState) : undefined;
+      out.summary = report?.summary;
       if (Array.isArray(rules.enabledComponents) && rules.enabledComponents.length > 0) out.components = rules.enabledComponents.join(',');
-      if (reports.length > 0) out.attempts = reports.map((r) => `${r.name}:${r.attempts}`).join(',');
+      if (report?.componentReports?.length) out.attempts = report.componentReports.map((r) => `${r.name}:${r.numAttempts}`).join(',');
       out.inFlight = Array.isArray(c.inFlight) && c.inFlight.length > 0 ? (c.inFlight as number[]) : undefined;
       break;
     }
