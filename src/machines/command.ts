@@ -5,7 +5,7 @@
 // Pure: time is only timers of the actor system (retry delay, retry budget), no clock read.
 import { assign, enqueueActions, sendTo, setup } from 'xstate';
 import { fromCancellablePromise, type CancelAttemptEvent } from './cancellableAttempt.js';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 
 export const TIMEOUT_EXIT_CODE = 999;
 

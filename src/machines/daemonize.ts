@@ -1,7 +1,7 @@
 // Daemonize: write the agent's own pid to the pid file (atomically, in the injected actor).
 // The pid file exists only once the ping port is held, so "pid file present" means "up".
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 
 export interface DaemonizeInput {
   pidFile: string;

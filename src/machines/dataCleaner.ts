@@ -1,7 +1,7 @@
 // DataCleaner: one clean-up pass at start, then one every interval, for as long as it runs.
 // A failed pass is logged and the next one comes on schedule; the pass itself is injected.
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export interface CleanerSettings {

@@ -2,7 +2,7 @@
 // to maxRetries times, retryDelay apart, then the next server, round after round, until one
 // answers. Leaving this actor (a stop) cancels the pending probe and timer at once.
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const MAX_RETRIES = 10;

@@ -2,7 +2,7 @@
 // responseId + 1. Out of sequence ends the machine with reason 'sequence' (the agent
 // restarts, as the original); a failed request ends it with reason 'error' (re-register).
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const HEARTBEAT_INTERVAL_SECONDS = 10;

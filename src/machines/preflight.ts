@@ -1,7 +1,7 @@
 // Preflight: main.py's prestart checks, run one after another; the first failure ends the
 // stage with the check's name and message. The checks themselves are injected (`runCheck`).
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export const PREFLIGHT_CHECKS = ['runtime', 'hostname', 'pidFile', 'prefixDir', 'ambariVersion', 'writableDirs'] as const;

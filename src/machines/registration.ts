@@ -3,7 +3,7 @@
 // post-registration sync requests one after another, then subscribe to /user/commands.
 // Every step is an injected actor working on the session's connection.
 import { assign, fromPromise, setup } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 
 export interface RegistrationResponse {

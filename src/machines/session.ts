@@ -3,7 +3,7 @@
 // again; a connection that cannot be made ends the session (the supervisor rediscovers); a
 // heartbeat out of sequence or RESTART_AGENT asks the supervisor to restart the agent.
 import { assign, fromCallback, fromPromise, sendParent, setup, type ErrorActorEvent } from 'xstate';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { heartbeatMachine, type HeartbeatOutput } from './heartbeat.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { registrationMachine, type RegistrationOutput } from './registration.js';

@@ -14,7 +14,7 @@ import { dataCleanerMachine, type DataCleanerInput } from './dataCleaner.js';
 import { daemonizeMachine, type DaemonizeOutput } from './daemonize.js';
 import { discoveryMachine, type DiscoveryOutput } from './discovery.js';
 import { sessionMachine, type SessionOutput, type SessionParentEvent } from './session.js';
-import { errorMessage } from './errorMessage.js';
+import { errorMessage } from '../util/errorMessage.js';
 import { logNowhere, type LogParams } from './logParams.js';
 import { ACTION_QUEUE_ID, actionQueueMachine } from './actionQueue.js';
 import { ALERT_SCHEDULER_ID, alertSchedulerMachine } from './alertScheduler.js';

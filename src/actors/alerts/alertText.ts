@@ -5,6 +5,7 @@
 // definition: <exception>". NUL characters never reach the server.
 import { pyFormat, PyFormatError } from './pyFormat.js';
 import { pyStr } from './pyValue.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export interface AlertText {
   text: string;
@@ -22,7 +23,7 @@ export function formatAlertText(template: string, args: readonly unknown[]): Ale
       text = pyFormat(template.replaceAll('d}', 's}'), args.map(pyStr));
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return { text: stripNul(`There is a problem with the alert definition: ${message}`), definitionProblem: true };
   }
   return { text: stripNul(text), definitionProblem: false };

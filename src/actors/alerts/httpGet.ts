@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export interface HttpGetOptions {
   timeoutMs: number;
@@ -47,7 +48,7 @@ const ERRNO_TEXT: Record<string, string> = {
 export function pythonErrorText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && code in ERRNO_TEXT) return ERRNO_TEXT[code]!;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 export class HttpTimeoutError extends Error {

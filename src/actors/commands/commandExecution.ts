@@ -32,6 +32,7 @@ import type { StatusRun } from '../host/hostComponents.js';
 import type { ReportStore } from '../reporters/reportStore.js';
 import type { RunningCommands } from './runningCommands.js';
 import { planScripts, type DirectoryProvider } from './scriptLocation.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export const DEFAULT_COMMAND_TIMEOUT = 600;
 /** How long a command waits for the configurations it requires (requiredConfigTimestamp). */
@@ -159,7 +160,7 @@ export function createRunAttempt(settings: ExecutionSettings) {
         return await runAttempt();
       } catch (err) {
         // The report says it too (the command machine's set-up failure); the log must not be silent.
-        log(`task-${taskId}`, 'error', `Cannot run ${String(header.roleCommand ?? 'the command')} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${err instanceof Error ? err.message : String(err)}`);
+        log(`task-${taskId}`, 'error', `Cannot run ${String(header.roleCommand ?? 'the command')} of ${String(header.role)} (task ${taskId}, attempt ${input.attempt}): ${errorMessage(err)}`);
         throw err;
       } finally {
         idle?.();

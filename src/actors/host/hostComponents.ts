@@ -126,7 +126,6 @@ export function acknowledged(answer: unknown): boolean {
   return isPlainObject(answer) && getOwn(answer, 'status') === 'OK';
 }
 
-export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Runs `pass` now and then every intervalMs, start to start, never overlapping (a long pass

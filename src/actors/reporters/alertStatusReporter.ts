@@ -10,7 +10,8 @@ import { fromCallback, type EventObject } from 'xstate';
 import type { LogFn } from '../../logging/logger.js';
 import type { AlertResults } from '../alerts/alertResults.js';
 import type { AlertResult } from '../alerts/alertTypes.js';
-import { acknowledged, errorText, repeatEvery, type SendFn } from '../host/hostComponents.js';
+import { acknowledged, repeatEvery, type SendFn } from '../host/hostComponents.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export const ALERTS_STATUS_DESTINATION = '/reports/alerts_status';
 const ACTOR = 'alertStatus';
@@ -62,7 +63,7 @@ export function createAlertStatusReporter({ intervalSeconds, maxFrameBytes, resu
       if (batch.length > 0) log(ACTOR, 'debug', `Reported ${batch.length} alert result(s)`);
     };
     return repeatEvery(intervalSeconds * 1000, report, (err) =>
-      log(ACTOR, 'warn', `Cannot report ${results.size} alert result(s): ${errorText(err)}; they go again at the next interval`),
+      log(ACTOR, 'warn', `Cannot report ${results.size} alert result(s): ${errorMessage(err)}; they go again at the next interval`),
     );
   });
 }

@@ -8,7 +8,8 @@
 import { fromCallback, type EventObject } from 'xstate';
 import type { LogFn } from '../../logging/logger.js';
 import type { ComponentActivity, ComponentRef } from '../commands/componentActivity.js';
-import { acknowledged, componentsFromCaches, errorText, groupByCluster, repeatEvery, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from '../host/hostComponents.js';
+import { acknowledged, componentsFromCaches, groupByCluster, repeatEvery, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from '../host/hostComponents.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export type { StatusRun } from '../host/hostComponents.js';
 
@@ -111,7 +112,7 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
           status = 'INSTALLED';
           if (!stopped() && !failing.has(key)) {
             failing.add(key);
-            log(ACTOR, 'warn', `Cannot run ${command} for ${componentName} (${serviceName}, cluster ${clusterId}): ${errorText(err)}; counted as INSTALLED`);
+            log(ACTOR, 'warn', `Cannot run ${command} for ${componentName} (${serviceName}, cluster ${clusterId}): ${errorMessage(err)}; counted as INSTALLED`);
           }
         }
         return { entry: { componentName, serviceName, command, status, clusterId }, epoch };
@@ -133,7 +134,7 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
         try {
           options.onStatusChange?.(c.entry);
         } catch (err) {
-          log(ACTOR, 'warn', `Status change of ${c.entry.componentName} not passed on: ${errorText(err)}`);
+          log(ACTOR, 'warn', `Status change of ${c.entry.componentName} not passed on: ${errorMessage(err)}`);
         }
       }
       try {
@@ -141,7 +142,7 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
         if (!acknowledged(answer)) throw new Error(`the server answered ${JSON.stringify(answer).slice(0, 200)}`);
       } catch (err) {
         // `reported` is unchanged, so the next pass sends these changes (with fresh statuses) again.
-        if (!stopped()) log(ACTOR, 'warn', `Cannot send ${what(changes.length)}: ${errorText(err)}; sending them with the next pass`);
+        if (!stopped()) log(ACTOR, 'warn', `Cannot send ${what(changes.length)}: ${errorMessage(err)}; sending them with the next pass`);
         return undefined;
       }
       if (stopped()) return changes.length;
@@ -209,11 +210,11 @@ export function createComponentStatusReporter(options: ComponentStatusReporterOp
     };
     const unsubscribe = activity.onIdle((component) => {
       afterCommand(component).catch((err: unknown) => {
-        if (!stopped()) log(ACTOR, 'error', `Status check of ${component.componentName} after its command failed: ${errorText(err)}`);
+        if (!stopped()) log(ACTOR, 'error', `Status check of ${component.componentName} after its command failed: ${errorMessage(err)}`);
       });
     });
 
-    const stop = repeatEvery(intervalMs, pass, (err) => log(ACTOR, 'error', `Component status pass failed: ${errorText(err)}`));
+    const stop = repeatEvery(intervalMs, pass, (err) => log(ACTOR, 'error', `Component status pass failed: ${errorMessage(err)}`));
     return () => {
       unsubscribe();
       abort.abort();

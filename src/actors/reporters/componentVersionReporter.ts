@@ -5,7 +5,8 @@
 import { fromPromise } from 'xstate';
 import { getOwn } from '../../caches/json.js';
 import type { LogFn } from '../../logging/logger.js';
-import { acknowledged, componentsFromCaches, errorText, groupByCluster, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from '../host/hostComponents.js';
+import { acknowledged, componentsFromCaches, groupByCluster, statusRunOf, type CacheReader, type HostComponent, type RunStatusFn, type SendFn } from '../host/hostComponents.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export const COMPONENT_VERSION_DESTINATION = '/reports/component_version';
 const ACTOR = 'componentVersion';
@@ -38,7 +39,7 @@ export function createComponentVersionReporter(options: ComponentVersionReporter
       if (typeof reported === 'string' && reported !== '') return reported;
       log(ACTOR, 'debug', `GET_VERSION for ${componentName} (${serviceName}, cluster ${clusterId}) gave no version (exit code ${result.exitCode})`);
     } catch (err) {
-      if (!signal.aborted) log(ACTOR, 'warn', `Cannot run GET_VERSION for ${componentName} (${serviceName}, cluster ${clusterId}): ${errorText(err)}`);
+      if (!signal.aborted) log(ACTOR, 'warn', `Cannot run GET_VERSION for ${componentName} (${serviceName}, cluster ${clusterId}): ${errorMessage(err)}`);
     }
     return component.version;
   };
@@ -54,7 +55,7 @@ export function createComponentVersionReporter(options: ComponentVersionReporter
         else entries.push({ serviceName, componentName, version, clusterId });
       }
     } catch (err) {
-      log(ACTOR, 'warn', `Cannot gather component versions: ${errorText(err)}`);
+      log(ACTOR, 'warn', `Cannot gather component versions: ${errorMessage(err)}`);
       return 0;
     }
     // Stopped (the session left `registered`): nothing goes out on that link any more.
@@ -63,7 +64,7 @@ export function createComponentVersionReporter(options: ComponentVersionReporter
       const answer = await send(input.link, COMPONENT_VERSION_DESTINATION, { clusters: groupByCluster(entries) });
       if (!acknowledged(answer)) throw new Error(`the server answered ${JSON.stringify(answer).slice(0, 200)}`);
     } catch (err) {
-      if (!signal.aborted) log(ACTOR, 'warn', `Cannot send ${entries.length} component versions: ${errorText(err)}`);
+      if (!signal.aborted) log(ACTOR, 'warn', `Cannot send ${entries.length} component versions: ${errorMessage(err)}`);
       return 0;
     }
     log(ACTOR, 'info', `Reported ${entries.length} component versions`);

@@ -10,7 +10,8 @@ import { fromCallback, type EventObject } from 'xstate';
 import type { LogFn } from '../../logging/logger.js';
 import { agentEnv, type AgentEnv, type MountInfo } from '../host/hostInfo/index.js';
 import { mountsOf } from '../host/hostInfo/mounts.js';
-import { acknowledged, errorText, repeatEvery, type SendFn } from '../host/hostComponents.js';
+import { acknowledged, repeatEvery, type SendFn } from '../host/hostComponents.js';
+import { errorMessage } from '../../util/errorMessage.js';
 
 export const HOST_STATUS_DESTINATION = '/reports/host_status';
 const ACTOR = 'hostStatus';
@@ -62,7 +63,7 @@ export function createHostStatusReporter(options: HostStatusReporterOptions) {
       if (!acknowledged(answer)) throw new Error(`the server answered ${JSON.stringify(answer).slice(0, 200)}`);
       lastAcknowledged = current;
     };
-    const stop = repeatEvery(intervalMs, report, (err) => log(ACTOR, 'warn', `Cannot report the host status: ${errorText(err)}; trying again at the next interval`));
+    const stop = repeatEvery(intervalMs, report, (err) => log(ACTOR, 'warn', `Cannot report the host status: ${errorMessage(err)}; trying again at the next interval`));
     return () => {
       stopped = true;
       stop();
