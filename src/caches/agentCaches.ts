@@ -4,6 +4,7 @@
 //
 // The caches hold exactly what the server sent: snapshots handed out by get() are deep-frozen,
 // and apply() works on a copy that replaces the cache only when the whole message applied.
+import type { CacheInterner } from './cacheInterner.js';
 import { CacheMessageError } from './errors.js';
 import { applyMessage, CACHE_NAMES, type ApplyOutcome, type CacheName, type CacheSnapshot } from './handlers.js';
 import { isPlainObject } from '../util/plainObject.js';
@@ -41,8 +42,14 @@ export class AgentCaches {
   private readonly state = new Map<CacheName, CacheSnapshot>();
   private readonly listeners = new Set<(outcome: ApplyOutcome) => void>();
 
-  /** Empty caches (hash null) that persist under `cacheDir`. */
-  constructor(readonly cacheDir: string) {
+  /**
+   * Empty caches (hash null) that persist under `cacheDir`, or nowhere when it is null (a
+   * simulated host). With an interner, content other agents of this process hold is shared.
+   */
+  constructor(
+    readonly cacheDir: string | null,
+    private readonly interner?: CacheInterner,
+  ) {
     for (const name of CACHE_NAMES) this.state.set(name, emptySnapshot());
   }
 
@@ -120,7 +127,7 @@ export class AgentCaches {
     const current = this.snapshot(name);
     const { next, kind, warnings } = applyMessage(name, current, message);
     const changed = next.clusters !== current.clusters || next.hash !== current.hash || next.timestamp !== current.timestamp;
-    if (changed) this.state.set(name, deepFreeze(next));
+    if (changed) this.state.set(name, this.interner ? this.interner.intern(name, next, { replaced: kind === 'replaced', before: current }) : deepFreeze(next));
     const outcome: ApplyOutcome = { cache: name, kind, hash: this.snapshot(name).hash, changed, warnings };
     if (changed) {
       for (const listener of this.listeners) {
@@ -140,8 +147,9 @@ export class AgentCaches {
     return () => this.listeners.delete(listener);
   }
 
-  /** Writes the cache (content and hash) to cacheDir/<name>.json atomically. */
+  /** Writes the cache (content and hash) to cacheDir/<name>.json atomically (with no cacheDir: nothing). */
   persist(name: CacheName): void {
+    if (this.cacheDir === null) return;
     const { hash, clusters, timestamp } = this.snapshot(name);
     const stored: CacheSnapshot = timestamp === undefined ? { hash, clusters } : { hash, clusters, timestamp };
     writeFileAtomic(this.fileOf(name), `${JSON.stringify(stored, null, 2)}\n`);
@@ -153,6 +161,7 @@ export class AgentCaches {
 
   fileOf(name: CacheName): string {
     this.snapshot(name);
+    if (this.cacheDir === null) throw new Error(`the ${name} cache is kept in memory only`);
     return cacheFilePath(this.cacheDir, name);
   }
 

@@ -31,6 +31,8 @@ export interface CliArgs {
   inspect: boolean;
   /** `start --status-page PORT`: serve the state page ([agent] status_page_port does the same). */
   statusPage?: string;
+  /** Every option as parsed, by its long name (commands with options of their own read them here: simulate). */
+  options: Readonly<Values>;
   /** `start --log-format ambari|json`: the log's lines as the original's, or pino's own JSON. */
   logFormat?: LogFormat;
 }
@@ -129,5 +131,6 @@ function toCliArgs(command: string | undefined, positionals: string[], values: V
     inspect: flag('inspect'),
     statusPage: text('status-page'),
     logFormat: text('log-format') as LogFormat | undefined,
+    options: values,
   };
 }

@@ -15,6 +15,8 @@ import { start } from './commands/start.js';
 import { state } from './commands/state.js';
 import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
+import { simulate } from './commands/simulate.js';
+import { COMMAND_MODES, DEFAULT_HOSTNAME_PREFIX, DEFAULT_RAMP_PER_SECOND } from '../simulator/simulateOptions.js';
 
 const HOME: OptionSpec = {
   name: 'home',
@@ -123,6 +125,33 @@ document with each machine's graph and its XState config. Reads no home. Exit 0,
     ],
     completeArgs: () => AGENT_MACHINES.map((machine) => machine.id),
     run: (args) => machines(args),
+  },
+  {
+    name: 'simulate',
+    summary: 'simulate many agent hosts in this one process (a cluster on one machine)',
+    help: `Runs --agents N simulated hosts, each the agent's own actor tree with its own hostname,
+registration, STOMP connection, heartbeats, caches, commands and component status, against one
+server; started --ramp hosts a second, until --duration or Ctrl-C (a second Ctrl-C does not
+wait). A progress line goes to stderr, a summary (or --json) to stdout. --etc-hosts prints the
+/etc/hosts lines for the names and exits. Reads --home's ini when given (intervals, log dir;
+--commands real needs it). Exit 0 when every started host registered and none failed, 1 otherwise.`,
+    options: [
+      { ...HOME, description: "an agent home whose ini the hosts run with (default: the ini's defaults; nothing is written then)" },
+      { name: 'agents', value: 'N', required: true, description: 'how many hosts to simulate' },
+      { name: 'server', value: 'HOST', multiple: true, description: "the Ambari server (default: the ini's [server] hostname)" },
+      { name: 'url-port', value: 'N', description: "the server's registration port (default: the ini's url_port)" },
+      { name: 'secured-url-port', value: 'N', description: "the server's TLS port (default: the ini's secured_url_port)" },
+      { name: 'hostname-prefix', value: 'P', description: `the hosts are P-00001, P-00002, ... (default ${DEFAULT_HOSTNAME_PREFIX})` },
+      { name: 'start-index', value: 'I', description: 'the first host number (default 1)' },
+      { name: 'ramp', value: 'PER_SECOND', description: `hosts started per second (default ${DEFAULT_RAMP_PER_SECOND})` },
+      { name: 'duration', value: 'SECONDS', description: 'stop after this long (default: until Ctrl-C)' },
+      { name: 'commands', value: COMMAND_MODES.join('|'), complete: COMMAND_MODES, description: "instant: results as Ambari's PERF stack gives them, at once; real: the stack scripts run (needs --home)" },
+      { name: 'ambari-version', value: 'V', description: "the version the hosts register as (default: --home's prefix/version, else this package's)" },
+      { name: 'json', description: 'print the summary as one JSON document' },
+      { name: 'etc-hosts', description: 'print the /etc/hosts lines for the names and exit' },
+      { name: 'verbose', short: 'v', description: "log at DEBUG (without --home: every host's log lines on stderr)" },
+    ],
+    run: (args) => simulate(args),
   },
   {
     name: 'help',

@@ -22,7 +22,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (!command) throw new UsageError('no command given');
   // `machines` reads no home; JSON output must stay the only thing on stdout.
-  if (args.home && command.name !== 'machines' && !(command.name === 'state' && args.json)) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
+  if (args.home && command.name !== 'machines' && command.name !== 'simulate' && !(command.name === 'state' && args.json)) say(`Allow running multiple agents on this host; will use custom Home Dir: ${args.home}`);
   return command.run(args, COMMANDS);
 }
 

@@ -1,6 +1,7 @@
 // The agent's STOMP 1.2 client over a WebSocket (`ws`): CONNECT with negotiated heart-beats,
 // subscriptions, SEND, and request/response matched by `correlationId` on `/user/`. A server
 // that stops sending anything (not even heart-beats) is detected and the connection closed.
+import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { encodeFrame, FrameDecoder, negotiateHeartbeat, SERVER_COMMANDS, StompProtocolError, type StompFrame } from './stompFrame.js';
 
@@ -12,8 +13,12 @@ const MAX_UNAWAITED = 1000;
 
 export interface StompClientOptions {
   url: string;
-  /** TLS: verify the server against `ca` only when rejectUnauthorized; key/cert for two-way TLS. */
-  tls: { rejectUnauthorized: boolean; ca?: Buffer; key?: Buffer; cert?: Buffer };
+  /**
+   * TLS: verify the server against `ca` only when rejectUnauthorized; key/cert for two-way TLS.
+   * A `secureContext` made from the same ca/key/cert is used instead of a new one per
+   * connection (each holds its own copy of the trust store: hundreds of KB).
+   */
+  tls: { rejectUnauthorized: boolean; ca?: Buffer; key?: Buffer; cert?: Buffer; secureContext?: SecureContext };
   /** The heart-beat header we offer: [we can send every, we want to receive every] in ms. */
   heartbeat?: [number, number];
   connectTimeoutMs?: number;
@@ -61,6 +66,10 @@ export class StompClient {
       ca: options.tls.ca,
       key: options.tls.key,
       cert: options.tls.cert,
+      ...(options.tls.secureContext ? { secureContext: options.tls.secureContext } : {}),
+      // The Python agent's websocket client offers no compression either; a deflate context
+      // per connection costs far more memory than the small JSON frames would save.
+      perMessageDeflate: false,
       handshakeTimeout: options.connectTimeoutMs ?? 10_000,
       maxPayload: 64 * 1024 * 1024,
     });

@@ -26,21 +26,28 @@ export class TakenTasks {
   private readonly ids = new Set<number>();
   /** Ids in the order taken, for the rewrite (at most 2 × MAX_TAKEN). */
   private order: number[] = [];
-  readonly file: string;
+  /** Null: kept in memory only (a simulated host). */
+  readonly file: string | null;
 
-  private constructor(dir: string) {
-    this.file = join(dir, TAKEN_TASKS_FILE);
+  private constructor(dir: string | null) {
+    this.file = dir === null ? null : join(dir, TAKEN_TASKS_FILE);
+  }
+
+  /** Ids remembered for this process only: for hosts simulated in it, which have no home. */
+  static inMemory(): TakenTasks {
+    return new TakenTasks(null);
   }
 
   /** The ids in DIR/taken-task-ids; unreadable lines are skipped and reported. */
   static load(dir: string): { taken: TakenTasks; warnings: string[] } {
     const taken = new TakenTasks(dir);
+    const file = join(dir, TAKEN_TASKS_FILE);
     const warnings: string[] = [];
     let text = '';
     try {
-      text = readFileSync(taken.file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`Cannot read ${taken.file}: ${(err as Error).message}; repeated deliveries of older tasks may run again`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`Cannot read ${file}: ${(err as Error).message}; repeated deliveries of older tasks may run again`);
     }
     let bad = 0;
     const lines = text.split('\n');
@@ -50,7 +57,7 @@ export class TakenTasks {
       else if (/^-\d{1,16}$/.test(line)) taken.forget(Number(line.slice(1)));
       else bad++;
     }
-    if (bad > 0) warnings.push(`${taken.file}: ${bad} line(s) that are not task ids skipped`);
+    if (bad > 0) warnings.push(`${file}: ${bad} line(s) that are not task ids skipped`);
     taken.trim();
     return { taken, warnings };
   }
@@ -76,11 +83,11 @@ export class TakenTasks {
     }
     if (fresh.length === 0) return { fresh, repeated };
     // On disk first: a crash right after must not leave the id runnable again.
-    appendFileSync(this.file, `${fresh.join('\n')}\n`, { mode: 0o600 });
+    if (this.file !== null) appendFileSync(this.file, `${fresh.join('\n')}\n`, { mode: 0o600 });
     for (const taskId of fresh) this.remember(taskId);
     if (this.order.length >= 2 * MAX_TAKEN) {
       this.trim();
-      writeFileAtomicSync(this.file, `${this.order.join('\n')}\n`, { fsync: false });
+      if (this.file !== null) writeFileAtomicSync(this.file, `${this.order.join('\n')}\n`, { fsync: false });
     }
     return { fresh, repeated };
   }
@@ -89,7 +96,7 @@ export class TakenTasks {
   release(taskIds: number[]): void {
     const known = taskIds.filter((taskId) => this.ids.has(taskId));
     if (known.length === 0) return;
-    appendFileSync(this.file, `${known.map((taskId) => `-${taskId}`).join('\n')}\n`, { mode: 0o600 });
+    if (this.file !== null) appendFileSync(this.file, `${known.map((taskId) => `-${taskId}`).join('\n')}\n`, { mode: 0o600 });
     for (const taskId of known) this.forget(taskId);
   }
 

@@ -18,6 +18,7 @@ import { ensureServerCa } from './serverCa.js';
 import type { TakenTasks } from '../commands/takenTasks.js';
 import { RESTART_QUIET_MS } from '../local/restartRecord.js';
 import { TopicRouter } from './topicRouter.js';
+import { sharedSecureContext } from './secureContexts.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
 
@@ -53,6 +54,10 @@ export interface LinkSettings {
   heartbeatExtras?: () => Record<string, unknown>;
   /** Until when (epoch ms) a RESTART_AGENT is taken as the restart this agent came from (restartRecord.ts). */
   restartQuietUntil?: number;
+  /** False: a server that wants two-way SSL is refused rather than a certificate made in keysdir (simulated hosts without a home). */
+  allowTwoWaySsl?: boolean;
+  /** Told after each heartbeat answer in sequence or not, with the link it came on (the simulator times them). */
+  onHeartbeatAnswer?: (link: unknown) => void;
 }
 
 /** GET https://SERVER:url_port/connection_info: does the server want client certificates? */
@@ -79,6 +84,9 @@ export function serverWantsTwoWaySsl(host: string, port: number, signal?: AbortS
 export async function openLink(server: string, settings: LinkSettings, signal?: AbortSignal, actor = 'session'): Promise<ServerLink> {
   const twoWaySsl = await serverWantsTwoWaySsl(server, settings.urlPort, signal);
   let tls: StompClientOptions['tls'];
+  if (twoWaySsl && settings.allowTwoWaySsl === false) {
+    throw new Error(`the server at ${server}:${settings.urlPort} wants two-way SSL (client certificates): give --home DIR so that the certificates have a keys dir`);
+  }
   if (twoWaySsl) {
     const files = await ensureAgentCertificate({
       keysdir: settings.keysdir,
@@ -100,7 +108,7 @@ export async function openLink(server: string, settings: LinkSettings, signal?: 
   }
   const url = `wss://${server}:${settings.securedUrlPort}${STOMP_PATH}`;
   settings.log(actor, 'info', `Connecting to ${url}${twoWaySsl ? ' (two-way SSL)' : settings.verifyCert ? ' (server certificate verified)' : ''}`);
-  const client = await StompClient.connect({ url, tls, signal, heartbeat: settings.heartbeat });
+  const client = await StompClient.connect({ url, tls: { rejectUnauthorized: tls.rejectUnauthorized, secureContext: sharedSecureContext(tls) }, signal, heartbeat: settings.heartbeat });
   const router = new TopicRouter(client, settings.caches, settings.log);
   if (settings.onEncryptionKey) router.onEncryptionKey = settings.onEncryptionKey;
   return { server, client, router, twoWaySsl };
@@ -180,6 +188,7 @@ export function linkActors(settings: LinkSettings) {
       // agent/HeartBeat.java: id, plus staleAlerts (a list of StaleAlert).
       const answer = (await link.client.request('/heartbeat', { id: input.responseId, ...settings.heartbeatExtras?.() })) as { id?: unknown };
       if (typeof answer.id !== 'number') throw new Error(`heartbeat answer without a numeric id: ${JSON.stringify(answer).slice(0, 200)}`);
+      settings.onHeartbeatAnswer?.(link);
       return { id: answer.id, roundTripMs: performance.now() - started };
     }),
   };

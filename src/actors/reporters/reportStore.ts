@@ -71,12 +71,18 @@ export class ReportStore {
   private readonly slots = new Map<number, Slot>();
   private readonly finished = new Set<number>();
   private counter = 0;
-  private readonly file: string;
+  /** Null: kept in memory only (a simulated host). */
+  private readonly file: string | null;
   /** Told of every report put (the reporter sends at once). */
   private readonly listeners = new Set<() => void>();
 
-  private constructor(private readonly dir: string) {
-    this.file = join(dir, PENDING_REPORTS_FILE);
+  private constructor(private readonly dir: string | null) {
+    this.file = dir === null ? null : join(dir, PENDING_REPORTS_FILE);
+  }
+
+  /** A store that persists nothing: for hosts simulated in this process, which have no home. */
+  static inMemory(): ReportStore {
+    return new ReportStore(null);
   }
 
   /**
@@ -86,23 +92,24 @@ export class ReportStore {
    */
   static load(dir: string): { store: ReportStore; warnings: string[] } {
     const store = new ReportStore(dir);
+    const file = join(dir, PENDING_REPORTS_FILE);
     const warnings: string[] = [];
     // The store is loaded before this agent holds the pid file: a second agent starting by
     // mistake must not take a live agent's write in progress for a leftover.
-    removeStaleTempFiles(store.file, (writer) => writer !== process.pid && isAlive(writer));
+    removeStaleTempFiles(file, (writer) => writer !== process.pid && isAlive(writer));
     let text: string;
     try {
-      text = readFileSync(store.file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { store, warnings };
       throw err;
     }
     const reports = parseFile(text);
     if (reports === undefined) {
-      const aside = `${store.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       // If this fails we throw: carrying on would overwrite the file on the next write.
-      renameSync(store.file, aside);
-      warnings.push(`${store.file} is corrupt; starting with no pending reports (the file was moved to ${aside})`);
+      renameSync(file, aside);
+      warnings.push(`${file} is corrupt; starting with no pending reports (the file was moved to ${aside})`);
       return { store, warnings };
     }
     for (const entry of reports) {
@@ -204,6 +211,7 @@ export class ReportStore {
   }
 
   private persist(): void {
+    if (this.dir === null || this.file === null) return;
     const reports = [...this.slots.values()].flatMap(({ entry }) => (entry.kind === 'final' ? [{ taskId: entry.taskId, clusterId: entry.clusterKey, report: entry.report }] : []));
     const data = `${JSON.stringify({ version: FORMAT_VERSION, reports })}\n`;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -57,10 +57,10 @@ describe('parseCliArgs', () => {
   it('refuses an option of another command, naming the commands that take it', () => {
     const cases: Array<[string[], string]> = [
       [['machines', '--force', '--json', '--watch'], '--force is not an option of machines (it is one of init)'],
-      [['status', '--json'], '--json is not an option of status (it is one of state)'],
-      [['stop', '-v'], '--verbose is not an option of stop (it is one of start, restart)'],
-      [['start', '--server', 'h'], '--server is not an option of start (it is one of init)'],
-      [['help', '--home', '/h'], '--home is not an option of help (it is one of start, stop, restart, status, reset, init, state, machines)'],
+      [['status', '--json'], '--json is not an option of status (it is one of state, simulate)'],
+      [['stop', '-v'], '--verbose is not an option of stop (it is one of start, restart, simulate)'],
+      [['start', '--server', 'h'], '--server is not an option of start (it is one of init, simulate)'],
+      [['help', '--home', '/h'], '--home is not an option of help (it is one of start, stop, restart, status, reset, init, state, machines, simulate)'],
     ];
     for (const [argv, message] of cases) {
       const err = refusal(argv);

@@ -40,7 +40,7 @@ describe('the command table', () => {
   it('gives --help and --version to every command, and --home to those that read a home', () => {
     expect(GLOBAL_OPTIONS.map((o) => o.name)).toEqual(['help', 'version']);
     const withHome = COMMANDS.filter((c) => c.options.some((o) => o.name === 'home')).map((c) => c.name);
-    expect(withHome).toEqual(['start', 'stop', 'restart', 'status', 'reset', 'init', 'state', 'machines']);
+    expect(withHome).toEqual(['start', 'stop', 'restart', 'status', 'reset', 'init', 'state', 'machines', 'simulate']);
     expect(commandNamed('init')!.options.find((o) => o.name === 'home')!.required).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { commandHelp, generalHelp, generalUsage, usageLine } from '../../../src/
 describe('help text', () => {
   it('starts the general usage with the original control script\'s line', () => {
     expect(generalUsage(COMMANDS)[0]).toBe('Usage: ambari-agent {start|stop|restart|status|reset <server_hostname>}');
-    expect(generalUsage(COMMANDS)[1]).toContain('{init|state|machines|help|completion}');
+    expect(generalUsage(COMMANDS)[1]).toContain('{init|state|machines|simulate|help|completion}');
   });
 
   it('lists every command with its summary', () => {
