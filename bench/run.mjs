@@ -3,7 +3,8 @@
 // BENCH_AGENTS (default 200) agent processes for the capacity run (0 skips it); BENCH_VIEWERS_SECONDS
 // (default 60) for the idle cost of the inspector and state page (0 skips it); BENCH_ALERTS
 // (default 500) alert definitions at a 1-minute interval for BENCH_ALERTS_SECONDS (default 150;
-// either 0 skips the alert run).
+// either 0 skips the alert run); BENCH_SIMULATE (default 1000,5000,10000) the host counts of
+// the `simulate` rows (0 skips them; BENCH_SIMULATE_RAMP hosts started per second, default 200).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { loadConfig } from '../dist/config/loadConfig.js';
 import { alertBench, percentile } from './alerts.mjs';
 import { commandBench, topologyBench } from './commands.mjs';
 import { registerSyntheticHosts, SyntheticHostsError } from './syntheticHosts.mjs';
+import { SIMULATE_RAMP, simulateBench } from './simulate.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/ambari-agent');
@@ -26,6 +28,7 @@ const IDLE_SETTLE_MS = 3000;
 const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
 const ALERTS_SECONDS = Number(process.env.BENCH_ALERTS_SECONDS ?? 150);
+const SIMULATE_SIZES = (process.env.BENCH_SIMULATE ?? '1000,5000,10000').split(',').map(Number).filter((n) => n > 0);
 const CLK_TCK = 100;
 /** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
 const TOPOLOGY_HOSTS = 100;
@@ -376,6 +379,8 @@ try {
 const decoderTimes = await decoderRun();
 const stack = await stackDownloadRun();
 const capacity = AGENTS > 0 ? await capacityRun(AGENTS) : undefined;
+const simulated = [];
+for (const agents of SIMULATE_SIZES) simulated.push(await simulateBench(agents));
 
 const rows = [
   ['`ambari-agent start` wall time (until it returns)', 'ms', results.map((r) => r.startReturned)],
@@ -438,6 +443,16 @@ if (capacity) {
   console.log(`| time until all registered (3 starts at a time) | ${(capacity.allUp / 1000).toFixed(1)} s |`);
   console.log(`| dev server CPU, steady state (30 s) | ${capacity.serverCpu.toFixed(2)} % of one core |`);
   console.log(`| dev server RSS | ${(capacity.serverRss / 1024).toFixed(1)} MiB |`);
+}
+if (simulated.length > 0) {
+  const ms = (value) => (value === null || value === undefined ? '–' : `${value} ms`);
+  console.log(`\n| \`ambari-agent simulate\`: hosts (${SIMULATE_RAMP}/s ramp) | registered | simulator RSS | dev server RSS | simulator CPU | dev server CPU | heartbeat lateness p50 / p99, all registered | p50 / p99, whole run | registrations/s |`);
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of simulated) {
+    const { summary } = r;
+    console.log(`| ${r.agents} | ${r.registeredAtEnd} | ${r.simulatorRssMiB.toFixed(0)} MiB | ${r.serverRssMiB.toFixed(0)} MiB | ${r.simulatorCpu.toFixed(1)} % | ${r.serverCpu.toFixed(1)} % | ${ms(summary.steadyLatenessMs.p50)} / ${ms(summary.steadyLatenessMs.p99)} | ${ms(summary.latenessMs.p50)} / ${ms(summary.latenessMs.p99)} | ${summary.registrationsPerSecond ?? '–'} |`);
+  }
+  console.log('(CPU in % of one core over the steady window; the machine has 2 cores, shared by both processes.)');
 }
 if (topology.completed < topology.runs) {
   console.error(`bench: command dispatch, full JSON, ${topology.topologyHosts}-host topology: ${topology.completed} / ${topology.runs} COMPLETED; first failure: ${topology.failures[0]}`);

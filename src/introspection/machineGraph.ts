@@ -14,6 +14,7 @@ import { heartbeatMachine } from '../machines/heartbeat.js';
 import { pingPortMachine } from '../machines/pingPort.js';
 import { preflightMachine } from '../machines/preflight.js';
 import { recoveryMachine } from '../machines/recovery.js';
+import { simulationMachine } from '../machines/simulation.js';
 import { alertSchedulerMachine } from '../machines/alertScheduler.js';
 import { alertMachine } from '../machines/alert.js';
 import { registrationMachine } from '../machines/registration.js';
@@ -37,6 +38,7 @@ export const AGENT_MACHINES: readonly AnyStateMachine[] = [
   recoveryMachine,
   alertSchedulerMachine,
   alertMachine,
+  simulationMachine,
 ];
 
 type GraphTransition = StateGraphNode['transitions'][number];

@@ -31,8 +31,12 @@ export class StompProtocolError extends Error {
 }
 
 const NUL = 0;
-/** Buffer capacity a decoder keeps once it is empty; larger ones are released. */
-const RETAINED_BUFFER_BYTES = 64 * 1024;
+/**
+ * Buffer capacity a decoder keeps once it is empty; larger ones are released. Heartbeat
+ * answers and reports' receipts fit; a sync answer's buffer is not kept for the connection's
+ * life (it would be tens of KB per connection, times thousands in `simulate`).
+ */
+const RETAINED_BUFFER_BYTES = 8 * 1024;
 const LF = 10;
 const CR = 13;
 

@@ -1,11 +1,11 @@
 // The simulated hosts of one run: each host's supervisor actor (its own actor system, as each
 // agent process has), started one at a time by the ramp, restarted when it exits 77 as the
 // wrapper restarts an agent, and counted for the progress line and the summary.
-import { createActor, type Actor } from 'xstate';
+import type { Actor } from 'xstate';
 import { RESTART_EXIT_CODE } from '../machines/supervisor.js';
 import { HEARTBEAT_INTERVAL_SECONDS } from '../machines/heartbeat.js';
 import { LatencyHistogram } from './latencyHistogram.js';
-import { simulatedHost, type FleetSettings, type SimulatedHost } from './simulatedHost.js';
+import { createHostActor, fleetMachine, simulatedHost, type FleetMachine, type FleetSettings, type HostEffects, type SimulatedHost } from './simulatedHost.js';
 
 /** A heartbeat answered this much past its due time makes its host late (the goal's bound). */
 export const LATE_AFTER_MS = 1000;
@@ -15,7 +15,7 @@ const INTERVAL_MS = HEARTBEAT_INTERVAL_SECONDS * 1000;
 
 interface HostRecord {
   host: SimulatedHost;
-  actor: Actor<SimulatedHost['machine']>;
+  actor: Actor<FleetMachine>;
   connected: boolean;
   firstRegisteredAt?: number;
   lastAnswerAt?: number;
@@ -50,6 +50,9 @@ export class HostFleet {
   /** Every heartbeat answer's lateness, and those since the last progress line. */
   readonly lateness = new LatencyHistogram();
   readonly recentLateness = new LatencyHistogram();
+  /** Those answered once every host had registered (the steady state, without the ramp's load). */
+  readonly steadyLateness = new LatencyHistogram();
+  private registeredOnce = 0;
   heartbeats = 0;
   readonly startedAt = performance.now();
   /** performance.now() of the first and the latest first registration. */
@@ -58,11 +61,21 @@ export class HostFleet {
   /** The last errors that ended hosts, for the summary. */
   readonly errors: string[] = [];
 
+  /** Every host's machines, provided once (each host's effects are bound to its actor system). */
+  private readonly machine: FleetMachine;
+
   constructor(
     private readonly names: readonly string[],
     private readonly settings: FleetSettings,
   ) {
     settings.onHeartbeat = (hostname, latenessMs) => this.heartbeatAnswered(hostname, latenessMs);
+    this.machine = fleetMachine(() => this.anyEffects());
+  }
+
+  private anyEffects(): HostEffects {
+    const record = this.hosts[0];
+    if (!record) throw new Error('no simulated host has started');
+    return record.host.effects;
   }
 
   get size(): number {
@@ -80,7 +93,7 @@ export class HostFleet {
   }
 
   private launch(host: SimulatedHost, restarts: number): HostRecord {
-    const actor = createActor(host.machine, { input: host.input });
+    const actor = createHostActor(this.machine, host);
     const record: HostRecord = { host, actor, connected: false, restarts };
     actor.subscribe({
       next: (snapshot) => {
@@ -89,6 +102,7 @@ export class HostFleet {
           const now = performance.now();
           if (record.firstRegisteredAt === undefined) {
             record.firstRegisteredAt = now;
+            this.registeredOnce++;
             this.firstRegistration ??= now;
             this.lastRegistration = now;
           }
@@ -137,6 +151,7 @@ export class HostFleet {
     if (latenessMs === undefined) return;
     this.lateness.add(latenessMs);
     this.recentLateness.add(latenessMs);
+    if (this.registeredOnce === this.names.length) this.steadyLateness.add(latenessMs);
   }
 
   counts(now = performance.now()): FleetCounts {
@@ -160,12 +175,12 @@ export class HostFleet {
   }
 
   /** A host's actor, by name (for tests and the summary). */
-  actorOf(hostname: string): Actor<SimulatedHost['machine']> | undefined {
+  actorOf(hostname: string): Actor<FleetMachine> | undefined {
     return this.byName.get(hostname)?.actor;
   }
 
-  componentsOf(hostname: string): SimulatedHost['components'] {
-    return this.byName.get(hostname)?.host.components;
+  componentsOf(hostname: string): HostEffects['components'] {
+    return this.byName.get(hostname)?.host.effects.components;
   }
 
   /** STOP to every host; resolves once all have stopped (their commands cancelled, connections closed). */

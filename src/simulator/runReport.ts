@@ -8,6 +8,8 @@ export interface RunSummary {
   counts: FleetCounts;
   heartbeats: number;
   latenessMs: { p50: number | null; p99: number | null; max: number | null };
+  /** The same, of the heartbeats answered once every host had registered. */
+  steadyLatenessMs: { p50: number | null; p99: number | null; max: number | null };
   /** First registrations per second, from the first to the last one. */
   registrationsPerSecond: number | null;
   /** From the first host started to the last first registration. */
@@ -21,7 +23,7 @@ export interface RunSummary {
   errors: string[];
 }
 
-const pct = (histogram: LatencyHistogram, fraction: number) => histogram.percentile(fraction) ?? null;
+const latency = (histogram: LatencyHistogram) => ({ p50: histogram.percentile(0.5) ?? null, p99: histogram.percentile(0.99) ?? null, max: histogram.count > 0 ? Math.round(histogram.maxMs) : null });
 
 export function progressLine(fleet: HostFleet, elapsedSeconds: number, lastProblem: string | undefined): string {
   const c = fleet.counts();
@@ -38,7 +40,8 @@ export function summaryOf(fleet: HostFleet, extra: Pick<RunSummary, 'durationSec
     hosts: fleet.size,
     counts,
     heartbeats: fleet.heartbeats,
-    latenessMs: { p50: pct(fleet.lateness, 0.5), p99: pct(fleet.lateness, 0.99), max: fleet.lateness.count > 0 ? Math.round(fleet.lateness.maxMs) : null },
+    latenessMs: latency(fleet.lateness),
+    steadyLatenessMs: latency(fleet.steadyLateness),
     registrationsPerSecond: span !== undefined && span > 0 ? Math.round((counts.everRegistered / span) * 10) / 10 : null,
     allRegisteredAfterSeconds: fleet.lastRegistration !== undefined ? Math.round((fleet.lastRegistration - fleet.startedAt) / 100) / 10 : null,
     ...extra,
@@ -57,6 +60,7 @@ export function summaryTable(summary: RunSummary): string {
     ['hosts failed', String(counts.failed)],
     ['heartbeats answered', String(summary.heartbeats)],
     ['heartbeat lateness p50 / p99 / max', `${ms(summary.latenessMs.p50)} / ${ms(summary.latenessMs.p99)} / ${ms(summary.latenessMs.max)}`],
+    ['  once all had registered', `${ms(summary.steadyLatenessMs.p50)} / ${ms(summary.steadyLatenessMs.p99)} / ${ms(summary.steadyLatenessMs.max)}`],
     ['registrations per second', summary.registrationsPerSecond === null ? '-' : String(summary.registrationsPerSecond)],
     ['all registered after', summary.allRegisteredAfterSeconds === null ? '-' : `${summary.allRegisteredAfterSeconds} s`],
     ['run time', `${summary.durationSeconds.toFixed(1)} s (${summary.stopReason})`],

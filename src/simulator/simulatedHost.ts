@@ -10,12 +10,15 @@
 //    agent's own runner, in a data dir per host under the simulator's home;
 //  - alerts are not run (the scheduler is given no definitions).
 // The connection, STOMP, registration body shape, heartbeats and reports are the agent's own.
+// The machines are provided once per run (fleetMachine); each host's effects are found through
+// its actor system (hostBinding.ts), so a host costs its state, not a copy of every machine.
 import { join } from 'node:path';
-import { fromCallback, fromPromise, waitFor, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, fromPromise, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import type { CacheInterner } from '../caches/cacheInterner.js';
 import type { LoadedConfig } from '../config/loadConfig.js';
 import type { LogFn } from '../logging/logger.js';
+import type { LogParams } from '../machines/logParams.js';
 import { createServerProbe } from '../actors/link/serverProbe.js';
 import { linkActors, linkRequest, type LinkSettings } from '../actors/link/serverLink.js';
 import { TakenTasks } from '../actors/commands/takenTasks.js';
@@ -45,7 +48,7 @@ import { recoveryMachine } from '../machines/recovery.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
 import { supervisorMachine, type SupervisorInput } from '../machines/supervisor.js';
-import { logAction } from '../daemon/wiring.js';
+import { bindHost, hostOf, perHost } from './hostBinding.js';
 import { InstantComponents, instantRunAttempt, instantStatusRun } from './instantCommands.js';
 import type { SharedHostFacts } from './sharedHostFacts.js';
 import type { RunStatusFn } from '../actors/host/hostComponents.js';
@@ -70,21 +73,39 @@ export interface FleetSettings {
   onHeartbeat?: (hostname: string, latenessMs: number | undefined) => void;
 }
 
-export interface SimulatedHost {
+/** One host's own objects and the logic of its effects (what the shared machines delegate to). */
+export interface HostEffects {
   hostname: string;
-  machine: ReturnType<typeof supervisorMachine.provide>;
-  input: SupervisorInput;
+  log: LogFn;
+  caches: AgentCaches;
+  reports: ReportStore;
+  running?: RunningCommands;
+  maxOutputChars: number;
   /** Instant commands only: which components a START left running. */
   components?: InstantComponents;
+  protocol: ReturnType<typeof linkActors>;
+  run: PromiseActorLogic<AttemptResult, RunInput>;
+  probe: ReturnType<typeof createServerProbe>;
+  commandReporter: AnyActorLogic;
+  componentStatus: AnyActorLogic;
+  componentVersion: AnyActorLogic;
+  hostStatus: AnyActorLogic;
+  recoveryFeed: AnyActorLogic;
+}
+
+export interface SimulatedHost {
+  hostname: string;
+  effects: HostEffects;
+  input: SupervisorInput;
 }
 
 /** How long a stopping host waits for its cancelled commands (real ones: their trees are killed). */
 const COMMANDS_STOP_TIMEOUT_MS = 15_000;
 
+/** The host's objects: its caches, stores, link and reporters, and its command runner. */
 export function simulatedHost(hostname: string, fleet: FleetSettings): SimulatedHost {
   const { config, log } = fleet;
   const { agent, server, security } = config.ini;
-  const logActionImpl = logAction((actor, level, msg) => log(`${hostname} ${actor}`, level, msg));
   const hostLog: LogFn = (actor, level, msg) => log(`${hostname} ${actor}`, level, msg);
   const caches = new AgentCaches(null, fleet.interner);
   const startedAt = Date.now();
@@ -105,7 +126,6 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
     allowTwoWaySsl: fleet.allowTwoWaySsl,
   };
   if (fleet.onHeartbeat) link.onHeartbeatAnswer = heartbeatTimer(HEARTBEAT_INTERVAL_SECONDS * 1000, hostname, fleet.onHeartbeat);
-  const protocol = linkActors(link);
 
   const reports = ReportStore.inMemory();
   const maxFrameBytes = Math.max(MIN_REPORT_FRAME_BYTES, agent.max_report_frame_bytes);
@@ -148,77 +168,33 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
     runStatus = instantStatusRun(components);
   }
 
-  const machine = supervisorMachine.provide({
-    actions: { log: logActionImpl },
-    actors: {
-      // No home to check: the hostname is given, and nothing is written.
-      preflight: preflightMachine.provide({ actions: { log: logActionImpl }, actors: { runCheck: fromPromise(async () => {}) } }),
-      // No ping port: simulated hosts are one process, which holds no per-host lock.
-      pingPort: pingPortMachine.provide({
-        actors: {
-          listener: fromCallback(({ sendBack, input }) => {
-            sendBack({ type: 'LISTENING', port: (input as { port: number }).port });
-          }),
-        },
-      }),
-      daemonize: daemonizeMachine.provide({ actors: { writePidFile: fromPromise(async () => process.pid) } }),
-      discovery: discoveryMachine.provide({
-        actions: { log: logActionImpl },
-        actors: { probe: createServerProbe({ verifyCert: false, caFile: join(security.keysdir, security.server_crt), log: hostLog }) },
-      }),
-      session: sessionMachine.provide({
-        actions: { log: logActionImpl },
-        actors: {
-          connect: protocol.connect,
-          listen: protocol.listen,
-          disconnect: protocol.disconnect,
-          registration: registrationMachine.provide({ actions: { log: logActionImpl }, actors: { subscribe: protocol.subscribe, register: protocol.register, sync: protocol.sync } }),
-          heartbeat: heartbeatMachine.provide({ actions: { log: logActionImpl }, actors: { beat: protocol.beat } }),
-          commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, maxOutputChars, maxFrameBytes, send: linkRequest, log: hostLog }),
-          componentStatus: createComponentStatusReporter({
-            intervalSeconds: agent.status_commands_run_interval,
-            defaultTimeoutSeconds: agent.status_command_timeout,
-            caches,
-            hostname: link.hostname,
-            runStatus,
-            send: linkRequest,
-            log: hostLog,
-            activity,
-            onStatusChange: (entry) => statusChanges.emit(entry),
-          }),
-          componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log: hostLog, defaultTimeoutSeconds: agent.status_command_timeout }),
-          // Alerts are not simulated: nothing to report.
-          alertStatus: fromCallback(() => {}),
-          hostStatus: createHostStatusReporter({ intervalSeconds: config.ini.heartbeat.state_interval_seconds, collect: () => fleet.facts.hostStatus(), send: linkRequest, log: hostLog }),
-        },
-      }),
-      actionQueue: actionQueueMachine.provide({
-        actions: {
-          commandDone: (_, { report, kind }) => {
-            hostLog(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
-            // A recovery command's report goes to the log only (the original drops it from the reports).
-            if (kind === 'auto') return;
-            reports.putFinal(finalReport(report, maxOutputChars));
-            running?.remove(report.taskId);
-          },
-          commandsAccepted: (_, { commands }) => {
-            running?.accept(commands.map((command) => ({ taskId: command.taskId, template: reportTemplate(command) })));
-          },
-        },
-        actors: { command: commandMachine.provide({ actors: { run } }) },
-      }),
-      recovery: recoveryMachine.provide({ actions: { log: logActionImpl }, actors: { feed: createRecoveryFeed({ caches, statusChanges }) } }),
-      controlChannel: fromCallback(() => {}),
-      shutdown: fromPromise(async ({ system }) => {
-        const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
-        if (queue && !queue.getSnapshot().matches('idle')) {
-          await waitFor(queue, (snapshot) => snapshot.matches('idle'), { timeout: COMMANDS_STOP_TIMEOUT_MS }).catch(() => hostLog('supervisor', 'error', `Commands still running after ${COMMANDS_STOP_TIMEOUT_MS} ms; stopping anyway`));
-        }
-        if (running && !(await running.drain(COMMANDS_STOP_TIMEOUT_MS))) hostLog('supervisor', 'error', 'Command processes still running; stopping anyway');
-      }),
-    },
-  });
-
+  const effects: HostEffects = {
+    hostname,
+    log: hostLog,
+    caches,
+    reports,
+    ...(running ? { running } : {}),
+    maxOutputChars,
+    ...(components ? { components } : {}),
+    protocol: linkActors(link),
+    run,
+    probe: createServerProbe({ verifyCert: false, caFile: join(security.keysdir, security.server_crt), log: hostLog }),
+    commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, maxOutputChars, maxFrameBytes, send: linkRequest, log: hostLog }),
+    componentStatus: createComponentStatusReporter({
+      intervalSeconds: agent.status_commands_run_interval,
+      defaultTimeoutSeconds: agent.status_command_timeout,
+      caches,
+      hostname: link.hostname,
+      runStatus,
+      send: linkRequest,
+      log: hostLog,
+      activity,
+      onStatusChange: (entry) => statusChanges.emit(entry),
+    }),
+    componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log: hostLog, defaultTimeoutSeconds: agent.status_command_timeout }),
+    hostStatus: createHostStatusReporter({ intervalSeconds: config.ini.heartbeat.state_interval_seconds, collect: () => fleet.facts.hostStatus(), send: linkRequest, log: hostLog }),
+    recoveryFeed: createRecoveryFeed({ caches, statusChanges }),
+  };
   const input: SupervisorInput = {
     pidFile: '',
     pingPort: agent.ping_port,
@@ -229,7 +205,82 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
     syncSteps: SYNC_ORDER.map((step) => step.cache),
     parallelExecution: agent.parallel_execution === 1,
   };
-  return { hostname, machine, input, ...(components ? { components } : {}) };
+  return { hostname, effects, input };
+}
+
+/** A host's root actor: the fleet's machine, its system bound to the host's effects. */
+export function createHostActor(machine: FleetMachine, host: SimulatedHost) {
+  const actor = createActor(machine, { input: host.input });
+  bindHost(actor.system, host.effects);
+  return actor;
+}
+
+export type FleetMachine = ReturnType<typeof fleetMachine>;
+
+/** The supervisor tree for every host of a run, provided once; `sample` is any host's effects (see perHost). */
+export function fleetMachine(sample: () => HostEffects) {
+  const host = <L extends AnyActorLogic>(pick: (effects: HostEffects) => L) => perHost(pick, sample);
+  const effectsOf = (system: unknown) => hostOf<HostEffects>(system as never);
+  const log = ({ self, system }: { self: AnyActorRef; system: unknown }, params: LogParams) => effectsOf(system).log(self.id, params.level, params.msg);
+  return supervisorMachine.provide({
+    actions: { log },
+    actors: {
+      // No home to check: the hostname is given, and nothing is written.
+      preflight: preflightMachine.provide({ actions: { log }, actors: { runCheck: fromPromise(async () => {}) } }),
+      // No ping port: simulated hosts are one process, which holds no per-host lock.
+      pingPort: pingPortMachine.provide({
+        actors: {
+          listener: fromCallback(({ sendBack, input }) => {
+            sendBack({ type: 'LISTENING', port: (input as { port: number }).port });
+          }),
+        },
+      }),
+      daemonize: daemonizeMachine.provide({ actors: { writePidFile: fromPromise(async () => process.pid) } }),
+      discovery: discoveryMachine.provide({ actions: { log }, actors: { probe: host((e) => e.probe) } }),
+      session: sessionMachine.provide({
+        actions: { log },
+        actors: {
+          connect: host((e) => e.protocol.connect),
+          listen: host((e) => e.protocol.listen),
+          disconnect: host((e) => e.protocol.disconnect),
+          registration: registrationMachine.provide({ actions: { log }, actors: { subscribe: host((e) => e.protocol.subscribe), register: host((e) => e.protocol.register), sync: host((e) => e.protocol.sync) } }),
+          heartbeat: heartbeatMachine.provide({ actions: { log }, actors: { beat: host((e) => e.protocol.beat) } }),
+          commandReporter: host((e) => e.commandReporter),
+          componentStatus: host((e) => e.componentStatus),
+          componentVersion: host((e) => e.componentVersion),
+          // Alerts are not simulated: nothing to report.
+          alertStatus: fromCallback(() => {}),
+          hostStatus: host((e) => e.hostStatus),
+        },
+      }),
+      actionQueue: actionQueueMachine.provide({
+        actions: {
+          commandDone: ({ system }, { report, kind }) => {
+            const e = effectsOf(system);
+            e.log(`task-${report.taskId}`, report.status === 'COMPLETED' ? 'info' : 'warn', `Task ${report.taskId} (${kind}) ${report.status}, exit code ${report.exitCode}`);
+            // A recovery command's report goes to the log only (the original drops it from the reports).
+            if (kind === 'auto') return;
+            e.reports.putFinal(finalReport(report, e.maxOutputChars));
+            e.running?.remove(report.taskId);
+          },
+          commandsAccepted: ({ system }, { commands }) => {
+            effectsOf(system).running?.accept(commands.map((command) => ({ taskId: command.taskId, template: reportTemplate(command) })));
+          },
+        },
+        actors: { command: commandMachine.provide({ actors: { run: host((e) => e.run) } }) },
+      }),
+      recovery: recoveryMachine.provide({ actions: { log }, actors: { feed: host((e) => e.recoveryFeed) } }),
+      controlChannel: fromCallback(() => {}),
+      shutdown: fromPromise(async ({ system }) => {
+        const e = effectsOf(system);
+        const queue = system.get(ACTION_QUEUE_ID) as AnyActorRef | undefined;
+        if (queue && !queue.getSnapshot().matches('idle')) {
+          await waitFor(queue, (snapshot) => snapshot.matches('idle'), { timeout: COMMANDS_STOP_TIMEOUT_MS }).catch(() => e.log('supervisor', 'error', `Commands still running after ${COMMANDS_STOP_TIMEOUT_MS} ms; stopping anyway`));
+        }
+        if (e.running && !(await e.running.drain(COMMANDS_STOP_TIMEOUT_MS))) e.log('supervisor', 'error', 'Command processes still running; stopping anyway');
+      }),
+    },
+  });
 }
 
 /**

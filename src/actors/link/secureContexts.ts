@@ -26,3 +26,11 @@ export function sharedSecureContext(material: TlsMaterial): SecureContext {
   }
   return context;
 }
+
+/**
+ * https.request options that use the shared context: the request's socket is tls.connect's,
+ * which takes `secureContext` (https.RequestOptions' type does not list it).
+ */
+export function withSecureContext(material: TlsMaterial): Record<string, never> {
+  return { secureContext: sharedSecureContext(material) } as unknown as Record<string, never>;
+}

@@ -18,7 +18,7 @@ import { ensureServerCa } from './serverCa.js';
 import type { TakenTasks } from '../commands/takenTasks.js';
 import { RESTART_QUIET_MS } from '../local/restartRecord.js';
 import { TopicRouter } from './topicRouter.js';
-import { sharedSecureContext } from './secureContexts.js';
+import { sharedSecureContext, withSecureContext } from './secureContexts.js';
 
 export const STOMP_PATH = '/agent/stomp/v1';
 
@@ -63,7 +63,7 @@ export interface LinkSettings {
 /** GET https://SERVER:url_port/connection_info: does the server want client certificates? */
 export function serverWantsTwoWaySsl(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/connection_info', rejectUnauthorized: false, timeout: 10_000, signal, agent: false }, (res) => {
+    const req = request({ host, port, path: '/connection_info', rejectUnauthorized: false, timeout: 10_000, signal, agent: false, ...withSecureContext({}) }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {

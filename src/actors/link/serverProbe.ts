@@ -4,6 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import { fromPromise } from 'xstate';
+import { withSecureContext } from './secureContexts.js';
 import { ensureServerCa } from './serverCa.js';
 import type { ProbeInput } from '../../machines/discovery.js';
 import type { LogFn } from '../../logging/logger.js';
@@ -20,7 +21,7 @@ export async function probeServer(host: string, port: number, settings: Pick<Pro
   const ca = settings.verifyCert && settings.caFile ? (await ensureServerCa(settings.caFile, host, port, signal)).ca : undefined;
   return new Promise((resolve, reject) => {
     const req = request(
-      { host, port, path: '/ca', method: 'GET', rejectUnauthorized: settings.verifyCert, ca, timeout: PROBE_TIMEOUT_MS, signal, agent: false },
+      { host, port, path: '/ca', method: 'GET', rejectUnauthorized: settings.verifyCert, timeout: PROBE_TIMEOUT_MS, signal, agent: false, ...withSecureContext(ca ? { ca } : {}) },
       (res) => {
         res.resume();
         if (res.statusCode === 200) resolve();

@@ -111,9 +111,9 @@ const idOf = (parsed: ParsedMermaid, label: string, parent?: string) =>
 // ---------------------------------------------------------------------------------------------
 
 describe('machineGraph', () => {
-  it('lists the fourteen machines of the agent in order', () => {
+  it('lists the fifteen machines of the agent and the simulator in order', () => {
     expect(AGENT_MACHINES.map((m) => m.id)).toEqual([
-      'supervisor', 'preflight', 'dataCleaner', 'pingPort', 'daemonize', 'discovery', 'session', 'registration', 'heartbeat', 'actionQueue', 'command', 'recovery', 'alertScheduler', 'alert',
+      'supervisor', 'preflight', 'dataCleaner', 'pingPort', 'daemonize', 'discovery', 'session', 'registration', 'heartbeat', 'actionQueue', 'command', 'recovery', 'alertScheduler', 'alert', 'simulation',
     ]);
   });
 
@@ -419,12 +419,12 @@ describe('ARCHITECTURE.md', () => {
 });
 
 describe('ambari-agent machines', () => {
-  it('--format json prints one JSON document with the fourteen machines', async () => {
+  it('--format json prints one JSON document with the fifteen machines', async () => {
     const result = await run(['machines', '--format', 'json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout) as { machines: Array<{ id: string; graph: MachineGraph; config: { id: string; states: object } }> };
-    expect(doc.machines).toHaveLength(14);
+    expect(doc.machines).toHaveLength(15);
     expect(doc.machines.map((m) => m.id)).toEqual(AGENT_MACHINES.map((m) => m.id));
     for (const [i, machine] of AGENT_MACHINES.entries()) {
       expect(doc.machines[i]!.graph).toEqual(machineGraph(machine));
@@ -439,7 +439,7 @@ describe('ambari-agent machines', () => {
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
       expect(result.stdout.match(/^%% machine: \w+$/gm)).toEqual(AGENT_MACHINES.map((m) => `%% machine: ${m.id}`));
-      expect(result.stdout.match(/^stateDiagram-v2$/gm)).toHaveLength(14);
+      expect(result.stdout.match(/^stateDiagram-v2$/gm)).toHaveLength(15);
       for (const chunk of result.stdout.split(/^%% machine: \w+\n/m).slice(1)) expect(parseMermaid(chunk.trimEnd()).errors).toEqual([]);
       const one = await run(['machines', 'session']);
       expect(one.stdout).toBe(`%% machine: session\n${toMermaid(machineGraph(sessionMachine))}`);
