@@ -1,6 +1,9 @@
 // `ambari-agent simulate` as a user runs it: the real CLI as a child process, 50 simulated
 // hosts against the real dev server (a child process too), on 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../support/devServer.mjs';
 import { BIN } from '../support/cli.mjs';
@@ -139,4 +142,38 @@ describe('ambari-agent simulate', () => {
     expect(hosts.size).toBe(AGENTS);
     expect(stderr).toMatch(/simulate \d+ s: 50\/50 started/);
   }, 60_000);
+});
+
+describe('ambari-agent simulate --commands real', () => {
+  it("runs the server's script through the agent's runner, in the host's own data dir under the home", async () => {
+    const dev = (await startDevServer()) as DevServer;
+    const realHome = await newHome({ urlPort: dev.urlPort, set: [`server.secured_url_port=${dev.securedUrlPort}`, 'agent.command_reports_interval=1'] });
+    const prefix = `simreal${process.pid}`;
+    const child = spawn(process.execPath, [BIN, 'simulate', '--home', realHome, '--agents', '3', '--server', '127.0.0.1', '--hostname-prefix', prefix, '--commands', 'real', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    const scripts = mkdtempSync(join(tmpdir(), 'aa-simreal-'));
+    try {
+      const script = join(scripts, 'where.sh');
+      // A SHELL script's first arguments: the command and its JSON file (the host's data dir).
+      writeFileSync(script, '#!/bin/sh\necho "real script: $1 $2"\n');
+      const host = `${prefix}-00002`;
+      await waitFor(async () => (await dev.host(host))?.connected === true, { timeoutMs: 30_000, intervalMs: 250, what: `${host} connected` });
+      const { status, body } = await dev.api(`/api/v1/hosts/${host}/commands`, { role: 'TEST_CLIENT', command: 'INSTALL', script, script_type: 'SHELL', timeout: 30 });
+      expect(status).toBe(201);
+      const task = await waitFor(
+        async () => {
+          const { body: t } = await dev.api(`/api/v1/tasks/${body.task_id}`);
+          return t.status === 'COMPLETED' || t.status === 'FAILED' ? t : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: 'the real command finished' },
+      );
+      expect(task.status).toBe('COMPLETED');
+      expect(task.stdout).toMatch(new RegExp(`real script: INSTALL \\S*/simulated/${host}/command-${body.task_id}\\.json`));
+    } finally {
+      rmSync(scripts, { recursive: true, force: true });
+      child.kill('SIGINT');
+      expect(await done).toBe(0);
+      await dev.stop();
+    }
+  }, 90_000);
 });
