@@ -398,9 +398,9 @@ const CASES: BadInput[] = [
   { name: 'no command', home: 'none', ownArgs: true, args: () => [], exit: 1, shape: 'usage', error: () => /^ambari-agent: no command given$/m },
   { name: 'an unknown option', args: () => ['status', '--no-such-option'], exit: 1, shape: 'usage', usageOf: 'status', error: () => /^ambari-agent: Unknown option '--no-such-option'.*$/m },
   // An option of another command would be ignored silently.
-  { name: 'status --json (an option of state)', args: () => ['status', '--json'], exit: 1, shape: 'usage', usageOf: 'status', error: () => rx`^ambari-agent: --json is not an option of status \(it is one of state\)$` },
-  { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', usageOf: 'start', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init\)$` },
-  { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart\)$` },
+  { name: 'status --json (an option of state)', args: () => ['status', '--json'], exit: 1, shape: 'usage', usageOf: 'status', error: () => rx`^ambari-agent: --json is not an option of status \(it is one of state, simulate\)$` },
+  { name: 'start --server (an option of init)', args: () => ['start', '--server', 'other.example.test'], exit: 1, shape: 'usage', usageOf: 'start', error: () => rx`^ambari-agent: --server is not an option of start \(it is one of init, simulate\)$` },
+  { name: 'stop -v (an option of start)', args: () => ['stop', '-v'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: --verbose is not an option of stop \(it is one of start, restart, simulate\)$` },
   { name: 'machines --force (an option of init)', home: 'none', ownArgs: true, args: () => ['machines', '--force', '--json', '--watch'], exit: 1, shape: 'usage', usageOf: 'machines', error: () => rx`^ambari-agent: --force is not an option of machines \(it is one of init\)$` },
   { name: 'stop now (a word after a command that takes none)', args: () => ['stop', 'now'], exit: 1, shape: 'usage', usageOf: 'stop', error: () => rx`^ambari-agent: stop takes no arguments \(got 'now'\)$` },
   { name: '--home without its value', home: 'none', ownArgs: true, args: () => ['start', '--home'], exit: 1, shape: 'usage', usageOf: 'start', error: () => /^ambari-agent: Option '--home <value>' argument missing$/m },
