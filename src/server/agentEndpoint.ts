@@ -61,6 +61,43 @@ export interface EndpointContext {
 
 let connectionCounter = 0;
 
+/** An answer already serialized (the cached sync answers): sent as it is. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The STOMP heart-beats of every open connection, on one timer for all of them (not two per
+ * connection: 10,000 agents would be 10,000 timer callbacks a second): once a second it closes
+ * connections silent for twice their interval and writes a heart-beat to those it sent nothing
+ * for an interval (any frame counts, so heartbeat answers make most of them unneeded).
+ */
+class HeartbeatWatch {
+  private readonly connections = new Set<AgentConnection>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(connection: AgentConnection): void {
+    this.connections.add(connection);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => {
+        const now = Date.now();
+        for (const watched of this.connections) watched.checkHeartbeat(now);
+      }, 1000);
+      this.timer.unref();
+    }
+  }
+
+  delete(connection: AgentConnection): void {
+    this.connections.delete(connection);
+    if (this.connections.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+const heartbeatWatch = new HeartbeatWatch();
+
 export class AgentConnection {
   readonly id = `conn-${++connectionCounter}`;
   hostName: string | undefined;
@@ -69,8 +106,11 @@ export class AgentConnection {
   /** destination -> subscription id */
   private readonly subscriptions = new Map<string, string>();
   private messageCounter = 0;
-  private timers: NodeJS.Timeout[] = [];
+  /** Negotiated STOMP heart-beats (ms, 0: none). */
+  private sendEvery = 0;
+  private expectEvery = 0;
   private lastReceived = Date.now();
+  private lastSent = Date.now();
   private closed = false;
   /** Unknown properties already logged, so a chatty agent logs each once. */
   private readonly loggedUnknown = new Set<string>();
@@ -104,7 +144,16 @@ export class AgentConnection {
 
   /** Writes text as it is: for tests of agents against broken frames. */
   pushRaw(text: string): void {
-    if (!this.closed) this.ws.send(text);
+    if (this.closed) return;
+    this.lastSent = Date.now();
+    this.ws.send(text);
+  }
+
+  /** HeartbeatWatch's tick: close a silent client, send a heart-beat when due. */
+  checkHeartbeat(now: number): void {
+    if (this.closed) return;
+    if (this.expectEvery > 0 && now - this.lastReceived > this.expectEvery * 2) return this.close(`client silent for more than ${(this.expectEvery * 2) / 1000} s`);
+    if (this.sendEvery > 0 && now - this.lastSent >= this.sendEvery) this.pushRaw('\n');
   }
 
   /** Destinations this connection subscribed to. */
@@ -198,14 +247,9 @@ export class AgentConnection {
     this.connected = true;
     const { sendEvery, expectEvery } = negotiateHeartbeat(SERVER_HEARTBEAT, frame.headers['heart-beat']);
     this.write({ command: 'CONNECTED', headers: { version: '1.2', 'heart-beat': SERVER_HEARTBEAT, server: 'ambari-dev-server' }, body: '' });
-    if (sendEvery > 0) this.timers.push(setInterval(() => this.ws.send('\n'), sendEvery));
-    if (expectEvery > 0) {
-      this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastReceived > expectEvery * 2) this.close(`client silent for more than ${(expectEvery * 2) / 1000} s`);
-        }, 1000),
-      );
-    }
+    this.sendEvery = sendEvery;
+    this.expectEvery = expectEvery;
+    if (sendEvery > 0 || expectEvery > 0) heartbeatWatch.add(this);
   }
 
   private onSend(frame: StompFrame): void {
@@ -214,7 +258,9 @@ export class AgentConnection {
     const strict = this.context.strict ?? true;
     const correlationId = frame.headers.correlationId;
     const answer = (body: unknown) => {
-      if (correlationId !== undefined) this.push(USER_DESTINATION, body, { correlationId });
+      if (correlationId === undefined) return;
+      if (body instanceof JsonText) this.pushText(USER_DESTINATION, body.text, { correlationId });
+      else this.push(USER_DESTINATION, body, { correlationId });
     };
     const refuse = (message: string) => {
       this.context.log('warn', `${destination} from ${this.describe()} refused: ${message}`);
@@ -274,6 +320,7 @@ export class AgentConnection {
       }
       this.hostName = hostName;
       hosts.register(hostName, body, this.id);
+      cluster.registered(hostName, body);
       log('info', `registered ${hostName} (agent ${JSON.stringify(body.agentVersion ?? null)}, ${this.id})`);
       return registrationAccepted();
     }
@@ -287,13 +334,12 @@ export class AgentConnection {
         this.protocolError(`heartbeat from unknown host ${this.hostName}`);
         return undefined;
       }
-      log('debug', `heartbeat from ${this.hostName}: id ${JSON.stringify(body.id ?? null)} -> ${answer.id}`);
       this.context.onHeartbeat?.(this.hostName, body);
       // HeartBeatResponse (agent/HeartBeatResponse.java, NON_EMPTY, extends StompResponse): status and id.
       return { status: 'OK', id: answer.id };
     }
     const sync = SYNC_DESTINATIONS[destination];
-    if (sync) return cluster.sync(sync, this.hostName, body.hash);
+    if (sync) return new JsonText(cluster.sync(sync, this.hostName, body.hash));
     if (destination === '/reports/responses') {
       this.context.onAck?.(this, body);
       return OK_RESPONSE;
@@ -318,14 +364,14 @@ export class AgentConnection {
   }
 
   private write(frame: StompFrame): void {
+    this.lastSent = Date.now();
     this.ws.send(encodeFrame(frame));
   }
 
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
-    this.context.hosts.connectionClosed(this.id);
+    heartbeatWatch.delete(this);
+    this.context.hosts.connectionClosed(this.id, this.hostName);
   }
 }
