@@ -9,7 +9,7 @@
 // another agentVersion is refused. Lenient mode (--lenient) takes what older agents send.
 // In both modes a WebSocket message over the frame size limit closes the connection (1009).
 import type WebSocket from 'ws';
-import { CLIENT_COMMANDS, encodeFrame, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
+import { CLIENT_COMMANDS, encodeFrame, encodeFrameHead, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
 import { DESTINATION_TYPES } from './agentSchemas.js';
 import { SYNC_DESTINATIONS, type ClusterData } from './clusterData.js';
 import type { FaultInjector } from './faultInjector.js';
@@ -62,9 +62,13 @@ export interface EndpointContext {
 let connectionCounter = 0;
 
 /** An answer already serialized (the cached sync answers): sent as it is. */
-class JsonText {
-  constructor(readonly text: string) {}
+class JsonBytes {
+  constructor(readonly bytes: Buffer) {}
 }
+
+/** Bodies from this size on are written as WebSocket fragments (head, body, NUL) instead of being copied into one frame. */
+const FRAGMENT_FROM_BYTES = 16 * 1024;
+const NUL = Buffer.from([0]);
 
 /**
  * The STOMP heart-beats of every open connection, on one timer for all of them (not two per
@@ -134,12 +138,29 @@ export class AgentConnection {
   pushText(destination: string, body: string, headers: Record<string, string> = {}): boolean {
     const subscription = this.subscriptions.get(destination);
     if (subscription === undefined || this.closed) return false;
-    this.write({
-      command: 'MESSAGE',
-      headers: { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8', ...headers },
-      body,
-    });
+    this.write({ command: 'MESSAGE', headers: { ...this.messageHeaders(destination, subscription), ...headers }, body });
     return true;
+  }
+
+  /**
+   * Like pushText, with the body already UTF-8 (JSON): a large one is not copied per agent
+   * (the topology of 10,000 hosts is ~1 MB, and goes to every registering agent).
+   */
+  pushBytes(destination: string, body: Buffer, headers: Record<string, string> = {}): boolean {
+    if (body.length < FRAGMENT_FROM_BYTES) return this.pushText(destination, body.toString('utf8'), headers);
+    const subscription = this.subscriptions.get(destination);
+    if (subscription === undefined || this.closed) return false;
+    const head = encodeFrameHead('MESSAGE', { ...this.messageHeaders(destination, subscription), ...headers }, body.length);
+    this.lastSent = Date.now();
+    // One WebSocket message in three fragments: the agent's STOMP decoder sees one frame.
+    this.ws.send(head, { binary: false, fin: false });
+    this.ws.send(body, { binary: false, fin: false });
+    this.ws.send(NUL, { binary: false, fin: true });
+    return true;
+  }
+
+  private messageHeaders(destination: string, subscription: string): Record<string, string> {
+    return { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8' };
   }
 
   /** Writes text as it is: for tests of agents against broken frames. */
@@ -259,7 +280,7 @@ export class AgentConnection {
     const correlationId = frame.headers.correlationId;
     const answer = (body: unknown) => {
       if (correlationId === undefined) return;
-      if (body instanceof JsonText) this.pushText(USER_DESTINATION, body.text, { correlationId });
+      if (body instanceof JsonBytes) this.pushBytes(USER_DESTINATION, body.bytes, { correlationId });
       else this.push(USER_DESTINATION, body, { correlationId });
     };
     const refuse = (message: string) => {
@@ -339,7 +360,7 @@ export class AgentConnection {
       return { status: 'OK', id: answer.id };
     }
     const sync = SYNC_DESTINATIONS[destination];
-    if (sync) return new JsonText(cluster.sync(sync, this.hostName, body.hash));
+    if (sync) return new JsonBytes(cluster.sync(sync, this.hostName, body.hash));
     if (destination === '/reports/responses') {
       this.context.onAck?.(this, body);
       return OK_RESPONSE;

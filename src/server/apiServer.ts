@@ -44,13 +44,13 @@ function broadcast(connections: Map<string, AgentConnection>, events: ClusterEve
   let byHost: Map<string, AgentConnection[]> | undefined;
   for (const { destination, body, hostName } of events) {
     pushed[destination] ??= 0;
-    const text = JSON.stringify(body);
+    const bytes = Buffer.from(JSON.stringify(body));
     let targets: Iterable<AgentConnection> = connections.values();
     if (hostName !== undefined) {
       byHost ??= connectionsByHost(connections);
       targets = byHost.get(hostName) ?? [];
     }
-    for (const connection of targets) if (connection.pushText(destination, text)) pushed[destination]++;
+    for (const connection of targets) if (connection.pushBytes(destination, bytes)) pushed[destination]++;
   }
   return pushed;
 }

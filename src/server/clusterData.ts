@@ -157,8 +157,11 @@ export type Changed<T> = T & { events: ClusterEvent[] };
 interface CachedAnswer {
   key: string;
   full: Record<string, unknown> & { hash: string };
-  text: string;
+  /** Its JSON, UTF-8. */
+  bytes: Buffer;
 }
+
+const EMPTY_ANSWER = Buffer.from('{}');
 
 export type AddHostsResult = Changed<{ added: string[] }> | { unknown: string[] };
 export type RemoveHostResult = Changed<{ host: KnownHost }> | { notMember: true } | { conflict: string };
@@ -335,13 +338,13 @@ export class ClusterData {
     return this.hosts.list().map((record) => record.host_name);
   }
 
-  /** The sync answer for `name` as seen by `hostName`, as JSON text: the holder's empty event when `knownHash` is current. */
-  sync(name: SyncName, hostName: string, knownHash: unknown): string {
+  /** The sync answer for `name` as seen by `hostName`, as JSON (UTF-8): the holder's empty event when `knownHash` is current. */
+  sync(name: SyncName, hostName: string, knownHash: unknown): Buffer {
     const answer = this.answer(name, hostName);
     const record = this.hosts.get(hostName);
     if (record) record.lastSync[name] = knownHash === answer.full.hash ? 'unchanged' : 'sent';
-    if (knownHash === answer.full.hash) return name === 'configs' ? JSON.stringify({ timestamp: this.now() }) : '{}';
-    return answer.text;
+    if (knownHash === answer.full.hash) return name === 'configs' ? Buffer.from(JSON.stringify({ timestamp: this.now() })) : EMPTY_ANSWER;
+    return answer.bytes;
   }
 
   /** The full sync answer (hash included) for `name` as seen by `hostName`. */
@@ -362,7 +365,7 @@ export class ClusterData {
     // The configs' timestamp is left out of their hash (HashAndTimestampIgnoreMixIn).
     const { timestamp: _timestamp, ...hashed } = extra;
     const full = { hash: contentHash({ ...hashed, clusters }), ...extra, clusters };
-    const answer = { key, full, text: JSON.stringify(full) };
+    const answer = { key, full, bytes: Buffer.from(JSON.stringify(full)) };
     this.answers.set(slot, answer);
     return answer;
   }

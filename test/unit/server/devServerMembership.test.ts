@@ -170,6 +170,20 @@ describe('cluster membership', () => {
     expect(conflict.body.error).toMatch(/placed\.test has components \(C\)/);
   });
 
+  it('a large topology (200 members, over the 16 KB from which answers go out in fragments) arrives as one frame, the same for every agent', async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `big-${String(i).padStart(3, '0')}.example.test`);
+    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async (name) => (await agent(name)).close()));
+    expect((await api('/api/v1/clusters/dev/hosts', { body: hostsBody(...names) })).status).toBe(201);
+    const [one, two] = [await agent('big-reader-1.test'), await agent('big-reader-2.test')];
+    const first = await one.request('/agents/topologies', { hash: null });
+    expect(Buffer.byteLength(first.frame.body)).toBeGreaterThan(16 * 1024);
+    expect(first.frame.headers['content-length']).toBe(String(Buffer.byteLength(first.frame.body)));
+    const hosts = (first.body.clusters as Json)['0'].hosts as Json[];
+    expect(hosts.map((h) => h.hostName)).toEqual(expect.arrayContaining(names));
+    // Sent twice from the cache: the same bytes.
+    expect((await two.request('/agents/topologies', { hash: null })).frame.body).toBe(first.frame.body);
+  });
+
   it('ids and membership survive a restart on the same data dir (hosts.json); new hosts get new ids', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aa-devserver-members-restart-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
