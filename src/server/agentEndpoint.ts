@@ -68,6 +68,7 @@ class JsonBytes {
 
 /** Bodies from this size on are written as WebSocket fragments (head, body, NUL) instead of being copied into one frame. */
 const FRAGMENT_FROM_BYTES = 16 * 1024;
+const FRAGMENT_BYTES = 16 * 1024;
 const NUL = Buffer.from([0]);
 
 /**
@@ -115,6 +116,10 @@ export class AgentConnection {
   private expectEvery = 0;
   private lastReceived = Date.now();
   private lastSent = Date.now();
+  /** Writes waiting behind a large message's fragments (send()). */
+  private readonly outbox: Array<{ data: string | Buffer; fin: boolean }> = [];
+  private flushing = false;
+  private closeWhenFlushed: [number, string] | undefined;
   private closed = false;
   /** Unknown properties already logged, so a chatty agent logs each once. */
   private readonly loggedUnknown = new Set<string>();
@@ -136,26 +141,35 @@ export class AgentConnection {
 
   /** Like push, with the body sent exactly as given (it need not be JSON). */
   pushText(destination: string, body: string, headers: Record<string, string> = {}): boolean {
-    const subscription = this.subscriptions.get(destination);
-    if (subscription === undefined || this.closed) return false;
-    this.write({ command: 'MESSAGE', headers: { ...this.messageHeaders(destination, subscription), ...headers }, body });
-    return true;
+    return this.pushMessage(destination, body, headers);
+  }
+
+  /** Like pushText, with the body already UTF-8: the cached sync answers, broadcast events. */
+  pushBytes(destination: string, body: Buffer, headers: Record<string, string> = {}): boolean {
+    return this.pushMessage(destination, body, headers);
   }
 
   /**
-   * Like pushText, with the body already UTF-8 (JSON): a large one is not copied per agent
-   * (the topology of 10,000 hosts is ~1 MB, and goes to every registering agent).
+   * A MESSAGE of FRAGMENT_FROM_BYTES or more goes out as one WebSocket message in fragments
+   * (the head, FRAGMENT_BYTES pieces of the body, the NUL), each written when the one before
+   * has left: a TLS socket keeps a buffer the size of the largest write it had to hold, for as
+   * long as it lives (~490 KB kept per connection after one 500 KB write), and a shared
+   * body is never copied into a frame per agent. The agent's STOMP decoder sees one frame.
    */
-  pushBytes(destination: string, body: Buffer, headers: Record<string, string> = {}): boolean {
-    if (body.length < FRAGMENT_FROM_BYTES) return this.pushText(destination, body.toString('utf8'), headers);
+  private pushMessage(destination: string, body: string | Buffer, headers: Record<string, string>): boolean {
     const subscription = this.subscriptions.get(destination);
     if (subscription === undefined || this.closed) return false;
-    const head = encodeFrameHead('MESSAGE', { ...this.messageHeaders(destination, subscription), ...headers }, body.length);
+    const frameHeaders = { ...this.messageHeaders(destination, subscription), ...headers };
+    // A string of fewer than a third as many UTF-16 units cannot reach the limit in UTF-8.
+    const bytes = typeof body !== 'string' ? body : body.length * 3 < FRAGMENT_FROM_BYTES ? undefined : Buffer.from(body);
+    if (bytes === undefined || bytes.length < FRAGMENT_FROM_BYTES) {
+      this.write({ command: 'MESSAGE', headers: frameHeaders, body: typeof body === 'string' ? body : body.toString('utf8') });
+      return true;
+    }
     this.lastSent = Date.now();
-    // One WebSocket message in three fragments: the agent's STOMP decoder sees one frame.
-    this.ws.send(head, { binary: false, fin: false });
-    this.ws.send(body, { binary: false, fin: false });
-    this.ws.send(NUL, { binary: false, fin: true });
+    this.send(encodeFrameHead('MESSAGE', frameHeaders, bytes.length), false);
+    for (let at = 0; at < bytes.length; at += FRAGMENT_BYTES) this.send(bytes.subarray(at, at + FRAGMENT_BYTES), false);
+    this.send(NUL, true);
     return true;
   }
 
@@ -163,11 +177,36 @@ export class AgentConnection {
     return { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8' };
   }
 
+  /**
+   * Writes to the WebSocket in order: at once when nothing waits, else behind what waits (the
+   * fragments of a large message, one at a time; `fin` false: more of the same message follows).
+   */
+  private send(data: string | Buffer, fin = true): void {
+    if (!this.flushing && fin) {
+      this.ws.send(data);
+      return;
+    }
+    this.outbox.push({ data, fin });
+    if (!this.flushing) this.flushNext();
+  }
+
+  private flushNext(): void {
+    const next = this.outbox.shift();
+    if (next === undefined) {
+      this.flushing = false;
+      if (this.closeWhenFlushed) this.ws.close(...this.closeWhenFlushed);
+      return;
+    }
+    this.flushing = true;
+    // The callback comes when the data has left (or, with an error, when the socket is gone).
+    this.ws.send(next.data, { binary: false, fin: next.fin }, () => this.flushNext());
+  }
+
   /** Writes text as it is: for tests of agents against broken frames. */
   pushRaw(text: string): void {
     if (this.closed) return;
     this.lastSent = Date.now();
-    this.ws.send(text);
+    this.send(text);
   }
 
   /** HeartbeatWatch's tick: close a silent client, send a heart-beat when due. */
@@ -185,7 +224,9 @@ export class AgentConnection {
   close(reason: string, code = 1000): void {
     if (this.closed) return;
     this.context.log('info', `closing ${this.describe()}: ${reason}`);
-    this.ws.close(code, reason.slice(0, 120));
+    // What was written before (an ERROR frame after a large message) goes out first.
+    if (this.flushing) this.closeWhenFlushed = [code, reason.slice(0, 120)];
+    else this.ws.close(code, reason.slice(0, 120));
     this.cleanUp();
   }
 
@@ -386,7 +427,7 @@ export class AgentConnection {
 
   private write(frame: StompFrame): void {
     this.lastSent = Date.now();
-    this.ws.send(encodeFrame(frame));
+    this.send(encodeFrame(frame));
   }
 
   private cleanUp(): void {
