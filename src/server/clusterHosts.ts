@@ -4,7 +4,9 @@
 // (HostResourceProvider.addHosts), and only members are in the topology. With a file
 // (DATA_DIR/hosts.json) ids, addresses and membership survive a restart. Membership changes are
 // saved at once; ids and addresses given at registration are saved at most once a second (a
-// burst of registrations must not rewrite the file per host) and on flush().
+// burst of registrations must not rewrite the file per host) and on flush(). An id lost to a
+// crash before its save was never in a topology (joining saves at once), so giving it again is
+// harmless.
 import type { ServerLog } from './agentEndpoint.js';
 import { StateFile } from './stateFile.js';
 import { isPlainObject } from '../util/plainObject.js';
