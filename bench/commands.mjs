@@ -161,7 +161,7 @@ const TOPOLOGY_COMPONENTS = [
 /**
  * Dispatch overhead of a placed component's command, shaped as the Java server's (no script in
  * the request: commandParams.script relative to the service package folder the metadata
- * names), with `hosts` (the agent `host` first) in the topology. The script is the agent's
+ * names), with `hosts` (the agent `host` first, all registered) added to the cluster. The script is the agent's
  * cached copy under cacheDir (the bench's server has no --resources to download it from).
  * @param {{ server: any; host: string; hosts: string[]; cacheDir: string; dir: string; runs?: number }} options
  */
@@ -170,6 +170,9 @@ export async function topologyBench({ server, host, hosts, cacheDir, dir, runs =
   const script = join(servicePackage(cacheDir, 'BENCH'), BENCH_SCRIPT);
   mkdirSync(dirname(script), { recursive: true });
   writeFileSync(script, markingScript(marks));
+  // Registered hosts are not in the cluster until the API adds them (as in Ambari): one batch.
+  const joined = await server.api('/api/v1/clusters/dev/hosts', hosts.map((host_name) => ({ Hosts: { host_name } })));
+  if (joined.status !== 201 && joined.status !== 200) throw new Error(`POST /api/v1/clusters/dev/hosts answered ${joined.status}: ${JSON.stringify(joined.body)}`);
   const placed = [];
   for (const { of, ...component } of TOPOLOGY_COMPONENTS) {
     const on = hosts.slice(0, Math.max(1, Math.round(hosts.length * of)));

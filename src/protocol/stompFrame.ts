@@ -65,11 +65,20 @@ const literalHeaders = (command: string) => command === 'CONNECT' || command ===
 
 /** One frame as text. A body gets a content-length header, so it may contain NUL. */
 export function encodeFrame(frame: StompFrame): string {
-  const escape = literalHeaders(frame.command) ? (v: string) => v : escapeHeader;
-  const headers = { ...frame.headers };
-  if (frame.body !== '' && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(frame.body));
+  return `${encodeFrameHead(frame.command, frame.headers, frame.body === '' ? 0 : Buffer.byteLength(frame.body))}${frame.body}\0`;
+}
+
+/**
+ * A frame up to its body: command, headers (content-length added for a body of `bodyBytes` > 0)
+ * and the blank line. The body and the NUL follow; for a large body already encoded, they can
+ * be written after it without copying it into a new frame.
+ */
+export function encodeFrameHead(command: string, frameHeaders: Record<string, string>, bodyBytes: number): string {
+  const escape = literalHeaders(command) ? (v: string) => v : escapeHeader;
+  const headers = { ...frameHeaders };
+  if (bodyBytes > 0 && headers['content-length'] === undefined) headers['content-length'] = String(bodyBytes);
   const lines = Object.entries(headers).map(([name, value]) => `${escape(name)}:${escape(value)}`);
-  return `${frame.command}\n${lines.map((l) => `${l}\n`).join('')}\n${frame.body}\0`;
+  return `${command}\n${lines.map((l) => `${l}\n`).join('')}\n`;
 }
 
 export type Decoded = StompFrame | { command: 'HEARTBEAT' };

@@ -9,7 +9,7 @@
 // another agentVersion is refused. Lenient mode (--lenient) takes what older agents send.
 // In both modes a WebSocket message over the frame size limit closes the connection (1009).
 import type WebSocket from 'ws';
-import { CLIENT_COMMANDS, encodeFrame, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
+import { CLIENT_COMMANDS, encodeFrame, encodeFrameHead, FrameDecoder, negotiateHeartbeat, StompProtocolError, type StompFrame } from '../protocol/stompFrame.js';
 import { DESTINATION_TYPES } from './agentSchemas.js';
 import { SYNC_DESTINATIONS, type ClusterData } from './clusterData.js';
 import type { FaultInjector } from './faultInjector.js';
@@ -61,6 +61,48 @@ export interface EndpointContext {
 
 let connectionCounter = 0;
 
+/** An answer already serialized (the cached sync answers): sent as it is. */
+class JsonBytes {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Bodies from this size on are written as WebSocket fragments (head, body, NUL) instead of being copied into one frame. */
+const FRAGMENT_FROM_BYTES = 16 * 1024;
+const FRAGMENT_BYTES = 16 * 1024;
+const NUL = Buffer.from([0]);
+
+/**
+ * The STOMP heart-beats of every open connection, on one timer for all of them (not two per
+ * connection: 10,000 agents would be 10,000 timer callbacks a second): once a second it closes
+ * connections silent for twice their interval and writes a heart-beat to those it sent nothing
+ * for an interval (any frame counts, so heartbeat answers make most of them unneeded).
+ */
+class HeartbeatWatch {
+  private readonly connections = new Set<AgentConnection>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(connection: AgentConnection): void {
+    this.connections.add(connection);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => {
+        const now = Date.now();
+        for (const watched of this.connections) watched.checkHeartbeat(now);
+      }, 1000);
+      this.timer.unref();
+    }
+  }
+
+  delete(connection: AgentConnection): void {
+    this.connections.delete(connection);
+    if (this.connections.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+const heartbeatWatch = new HeartbeatWatch();
+
 export class AgentConnection {
   readonly id = `conn-${++connectionCounter}`;
   hostName: string | undefined;
@@ -69,8 +111,15 @@ export class AgentConnection {
   /** destination -> subscription id */
   private readonly subscriptions = new Map<string, string>();
   private messageCounter = 0;
-  private timers: NodeJS.Timeout[] = [];
+  /** Negotiated STOMP heart-beats (ms, 0: none). */
+  private sendEvery = 0;
+  private expectEvery = 0;
   private lastReceived = Date.now();
+  private lastSent = Date.now();
+  /** Writes waiting behind a large message's fragments (send()). */
+  private readonly outbox: Array<{ data: string | Buffer; fin: boolean }> = [];
+  private flushing = false;
+  private closeWhenFlushed: [number, string] | undefined;
   private closed = false;
   /** Unknown properties already logged, so a chatty agent logs each once. */
   private readonly loggedUnknown = new Set<string>();
@@ -92,19 +141,79 @@ export class AgentConnection {
 
   /** Like push, with the body sent exactly as given (it need not be JSON). */
   pushText(destination: string, body: string, headers: Record<string, string> = {}): boolean {
+    return this.pushMessage(destination, body, headers);
+  }
+
+  /** Like pushText, with the body already UTF-8: the cached sync answers, broadcast events. */
+  pushBytes(destination: string, body: Buffer, headers: Record<string, string> = {}): boolean {
+    return this.pushMessage(destination, body, headers);
+  }
+
+  /**
+   * A MESSAGE of FRAGMENT_FROM_BYTES or more goes out as one WebSocket message in fragments
+   * (the head, FRAGMENT_BYTES pieces of the body, the NUL), each written when the one before
+   * has left: a TLS socket keeps a buffer the size of the largest write it had to hold, for as
+   * long as it lives (~490 KB kept per connection after one 500 KB write), and a shared
+   * body is never copied into a frame per agent. The agent's STOMP decoder sees one frame.
+   */
+  private pushMessage(destination: string, body: string | Buffer, headers: Record<string, string>): boolean {
     const subscription = this.subscriptions.get(destination);
     if (subscription === undefined || this.closed) return false;
-    this.write({
-      command: 'MESSAGE',
-      headers: { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8', ...headers },
-      body,
-    });
+    const frameHeaders = { ...this.messageHeaders(destination, subscription), ...headers };
+    // A string of fewer than a third as many UTF-16 units cannot reach the limit in UTF-8.
+    const bytes = typeof body !== 'string' ? body : body.length * 3 < FRAGMENT_FROM_BYTES ? undefined : Buffer.from(body);
+    if (bytes === undefined || bytes.length < FRAGMENT_FROM_BYTES) {
+      this.write({ command: 'MESSAGE', headers: frameHeaders, body: typeof body === 'string' ? body : body.toString('utf8') });
+      return true;
+    }
+    this.lastSent = Date.now();
+    this.send(encodeFrameHead('MESSAGE', frameHeaders, bytes.length), false);
+    for (let at = 0; at < bytes.length; at += FRAGMENT_BYTES) this.send(bytes.subarray(at, at + FRAGMENT_BYTES), false);
+    this.send(NUL, true);
     return true;
+  }
+
+  private messageHeaders(destination: string, subscription: string): Record<string, string> {
+    return { destination, subscription, 'message-id': `${this.id}-${++this.messageCounter}`, 'content-type': 'application/json;charset=UTF-8' };
+  }
+
+  /**
+   * Writes to the WebSocket in order: at once when nothing waits, else behind what waits (the
+   * fragments of a large message, one at a time; `fin` false: more of the same message follows).
+   */
+  private send(data: string | Buffer, fin = true): void {
+    if (!this.flushing && fin) {
+      this.ws.send(data);
+      return;
+    }
+    this.outbox.push({ data, fin });
+    if (!this.flushing) this.flushNext();
+  }
+
+  private flushNext(): void {
+    const next = this.outbox.shift();
+    if (next === undefined) {
+      this.flushing = false;
+      if (this.closeWhenFlushed) this.ws.close(...this.closeWhenFlushed);
+      return;
+    }
+    this.flushing = true;
+    // The callback comes when the data has left (or, with an error, when the socket is gone).
+    this.ws.send(next.data, { binary: false, fin: next.fin }, () => this.flushNext());
   }
 
   /** Writes text as it is: for tests of agents against broken frames. */
   pushRaw(text: string): void {
-    if (!this.closed) this.ws.send(text);
+    if (this.closed) return;
+    this.lastSent = Date.now();
+    this.send(text);
+  }
+
+  /** HeartbeatWatch's tick: close a silent client, send a heart-beat when due. */
+  checkHeartbeat(now: number): void {
+    if (this.closed) return;
+    if (this.expectEvery > 0 && now - this.lastReceived > this.expectEvery * 2) return this.close(`client silent for more than ${(this.expectEvery * 2) / 1000} s`);
+    if (this.sendEvery > 0 && now - this.lastSent >= this.sendEvery) this.pushRaw('\n');
   }
 
   /** Destinations this connection subscribed to. */
@@ -115,7 +224,9 @@ export class AgentConnection {
   close(reason: string, code = 1000): void {
     if (this.closed) return;
     this.context.log('info', `closing ${this.describe()}: ${reason}`);
-    this.ws.close(code, reason.slice(0, 120));
+    // What was written before (an ERROR frame after a large message) goes out first.
+    if (this.flushing) this.closeWhenFlushed = [code, reason.slice(0, 120)];
+    else this.ws.close(code, reason.slice(0, 120));
     this.cleanUp();
   }
 
@@ -198,14 +309,9 @@ export class AgentConnection {
     this.connected = true;
     const { sendEvery, expectEvery } = negotiateHeartbeat(SERVER_HEARTBEAT, frame.headers['heart-beat']);
     this.write({ command: 'CONNECTED', headers: { version: '1.2', 'heart-beat': SERVER_HEARTBEAT, server: 'ambari-dev-server' }, body: '' });
-    if (sendEvery > 0) this.timers.push(setInterval(() => this.ws.send('\n'), sendEvery));
-    if (expectEvery > 0) {
-      this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastReceived > expectEvery * 2) this.close(`client silent for more than ${(expectEvery * 2) / 1000} s`);
-        }, 1000),
-      );
-    }
+    this.sendEvery = sendEvery;
+    this.expectEvery = expectEvery;
+    if (sendEvery > 0 || expectEvery > 0) heartbeatWatch.add(this);
   }
 
   private onSend(frame: StompFrame): void {
@@ -214,7 +320,9 @@ export class AgentConnection {
     const strict = this.context.strict ?? true;
     const correlationId = frame.headers.correlationId;
     const answer = (body: unknown) => {
-      if (correlationId !== undefined) this.push(USER_DESTINATION, body, { correlationId });
+      if (correlationId === undefined) return;
+      if (body instanceof JsonBytes) this.pushBytes(USER_DESTINATION, body.bytes, { correlationId });
+      else this.push(USER_DESTINATION, body, { correlationId });
     };
     const refuse = (message: string) => {
       this.context.log('warn', `${destination} from ${this.describe()} refused: ${message}`);
@@ -274,6 +382,7 @@ export class AgentConnection {
       }
       this.hostName = hostName;
       hosts.register(hostName, body, this.id);
+      cluster.registered(hostName, body);
       log('info', `registered ${hostName} (agent ${JSON.stringify(body.agentVersion ?? null)}, ${this.id})`);
       return registrationAccepted();
     }
@@ -287,13 +396,12 @@ export class AgentConnection {
         this.protocolError(`heartbeat from unknown host ${this.hostName}`);
         return undefined;
       }
-      log('debug', `heartbeat from ${this.hostName}: id ${JSON.stringify(body.id ?? null)} -> ${answer.id}`);
       this.context.onHeartbeat?.(this.hostName, body);
       // HeartBeatResponse (agent/HeartBeatResponse.java, NON_EMPTY, extends StompResponse): status and id.
       return { status: 'OK', id: answer.id };
     }
     const sync = SYNC_DESTINATIONS[destination];
-    if (sync) return cluster.sync(sync, this.hostName, body.hash);
+    if (sync) return new JsonBytes(cluster.sync(sync, this.hostName, body.hash));
     if (destination === '/reports/responses') {
       this.context.onAck?.(this, body);
       return OK_RESPONSE;
@@ -318,14 +426,14 @@ export class AgentConnection {
   }
 
   private write(frame: StompFrame): void {
-    this.ws.send(encodeFrame(frame));
+    this.lastSent = Date.now();
+    this.send(encodeFrame(frame));
   }
 
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
-    this.context.hosts.connectionClosed(this.id);
+    heartbeatWatch.delete(this);
+    this.context.hosts.connectionClosed(this.id, this.hostName);
   }
 }

@@ -6,6 +6,7 @@ import type { AgentConnection, ServerLog } from './agentEndpoint.js';
 import { parseDefinitionRequest } from './alertDefinitionStore.js';
 import type { AlertReports } from './alertReports.js';
 import { CLUSTER_NAME, type ClusterData, type ClusterEvent } from './clusterData.js';
+import type { KnownHost } from './clusterHosts.js';
 import { parseComponentRequest } from './componentStore.js';
 import { parseRecoveryRequest } from './recoverySettings.js';
 import type { FaultInjector } from './faultInjector.js';
@@ -36,16 +37,33 @@ type Handler = (context: ApiContext, params: string[], body: unknown, query: URL
 const AGENT_ACTIONS = ['RESTART_AGENT'];
 
 /** Pushes each event to every connection subscribed to its destination (its host's only, for a host's event): how many got it, per destination. */
+// Each body is made into JSON once, and a host's connections are looked up once per call, not
+// once per event: adding 500 hosts makes 500 host events and one topology event for 10,000 agents.
 function broadcast(connections: Map<string, AgentConnection>, events: ClusterEvent[]): Record<string, number> {
   const pushed: Record<string, number> = {};
+  let byHost: Map<string, AgentConnection[]> | undefined;
   for (const { destination, body, hostName } of events) {
     pushed[destination] ??= 0;
-    for (const connection of connections.values()) {
-      if (hostName !== undefined && connection.hostName !== hostName) continue;
-      if (connection.push(destination, body)) pushed[destination]++;
+    const bytes = Buffer.from(JSON.stringify(body));
+    let targets: Iterable<AgentConnection> = connections.values();
+    if (hostName !== undefined) {
+      byHost ??= connectionsByHost(connections);
+      targets = byHost.get(hostName) ?? [];
     }
+    for (const connection of targets) if (connection.pushBytes(destination, bytes)) pushed[destination]++;
   }
   return pushed;
+}
+
+function connectionsByHost(connections: Map<string, AgentConnection>): Map<string, AgentConnection[]> {
+  const byHost = new Map<string, AgentConnection[]>();
+  for (const connection of connections.values()) {
+    if (connection.hostName === undefined) continue;
+    const list = byHost.get(connection.hostName);
+    if (list) list.push(connection);
+    else byHost.set(connection.hostName, [connection]);
+  }
+  return byHost;
 }
 
 /** The cluster path parameter: the dev server has one cluster (CLUSTER_NAME). */
@@ -78,6 +96,36 @@ const changeDefinition: Handler = ({ cluster, connections, log }, [clusterName, 
   log('info', `alert definition ${definitionIdValue} ${result.definition.name} changed (uuid ${result.definition.uuid}); pushed ${JSON.stringify(pushed)}`);
   return { status: 200, body: { definition: result.definition, pushed } };
 };
+
+const CLUSTER_HOSTS_PATH = /^\/api\/v1\/clusters\/([^/]+)\/hosts\/?$/;
+const CLUSTER_HOST_PATH = /^\/api\/v1\/clusters\/([^/]+)\/hosts\/([^/]+)\/?$/;
+
+/** The host names of a POST .../clusters/dev/hosts body (HostResourceProvider's request: Hosts/host_name). */
+function parseHostsBody(body: unknown): string[] {
+  const entries = Array.isArray(body) ? body : [body];
+  const usage = 'expected [{"Hosts": {"host_name": NAME}}, ...]';
+  if (entries.length === 0) throw new BadRequest(`no hosts given; ${usage}`);
+  return entries.map((entry, index) => {
+    const hosts = isPlainObject(entry) ? entry.Hosts : undefined;
+    const name = isPlainObject(hosts) ? hosts.host_name : undefined;
+    if (typeof name !== 'string' || name.trim() === '') throw new BadRequest(`entry ${index} has no Hosts/host_name string; ${usage}`);
+    return name.trim().toLowerCase();
+  });
+}
+
+function addHosts({ cluster, connections, log }: ApiContext, hostNames: string[]): { status: number; body: unknown } {
+  const result = cluster.addHosts(hostNames);
+  // HostResourceProvider.addHosts: "These hosts have not been registered with the server".
+  if ('unknown' in result) return { status: 404, body: { error: `these hosts have not registered with the server: ${result.unknown.join(', ')}` } };
+  const pushed = broadcast(connections, result.events);
+  if (result.added.length > 0) log('info', `${result.added.length} host(s) joined cluster ${CLUSTER_NAME} (${result.added.slice(0, 5).join(', ')}${result.added.length > 5 ? ', ...' : ''}); pushed ${JSON.stringify(pushed)}`);
+  return { status: result.added.length > 0 ? 201 : 200, body: { added: result.added, pushed } };
+}
+
+function memberSummary(member: KnownHost, hosts: HostRegistry) {
+  const record = hosts.get(member.host_name);
+  return { host_name: member.host_name, host_id: member.host_id, ipv4: member.ipv4, state: record?.state ?? null, connected: record !== undefined && record.connectionId !== null };
+}
 
 /** A task id path parameter: a positive integer, else 400. */
 function taskId(value: string | undefined): number {
@@ -140,6 +188,58 @@ export const ROUTES: Route[] = [
       const pushed = broadcast(connections, result.events);
       log('info', `alert definition ${result.definition.definitionId} ${result.definition.name} removed; pushed ${JSON.stringify(pushed)}`);
       return { status: 200, body: { definition: result.definition, pushed } };
+    },
+  },
+  {
+    // The cluster's members (by id): name, id, address, and whether the host is connected.
+    method: 'GET',
+    path: CLUSTER_HOSTS_PATH,
+    handler: ({ cluster, hosts }, [clusterName]) =>
+      clusterParam(clusterName) ?? { status: 200, body: { items: cluster.members.members().map((member) => memberSummary(member, hosts)) } },
+  },
+  {
+    // Registered hosts join the cluster, Ambari's body: [{"Hosts": {"host_name": "h1"}}, ...]
+    // (one object alone too). One topology UPDATE goes to every agent for the whole batch.
+    method: 'POST',
+    path: CLUSTER_HOSTS_PATH,
+    handler: (context, [clusterName], body) => clusterParam(clusterName) ?? addHosts(context, parseHostsBody(body)),
+  },
+  {
+    method: 'GET',
+    path: CLUSTER_HOST_PATH,
+    handler: ({ cluster, hosts }, [clusterName, name]) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const member = cluster.members.get(param(name).toLowerCase());
+      if (!member?.member) return { status: 404, body: { error: `${param(name)} is not a host of cluster ${CLUSTER_NAME}` } };
+      return { status: 200, body: memberSummary(member, hosts) };
+    },
+  },
+  {
+    method: 'POST',
+    path: CLUSTER_HOST_PATH,
+    handler: (context, [clusterName, name], body) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      if (body !== undefined && !(isPlainObject(body) && Object.keys(body).length === 0)) throw new BadRequest(`POST ${CLUSTER_NAME}/hosts/NAME takes no body (or {}), not ${JSON.stringify(body).slice(0, 100)}`);
+      return addHosts(context, [param(name).toLowerCase()]);
+    },
+  },
+  {
+    // The host leaves the cluster (a topology DELETE to every agent); it keeps its id. 409 when
+    // components are placed on it.
+    method: 'DELETE',
+    path: CLUSTER_HOST_PATH,
+    handler: ({ cluster, connections, log }, [clusterName, name]) => {
+      const missing = clusterParam(clusterName);
+      if (missing) return missing;
+      const hostName = param(name).toLowerCase();
+      const result = cluster.removeHost(hostName);
+      if ('notMember' in result) return { status: 404, body: { error: `${hostName} is not a host of cluster ${CLUSTER_NAME}` } };
+      if ('conflict' in result) return { status: 409, body: { error: result.conflict } };
+      const pushed = broadcast(connections, result.events);
+      log('info', `${hostName} (id ${result.host.host_id}) left cluster ${CLUSTER_NAME}; pushed ${JSON.stringify(pushed)}`);
+      return { status: 200, body: { host_name: hostName, host_id: result.host.host_id, pushed } };
     },
   },
   {

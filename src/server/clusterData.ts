@@ -6,8 +6,12 @@
 // (AgentConfigsUpdateEvent.emptyUpdate sets timestamp = System.currentTimeMillis()). The hash
 // is, as AgentDataHolder.getHash, a SHA-512 hex of the event's JSON without `hash` (and, for
 // configs, without `timestamp`: HashAndTimestampIgnoreMixIn); hostId is @Transient, never written.
+// The topology's hosts are the cluster's members (clusterHosts.ts: stable ids, added and removed
+// through the API, as HostResourceProvider does), not every host that registered.
 // Components placed on hosts (componentStore.ts) make the topology's `components` and the
 // metadata's serviceLevelParams; adding one makes the events pushed to subscribed agents.
+// Each answer (object, hash and JSON text) is made once per change of what it is made of, not
+// once per request: 10,000 registering agents ask for the same topology.
 // Alert definitions (alertDefinitionStore.ts) are chosen per host; the recovery settings
 // (recoverySettings.ts) make the configurations' cluster-env and the host level params'
 // recoveryConfig. A change to either is told to each host whose answer it changes, as the Java
@@ -15,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertDefinition } from '../actors/alerts/alertTypes.js';
 import { AlertDefinitionStore, type DefinitionChanges, type HostComponents } from './alertDefinitionStore.js';
+import { ClusterHosts, DEFAULT_IPV4, type KnownHost } from './clusterHosts.js';
 import { ComponentStore, desiredStateOf, type ComponentRequest, type StoredComponent } from './componentStore.js';
 import type { HostRegistry } from './hostRegistry.js';
 import { RecoveryStore, type RecoveryRequest, type RecoverySettings } from './recoverySettings.js';
@@ -148,11 +153,29 @@ type HostSnapshot = Map<string, { definitions: Map<number, string>; hostLevelPar
 /** The outcome of a change made through the API, with the events that tell the agents. */
 export type Changed<T> = T & { events: ClusterEvent[] };
 
+/** A full sync answer, kept until what it is made of changes. */
+interface CachedAnswer {
+  key: string;
+  full: Record<string, unknown> & { hash: string };
+  /** Its JSON, UTF-8. */
+  bytes: Buffer;
+}
+
+const EMPTY_ANSWER = Buffer.from('{}');
+
+export type AddHostsResult = Changed<{ added: string[] }> | { unknown: string[] };
+export type RemoveHostResult = Changed<{ host: KnownHost }> | { notMember: true } | { conflict: string };
+
 export class ClusterData {
   /** AgentConfigsUpdateEvent.timestamp of the configurations: when they were last made (server start, recovery changes). */
   configsTimestamp: number;
   readonly alertDefinitions: AlertDefinitionStore;
   readonly recovery: RecoveryStore;
+  /** Hosts' stable ids and the cluster's members. */
+  readonly members: ClusterHosts;
+  /** Bumped by every change of components, alert definitions and recovery settings (what the answers are made of, with members.revision). */
+  private revision = 0;
+  private readonly answers = new Map<string, CachedAnswer>();
 
   constructor(
     private readonly hosts: HostRegistry,
@@ -160,17 +183,69 @@ export class ClusterData {
     private readonly now: () => number = Date.now,
     /** The dev server's API address, once it listens. */
     private readonly serverAddress: () => ServerAddress = () => ({ host: '127.0.0.1', port: 8080 }),
-    stores: { alertDefinitions?: AlertDefinitionStore; recovery?: RecoveryStore } = {},
+    stores: { alertDefinitions?: AlertDefinitionStore; recovery?: RecoveryStore; members?: ClusterHosts } = {},
   ) {
     this.configsTimestamp = now();
     this.alertDefinitions = stores.alertDefinitions ?? new AlertDefinitionStore(Number(CLUSTER_ID));
     this.recovery = stores.recovery ?? new RecoveryStore();
+    this.members = stores.members ?? new ClusterHosts();
+  }
+
+  /** A (re-)registration: the host's stable id, given now when it is new, and its address. */
+  registered(hostName: string, registration: Record<string, unknown>): KnownHost {
+    const ipv4 = (registration.hardwareProfile as Record<string, unknown> | undefined)?.ipaddress;
+    const isNew = this.members.get(hostName) === undefined;
+    const host = this.members.registered(hostName, typeof ipv4 === 'string' && ipv4 !== '' ? ipv4 : DEFAULT_IPV4);
+    // A data dir from before membership was kept (components.json, no hosts.json): hosts with
+    // components placed on them are members, as they were then.
+    if (isNew && this.components.list().some((component) => component.hosts.includes(hostName))) this.members.add([hostName]);
+    return host;
+  }
+
+  /**
+   * Registered hosts join the cluster (HostResourceProvider.addHosts): one topology UPDATE with
+   * a TopologyCluster of the added TopologyHosts (and the placed components on them, whose
+   * hostIds grow), and a HostLevelParamsUpdateEvent per added host. Hosts that never
+   * registered are refused, all or nothing, as the Java server refuses them.
+   */
+  addHosts(hostNames: string[]): AddHostsResult {
+    const unknown = hostNames.filter((name) => this.members.get(name) === undefined);
+    if (unknown.length > 0) return { unknown };
+    const added = this.members.add(hostNames);
+    if (added.length === 0) return { added: [], events: [] };
+    const names = new Set(added.map((host) => host.host_name));
+    const hostIds = this.hostIds();
+    const components = this.components
+      .list()
+      .filter((component) => component.hosts.some((host) => names.has(host)))
+      .map((component) => this.topologyComponent(component, hostIds));
+    const { hash } = this.full('topologies', added[0]!.host_name);
+    const cluster = nonEmpty({ components, hosts: added.map(topologyHost) });
+    const events: ClusterEvent[] = [{ destination: TOPOLOGY_EVENTS, body: { eventType: 'UPDATE', hash, clusters: { [CLUSTER_ID]: cluster } } }];
+    for (const host of added) events.push({ destination: HOST_LEVEL_PARAMS_EVENTS, hostName: host.host_name, body: this.full('host_level_params', host.host_name) });
+    return { added: added.map((host) => host.host_name), events };
+  }
+
+  /**
+   * A member leaves the cluster (HostResourceProvider's delete): a topology DELETE with its
+   * TopologyHost (id and name). A host with components placed on it is refused, since the
+   * dev server cannot take components off hosts.
+   */
+  removeHost(hostName: string): RemoveHostResult {
+    if (!this.members.isMember(hostName)) return { notMember: true };
+    const placed = this.components.list().filter((component) => component.hosts.includes(hostName));
+    if (placed.length > 0) return { conflict: `${hostName} has components (${placed.map((c) => c.component_name).join(', ')}); the dev server cannot remove components from a host` };
+    const host = this.members.remove(hostName)!;
+    const { hash } = this.full('topologies', hostName);
+    const body = { eventType: 'DELETE', hash, clusters: { [CLUSTER_ID]: { hosts: [{ hostId: host.host_id, hostName: host.host_name }] } } };
+    return { host, events: [{ destination: TOPOLOGY_EVENTS, body }] };
   }
 
   /** A new alert definition (validated request): pushed as an UPDATE to the hosts it applies to. */
   createAlertDefinition(changes: DefinitionChanges): Changed<{ definition: AlertDefinition }> | { conflict: string } {
     const before = this.snapshot();
     const result = this.alertDefinitions.create(changes);
+    this.revision++;
     return 'conflict' in result ? result : { ...result, events: this.eventsSince(before) };
   }
 
@@ -178,6 +253,7 @@ export class ClusterData {
   changeAlertDefinition(definitionId: number, changes: DefinitionChanges): Changed<{ definition: AlertDefinition }> | { conflict: string } | undefined {
     const before = this.snapshot();
     const result = this.alertDefinitions.change(definitionId, changes);
+    this.revision++;
     return result === undefined || 'conflict' in result ? result : { ...result, events: this.eventsSince(before) };
   }
 
@@ -185,6 +261,7 @@ export class ClusterData {
   removeAlertDefinition(definitionId: number): Changed<{ definition: AlertDefinition }> | undefined {
     const before = this.snapshot();
     const definition = this.alertDefinitions.remove(definitionId);
+    this.revision++;
     return definition === undefined ? undefined : { definition, events: this.eventsSince(before) };
   }
 
@@ -193,6 +270,7 @@ export class ClusterData {
     const before = this.snapshot();
     const envBefore = JSON.stringify(this.recovery.get().cluster_env);
     const settings = this.recovery.set(request);
+    this.revision++;
     if (JSON.stringify(settings.cluster_env) !== envBefore) this.configsTimestamp = this.now();
     return { settings, events: this.eventsSince(before) };
   }
@@ -215,9 +293,10 @@ export class ClusterData {
     return { components, masterServices: new Set(components.map((c) => c.service_name)) };
   }
 
-  private snapshot(): HostSnapshot {
+  /** What `hostNames` (default: every known host) were sent so far. */
+  private snapshot(hostNames: Iterable<string> = this.knownHostNames()): HostSnapshot {
     const snapshot: HostSnapshot = new Map();
-    for (const { host_name: host } of this.hosts.list()) {
+    for (const host of hostNames) {
       const definitions = new Map(this.alertDefinitions.forHost(this.hostComponents(host)).map((d) => [d.definitionId, JSON.stringify(d)]));
       snapshot.set(host, { definitions, hostLevelParams: this.full('host_level_params', host).hash, configs: this.full('configs', host).hash });
     }
@@ -255,21 +334,40 @@ export class ClusterData {
     return events;
   }
 
-  /** The sync answer for `name` as seen by `hostName`: the holder's empty event when `knownHash` is current. */
-  sync(name: SyncName, hostName: string, knownHash: unknown): Record<string, unknown> {
-    const full = this.full(name, hostName);
+  private knownHostNames(): string[] {
+    return this.hosts.list().map((record) => record.host_name);
+  }
+
+  /** The sync answer for `name` as seen by `hostName`, as JSON (UTF-8): the holder's empty event when `knownHash` is current. */
+  sync(name: SyncName, hostName: string, knownHash: unknown): Buffer {
+    const answer = this.answer(name, hostName);
     const record = this.hosts.get(hostName);
-    if (record) record.lastSync[name] = knownHash === full.hash ? 'unchanged' : 'sent';
-    if (knownHash === full.hash) return name === 'configs' ? { timestamp: this.now() } : {};
-    return full;
+    if (record) record.lastSync[name] = knownHash === answer.full.hash ? 'unchanged' : 'sent';
+    if (knownHash === answer.full.hash) return name === 'configs' ? Buffer.from(JSON.stringify({ timestamp: this.now() })) : EMPTY_ANSWER;
+    return answer.bytes;
   }
 
   /** The full sync answer (hash included) for `name` as seen by `hostName`. */
   full(name: SyncName, hostName: string): Record<string, unknown> & { hash: string } {
+    return this.answer(name, hostName).full;
+  }
+
+  /** The cached answer, made again when what it is made of changed. */
+  private answer(name: SyncName, hostName: string): CachedAnswer {
+    // Topology, metadata and configurations are the same for every host.
+    const perHost = name === 'host_level_params' || name === 'alert_definitions';
+    const slot = perHost ? `${name} ${hostName}` : name;
+    const address = name === 'metadata' ? this.serverAddress() : undefined;
+    const key = `${this.revision} ${this.members.revision} ${this.configsTimestamp}${address ? ` ${address.host}:${address.port}` : ''}`;
+    const cached = this.answers.get(slot);
+    if (cached?.key === key) return cached;
     const { extra, clusters } = this.content(name, hostName);
     // The configs' timestamp is left out of their hash (HashAndTimestampIgnoreMixIn).
     const { timestamp: _timestamp, ...hashed } = extra;
-    return { hash: contentHash({ ...hashed, clusters }), ...extra, clusters };
+    const full = { hash: contentHash({ ...hashed, clusters }), ...extra, clusters };
+    const answer = { key, full, bytes: Buffer.from(JSON.stringify(full)) };
+    this.answers.set(slot, answer);
+    return answer;
   }
 
   /**
@@ -280,14 +378,19 @@ export class ClusterData {
   addComponent(hostName: string, request: ComponentRequest): AddComponentResult {
     // Topology and metadata are the same for every host (only alert definitions are per host).
     const metadataBefore = this.full('metadata', hostName).hash;
-    const before = this.snapshot();
+    // Only this host's definitions and recovery list can change.
+    const before = this.snapshot([hostName]);
     const result = this.components.add(hostName, request);
     if (result.outcome === 'conflict') return result;
+    this.revision++;
+    // A dev-server convenience: a registered host that is no member joins with its first component.
+    const joined = this.members.add([hostName]);
     const topology = this.topologyComponent(result.component, this.hostIds());
     const events: ClusterEvent[] = [];
-    if (result.outcome === 'created' || result.outcome === 'added') {
+    if (result.outcome === 'created' || result.outcome === 'added' || joined.length > 0) {
       const { hash } = this.full('topologies', hostName);
-      events.push({ destination: TOPOLOGY_EVENTS, body: { eventType: 'UPDATE', hash, clusters: { [CLUSTER_ID]: { components: [topology] } } } });
+      const cluster = joined.length > 0 ? { components: [topology], hosts: joined.map(topologyHost) } : { components: [topology] };
+      events.push({ destination: TOPOLOGY_EVENTS, body: { eventType: 'UPDATE', hash, clusters: { [CLUSTER_ID]: cluster } } });
       // MetadataHolder.onServiceCreate publishes an UPDATE with the new hash.
       const metadata = this.full('metadata', hostName);
       if (metadata.hash !== metadataBefore) events.push({ destination: METADATA_EVENTS, body: { ...metadata, eventType: 'UPDATE' } });
@@ -298,12 +401,12 @@ export class ClusterData {
     return { ...result, topology, events };
   }
 
-  /** hostIds of the hosts known now, by name: positions in hosts.list(), as HostRegistry.hostId (one sort, not one per host). */
+  /** hostIds of the cluster's members, by name (their stable ids). */
   private hostIds(): Map<string, number> {
-    return new Map(this.hosts.list().map((record, index) => [record.host_name, index]));
+    return new Map(this.members.members().map((host) => [host.host_name, host.host_id]));
   }
 
-  /** A component as the topology has it (fixtures/topology_create.json), on the hosts known now. */
+  /** A component as the topology has it (fixtures/topology_create.json), on the cluster's members. */
   // TopologyComponent (stomp/dto/TopologyComponent.java, NON_EMPTY: empty sets and maps are left out).
   private topologyComponent(component: StoredComponent, hostIds: Map<string, number>): Record<string, unknown> {
     const known = component.hosts.filter((host) => hostIds.has(host));
@@ -324,23 +427,19 @@ export class ClusterData {
   private content(name: SyncName, hostName: string): { extra: Record<string, unknown>; clusters: Record<string, unknown> } {
     switch (name) {
       case 'topologies': {
-        const hostIds = this.hostIds();
+        const members = this.members.members();
+        const hostIds = new Map(members.map((host) => [host.host_name, host.host_id]));
         return {
           extra: { eventType: 'CREATE' },
           clusters: {
             [CLUSTER_ID]: {
-              // Components on hosts not known yet (e.g. after a restart, before their agents
-              // registered) wait for them: hostIds name hosts of this topology only.
+              // Components on hosts that are no members (removed from the cluster) are left
+              // out: hostIds name hosts of this topology only.
               components: this.components
                 .list()
                 .map((component) => this.topologyComponent(component, hostIds))
                 .filter((component) => component.hostIds !== undefined),
-              hosts: this.hosts.list().map((record) => ({
-                hostId: hostIds.get(record.host_name),
-                hostName: record.host_name,
-                rackName: '/default-rack',
-                ipv4: String((record.registration.hardwareProfile as Record<string, unknown> | undefined)?.ipaddress ?? '127.0.0.1'),
-              })),
+              hosts: members.map(topologyHost),
             },
           },
         };
@@ -386,6 +485,11 @@ export class ClusterData {
         };
     }
   }
+}
+
+/** A member as the topology has it: TopologyHost (stomp/dto/TopologyHost.java, NON_NULL). */
+function topologyHost(host: KnownHost): Record<string, unknown> {
+  return { hostId: host.host_id, hostName: host.host_name, rackName: '/default-rack', ipv4: host.ipv4 };
 }
 
 /** A service's entry of the metadata's serviceLevelParams (fixtures/metadata_after_registration.json). */

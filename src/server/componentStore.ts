@@ -3,8 +3,7 @@
 // (DATA_DIR/components.json) they are saved after every change and loaded at start, so a
 // restarted server keeps its topology.
 //
-// Components are kept with host names, not hostIds: a hostId is a host's position among the
-// hosts the server knows now (HostRegistry.hostId), which changes as hosts register.
+// Components are kept with host names; the topology gives them the hosts' ids (clusterHosts.ts).
 import type { ServerLog } from './agentEndpoint.js';
 import { StateFile } from './stateFile.js';
 import type { ScriptType } from './taskStore.js';

@@ -9,8 +9,9 @@
 //    (resourceFiles.ts);
 //  - with `statePage`, a state page on 127.0.0.1 (src/introspection/statePage): its hosts and
 //    their tasks as a live tree, with diagrams and recent events (stateSource.ts).
-// The data dir keeps the CA and certificates, tasks.json (tasks), components.json (components
-// placed on hosts), alert_definitions.json and recovery.json, so a restarted server carries on
+// The data dir keeps the CA and certificates, tasks.json (tasks), hosts.json (hosts' ids and the
+// cluster's members), components.json (components placed on hosts), alert_definitions.json and
+// recovery.json, so a restarted server carries on
 // where it was. Alert results and stale alerts are kept in memory only (agents send them again).
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -24,6 +25,7 @@ import { AlertDefinitionStore } from './alertDefinitionStore.js';
 import { AlertReports } from './alertReports.js';
 import { createApiServer } from './apiServer.js';
 import { CLUSTER_ID, ClusterData } from './clusterData.js';
+import { ClusterHosts } from './clusterHosts.js';
 import { ComponentStore } from './componentStore.js';
 import { loadOrCreateIdentity, type ServerIdentity } from './certificates.js';
 import { HostRegistry } from './hostRegistry.js';
@@ -95,6 +97,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     {
       alertDefinitions: new AlertDefinitionStore(Number(CLUSTER_ID), { file: join(options.dataDir, 'alert_definitions.json'), log }),
       recovery: new RecoveryStore({ file: join(options.dataDir, 'recovery.json'), log }),
+      members: new ClusterHosts({ file: join(options.dataDir, 'hosts.json'), log }),
     },
   );
   const alerts = new AlertReports(Date.now, (id) => cluster.alertDefinitions.get(id)?.name);
@@ -156,7 +159,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     rejectUnauthorized: options.twoWaySsl,
   });
   // ws' own limit only guards memory: the frame size limit is AgentConnection's, with Jetty's close reason.
-  const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: Math.max(64 * 1024 * 1024, (options.maxMessageSize ?? 0) + 1) });
+  // No per-message deflate (ws' default, made explicit): it would keep zlib state per
+  // connection, and the agents' frames are small.
+  const wss = new WebSocketServer({ server: securedServer, path: STOMP_PATH, maxPayload: Math.max(64 * 1024 * 1024, (options.maxMessageSize ?? 0) + 1), perMessageDeflate: false });
   wss.on('connection', (ws, req) => {
     const connection = new AgentConnection(
       ws,
@@ -170,9 +175,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           tasks.registered(registered);
         },
         onHeartbeat: (hostName, body) => {
-          const before = JSON.stringify(alerts.staleOf(hostName));
+          const before = alerts.staleOf(hostName);
           alerts.recordStaleAlerts(hostName, body.staleAlerts);
-          if (JSON.stringify(alerts.staleOf(hostName)) !== before) state.events.record(hostName, 'event', 'STALE ALERTS', alerts.staleOf(hostName).map((s) => s.name ?? s.id).join(', ') || 'none');
+          const after = alerts.staleOf(hostName);
+          // Most heartbeats have none before and after: nothing to compare.
+          if ((before.length > 0 || after.length > 0) && JSON.stringify(after) !== JSON.stringify(before)) {
+            state.events.record(hostName, 'event', 'STALE ALERTS', after.map((s) => s.name ?? s.id).join(', ') || 'none');
+          }
         },
         onSubscribed: (subscriber, destination) => tasks.subscribed(subscriber, destination),
         onAck: (connection, ack) => tasks.ack(connection, ack),
@@ -218,6 +227,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(statePage ? { statePage: { port: statePage.port, url: statePage.url } } : {}),
     close: async () => {
       clearInterval(sweeper);
+      cluster.members.flush();
       tasks.close();
       await statePage?.close();
       state.close();

@@ -165,19 +165,21 @@ export class HostRegistry {
     return true;
   }
 
-  connectionClosed(connectionId: string): void {
-    for (const record of this.hosts.values()) {
-      if (record.connectionId !== connectionId) continue;
-      record.connectionId = null;
-      this.changed({ host: record, change: 'disconnected', previous: record.state });
-    }
+  /** The connection `connectionId` (of `hostName`, the host it registered) closed. */
+  connectionClosed(connectionId: string, hostName: string | undefined): void {
+    const record = hostName === undefined ? undefined : this.hosts.get(hostName);
+    // A host that registered again since is on its new connection.
+    if (!record || record.connectionId !== connectionId) return;
+    record.connectionId = null;
+    this.changed({ host: record, change: 'disconnected', previous: record.state });
   }
 
   /** Marks hosts lost whose last sign of life is older than LOST_AFTER_INTERVALS intervals. */
   sweep(): void {
     const limit = this.heartbeatIntervalMs * LOST_AFTER_INTERVALS;
+    const now = this.now();
     for (const record of this.hosts.values()) {
-      if (record.state === 'lost' || this.now() - (record.last_heartbeat ?? record.registered_at) <= limit) continue;
+      if (record.state === 'lost' || now - (record.last_heartbeat ?? record.registered_at) <= limit) continue;
       const previous = record.state;
       record.state = 'lost';
       this.changed({ host: record, change: 'lost', previous });
@@ -206,11 +208,6 @@ export class HostRegistry {
 
   list(): HostRecord[] {
     return [...this.hosts.values()].sort((a, b) => a.host_name.localeCompare(b.host_name));
-  }
-
-  /** Position of a host in the cluster topology (its hostId). */
-  hostId(hostName: string): number {
-    return this.list().findIndex((record) => record.host_name === hostName);
   }
 }
 

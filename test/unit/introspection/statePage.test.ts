@@ -594,7 +594,7 @@ describe('dev server state source', () => {
     clock += 3_500;
     hosts.sweep();
     expect(state.source.view().tree.children[0]).toMatchObject({ state: 'lost', since: clock });
-    hosts.connectionClosed('c1');
+    hosts.connectionClosed('c1', 'h1.test');
     clock += 10;
     hosts.register('h1.test', {}, 'c2');
     const after = state.source.view();

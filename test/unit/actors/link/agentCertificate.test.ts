@@ -1,7 +1,7 @@
 // Certificates for one-way and two-way TLS: the dev server's CA (real openssl) and the agent's
 // certificate bootstrap against a real HTTPS server on 127.0.0.1, ending in a mutual-TLS handshake.
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -161,6 +161,26 @@ describe('dev server certificate authority', () => {
     const fresh = loadOrCreateCertificateAuthority(old);
     expect(fresh.serverCert.equals(before)).toBe(false);
     expect(new X509Certificate(fresh.serverCert).verify(new X509Certificate(fresh.caCert).publicKey)).toBe(true);
+  });
+
+  it('makes an ECDSA P-256 server key (cheap handshakes) and replaces an RSA one signed by the CA, keeping the CA', () => {
+    const key = createPrivateKey(ca.serverKey);
+    expect(key.asymmetricKeyType).toBe('ec');
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    const old = join(tempDir(), 'data');
+    const first = loadOrCreateCertificateAuthority(old);
+    // An older data dir's RSA server key and certificate, signed by its CA.
+    const ext = join(old, 'ext.cnf');
+    writeFileSync(ext, '[ext]\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n');
+    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-config', '/dev/null', '-keyout', join(old, 'server.key'), '-out', join(old, 'server.csr'), '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['x509', '-req', '-in', join(old, 'server.csr'), '-CA', first.caCertFile, '-CAkey', join(old, 'ca.key'), '-set_serial', '7', '-days', '30', '-extfile', ext, '-extensions', 'ext', '-out', join(old, 'server.crt')], { stdio: 'ignore' });
+    rmSync(join(old, 'server.csr'));
+    rmSync(ext);
+    expect(createPrivateKey(readFileSync(join(old, 'server.key'))).asymmetricKeyType).toBe('rsa');
+    const again = loadOrCreateCertificateAuthority(old);
+    expect(createPrivateKey(again.serverKey).asymmetricKeyType).toBe('ec');
+    expect(again.caCert.equals(first.caCert)).toBe(true);
+    expect(new X509Certificate(again.serverCert).verify(new X509Certificate(again.caCert).publicKey)).toBe(true);
   });
 
   it('signs a CSR with the CA, a fresh serial each time, and leaves no temp files', async () => {
