@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../support/devServer.mjs';
 import { BIN } from '../support/cli.mjs';
-import { alive, cleanup, newHome, waitFor, type DevServer } from './helpers.js';
+import { alive, cleanup, newHome, processesMentioning, waitFor, type DevServer } from './helpers.js';
 
 const AGENTS = 50;
 const PREFIX = `simtest${process.pid}`;
@@ -125,6 +125,8 @@ describe('ambari-agent simulate', () => {
     simulator.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(alive(simulator.pid!)).toBe(false);
+    // Nor the simulator process the command started (its arguments name the prefix).
+    expect(processesMentioning(PREFIX)).toEqual([]);
     const summary = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(summary.hosts).toBe(AGENTS);
     expect(summary.counts.everRegistered).toBe(AGENTS);
@@ -141,6 +143,25 @@ describe('ambari-agent simulate', () => {
     );
     expect(hosts.size).toBe(AGENTS);
     expect(stderr).toMatch(/simulate \d+ s: 50\/50 started/);
+  }, 60_000);
+});
+
+describe('ambari-agent simulate, its launcher killed', () => {
+  it('stops the simulator process too: nothing is left running', async () => {
+    const dev = (await startDevServer()) as DevServer;
+    const prefix = `simorphan${process.pid}`;
+    const child = spawn(process.execPath, [BIN, 'simulate', '--agents', '2', '--server', '127.0.0.1', '--url-port', String(dev.urlPort), '--secured-url-port', String(dev.securedUrlPort), '--hostname-prefix', prefix], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => (await dev.host(`${prefix}-00002`))?.connected === true, { timeoutMs: 30_000, intervalMs: 250, what: 'both hosts connected' });
+      const [simulatorPid] = processesMentioning(prefix).filter((pid) => pid !== child.pid);
+      expect(simulatorPid).toBeDefined();
+      child.kill('SIGKILL');
+      await waitFor(() => !alive(simulatorPid!), { timeoutMs: 20_000, intervalMs: 100, what: 'the simulator process gone' });
+      expect(processesMentioning(prefix)).toEqual([]);
+    } finally {
+      for (const pid of processesMentioning(prefix)) process.kill(pid, 'SIGKILL');
+      await dev.stop();
+    }
   }, 60_000);
 });
 
