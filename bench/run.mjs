@@ -446,11 +446,11 @@ if (capacity) {
 }
 if (simulated.length > 0) {
   const ms = (value) => (value === null || value === undefined ? '–' : `${value} ms`);
-  console.log(`\n| \`ambari-agent simulate\`: hosts (${SIMULATE_RAMP}/s ramp) | registered | simulator RSS | dev server RSS | simulator CPU | dev server CPU | heartbeat lateness p50 / p99, all registered | p50 / p99, whole run | registrations/s |`);
+  console.log(`\n| \`ambari-agent simulate\`: hosts (${SIMULATE_RAMP}/s ramp) | registered | simulator RSS (peak) | dev server RSS | simulator CPU | dev server CPU | heartbeat lateness p50 / p99, all registered | p50 / p99, whole run | registrations/s |`);
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of simulated) {
     const { summary } = r;
-    console.log(`| ${r.agents} | ${r.registeredAtEnd} | ${r.simulatorRssMiB.toFixed(0)} MiB | ${r.serverRssMiB.toFixed(0)} MiB | ${r.simulatorCpu.toFixed(1)} % | ${r.serverCpu.toFixed(1)} % | ${ms(summary.steadyLatenessMs.p50)} / ${ms(summary.steadyLatenessMs.p99)} | ${ms(summary.latenessMs.p50)} / ${ms(summary.latenessMs.p99)} | ${summary.registrationsPerSecond ?? '–'} |`);
+    console.log(`| ${r.agents} | ${r.registeredAtEnd} | ${r.simulatorRssMiB.toFixed(0)} MiB (${summary.peakRssMiB.toFixed(0)}) | ${r.serverRssMiB.toFixed(0)} MiB | ${r.simulatorCpu.toFixed(1)} % | ${r.serverCpu.toFixed(1)} % | ${ms(summary.steadyLatenessMs.p50)} / ${ms(summary.steadyLatenessMs.p99)} | ${ms(summary.latenessMs.p50)} / ${ms(summary.latenessMs.p99)} | ${summary.registrationsPerSecond ?? '–'} |`);
   }
   console.log('(CPU in % of one core over the steady window; the machine has 2 cores, shared by both processes.)');
 }

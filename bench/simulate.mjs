@@ -24,6 +24,13 @@ const cpuTicks = (pid) => {
   return Number(fields[11]) + Number(fields[12]);
 };
 
+/** The node process `ambari-agent simulate` runs the hosts in (its launcher's child). */
+function simulatorPid(launcherPid) {
+  const children = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  if (children.length !== 1) throw new Error(`simulate (pid ${launcherPid}) has ${children.length} child processes, not one`);
+  return children[0];
+}
+
 async function registeredCount(server, prefix) {
   const { body } = await server.api('/api/v1/hosts');
   return body.items.filter((h) => h.host_name.startsWith(`${prefix}-`) && h.connected && h.state !== 'lost').length;
@@ -45,7 +52,8 @@ export async function simulateBench(agents) {
     const deadline = performance.now() + ((agents / SIMULATE_RAMP) * 2 + 60) * 1000;
     let registered = 0;
     while ((registered = await registeredCount(server, prefix)) < agents && performance.now() < deadline) await sleep(1000);
-    const simTicks0 = cpuTicks(child.pid);
+    const simulator = simulatorPid(child.pid);
+    const simTicks0 = cpuTicks(simulator);
     const serverTicks0 = cpuTicks(server.pid);
     const t0 = performance.now();
     await sleep(STEADY_SECONDS * 1000);
@@ -53,9 +61,9 @@ export async function simulateBench(agents) {
     const figures = {
       agents,
       registeredBeforeWindow: registered,
-      simulatorCpu: ((cpuTicks(child.pid) - simTicks0) / CLK_TCK / seconds) * 100,
+      simulatorCpu: ((cpuTicks(simulator) - simTicks0) / CLK_TCK / seconds) * 100,
       serverCpu: ((cpuTicks(server.pid) - serverTicks0) / CLK_TCK / seconds) * 100,
-      simulatorRssMiB: rssKb(child.pid) / 1024,
+      simulatorRssMiB: rssKb(simulator) / 1024,
       serverRssMiB: rssKb(server.pid) / 1024,
       registeredAtEnd: await registeredCount(server, prefix),
     };

@@ -16,7 +16,7 @@ import { ambariVersionFile } from '../actors/link/ambariVersion.js';
 import { TakenTasks } from '../actors/commands/takenTasks.js';
 import { linkActors, linkRequest, type LinkSettings } from '../actors/link/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commands/commandExecution.js';
-import { autoCacheUpdateEnabled, commandCachesOf } from '../actors/commands/commandJson.js';
+import { autoCacheUpdateEnabled } from '../actors/commands/commandJson.js';
 import { FileCache } from '../actors/resources/fileCache.js';
 import { createComponentStatusReporter } from '../actors/reporters/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../actors/reporters/componentVersionReporter.js';
@@ -37,7 +37,7 @@ import { createRecoveryFeed, StatusChanges } from '../actors/recovery/recoveryFe
 import { commandMachine, reportTemplate } from '../machines/command.js';
 import { AgentCaches, SYNC_ORDER } from '../caches/index.js';
 import { resolvePassphrase } from '../config/envFile.js';
-import { scriptEnvironment } from '../actors/commands/scriptEnvironment.js';
+import { executionSettings } from '../actors/commands/executionSettings.js';
 import { heartbeatMachine } from '../machines/heartbeat.js';
 import { registrationMachine } from '../machines/registration.js';
 import { sessionMachine } from '../machines/session.js';
@@ -184,27 +184,19 @@ export function daemonMachine(options: DaemonOptions) {
   const logCommandExecutes = config.ini.logging.log_command_executes;
   /** Accepted tasks whose output stays out of the agent log (commandParams.log_output "false"). */
   const unloggedOutput = new Set<number>();
-  const execution = {
+  const execution = executionSettings(config, {
     prefixDir: agent.prefix,
-    cacheDir: agent.cache_dir,
-    logLevel: agent.loglevel,
-    updateOutput: agent.command_update_output === 1,
-    maxOutputChars,
-    environment: scriptEnvironment(config, () => encryptionKey),
     store: reports,
     running,
     activity,
     log,
-    commandCaches: () => commandCachesOf(caches),
-    agentFacts: () => ({
-      hostname: link.hostname(),
-      publicHostname: identity.publicHostname ?? link.hostname(),
-      cacheDir: agent.cache_dir,
-      parallelExecution: agent.parallel_execution,
-      useSystemProxySettings: config.ini.network.use_system_proxy_settings,
-    }),
+    caches,
+    maxOutputChars,
+    encryptionKey: () => encryptionKey,
+    hostname: link.hostname,
+    publicHostname: () => identity.publicHostname,
     files: stackCache,
-  };
+  });
 
   const runStatus = createStatusRun(execution);
   // The session's status reporter tells the recovery actor (which outlives sessions) what changed.

@@ -25,11 +25,10 @@ import { TakenTasks } from '../actors/commands/takenTasks.js';
 import { ReportStore } from '../actors/reporters/reportStore.js';
 import { RunningCommands } from '../actors/commands/runningCommands.js';
 import { ComponentActivity } from '../actors/commands/componentActivity.js';
-import { createRunAttempt, createStatusRun, type ExecutionSettings } from '../actors/commands/commandExecution.js';
-import { commandCachesOf } from '../actors/commands/commandJson.js';
+import { createRunAttempt, createStatusRun } from '../actors/commands/commandExecution.js';
 import { finalReport } from '../actors/commands/commandReport.js';
 import type { DirectoryProvider } from '../actors/commands/scriptLocation.js';
-import { scriptEnvironment } from '../actors/commands/scriptEnvironment.js';
+import { executionSettings } from '../actors/commands/executionSettings.js';
 import { createCommandReporter } from '../actors/reporters/commandReporter.js';
 import { createComponentStatusReporter } from '../actors/reporters/componentStatusReporter.js';
 import { createComponentVersionReporter } from '../actors/reporters/componentVersionReporter.js';
@@ -145,21 +144,18 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
     running = new RunningCommands(prefix);
     let encryptionKey: string | undefined;
     link.onEncryptionKey = (key) => (encryptionKey = key);
-    const execution: ExecutionSettings = {
+    const execution = executionSettings(config, {
       prefixDir: prefix,
-      cacheDir: agent.cache_dir,
-      logLevel: agent.loglevel,
-      updateOutput: agent.command_update_output === 1,
-      maxOutputChars,
-      environment: scriptEnvironment(config, () => encryptionKey),
       store: reports,
       running,
       activity,
       log: hostLog,
-      commandCaches: () => commandCachesOf(caches),
-      agentFacts: () => ({ hostname, publicHostname: hostname, cacheDir: agent.cache_dir, parallelExecution: agent.parallel_execution, useSystemProxySettings: config.ini.network.use_system_proxy_settings }),
+      caches,
+      maxOutputChars,
+      encryptionKey: () => encryptionKey,
+      hostname: () => hostname,
       files: fleet.realCommands.files,
-    };
+    });
     run = createRunAttempt(execution);
     runStatus = createStatusRun(execution);
   } else {
