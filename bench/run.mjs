@@ -4,7 +4,8 @@
 // (default 60) for the idle cost of the inspector and state page (0 skips it); BENCH_ALERTS
 // (default 500) alert definitions at a 1-minute interval for BENCH_ALERTS_SECONDS (default 150;
 // either 0 skips the alert run); BENCH_SIMULATE (default 1000,5000,10000) the host counts of
-// the `simulate` rows (0 skips them; BENCH_SIMULATE_RAMP hosts started per second, default 200).
+// the `simulate` rows (0 skips them; BENCH_SIMULATE_RAMP hosts started per second, default 200);
+// BENCH_IDLE_SECONDS (default 30) of the steady agent left alone, beside the Node floor.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { startDevServer } from '../test/support/devServer.mjs';
 import { loadConfig } from '../dist/config/loadConfig.js';
 import { alertBench, percentile } from './alerts.mjs';
 import { commandBench, topologyBench } from './commands.mjs';
+import { cpuNs, cpuPercent, idleWindow, startNodeFloor } from './nodeFloor.mjs';
 import { registerSyntheticHosts, SyntheticHostsError } from './syntheticHosts.mjs';
 import { SIMULATE_RAMP, simulateBench } from './simulate.mjs';
 
@@ -30,6 +32,8 @@ const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
 const ALERTS_SECONDS = Number(process.env.BENCH_ALERTS_SECONDS ?? 150);
 const SIMULATE_SIZES = (process.env.BENCH_SIMULATE ?? '1000,5000,10000').split(',').map(Number).filter((n) => n > 0);
 const CLK_TCK = 100;
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const IDLE_QUIET_MS = 15_000;
 /** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
 const TOPOLOGY_HOSTS = 100;
 
@@ -115,16 +119,21 @@ async function startStopRun(server, i) {
   }
 }
 
-/** One agent for 35 s: heartbeat round trips (the heartbeat actor's lastRoundTripMs) and RSS. */
+/**
+ * One agent for 35 s: heartbeat round trips (the heartbeat actor's lastRoundTripMs), RSS and
+ * CPU (with the bench asking for its tree every 200 ms); then, 15 s later, IDLE_SECONDS left alone, beside
+ * the Node floor (bench/nodeFloor.mjs) over the same window.
+ */
 async function steadyRun(server) {
   const agent = await makeHome(server, 'bench-steady.test');
+  const floor = await startNodeFloor();
   try {
     await run(['start', '--home', agent.home]);
     await waitState(agent.socket, 'connected');
     const pid = Number(readFileSync(agent.pidFile, 'utf8'));
     const roundTrips = [];
     let lastBeats = 0;
-    const ticks0 = cpuTicks(pid);
+    const ns0 = cpuNs(pid);
     const deadline = Date.now() + 35_000;
     while (Date.now() < deadline) {
       const heartbeat = findNode(await ask(agent.socket, 'tree'), 'heartbeat');
@@ -135,11 +144,15 @@ async function steadyRun(server) {
       }
       await sleep(200);
     }
-    const cpuPercent = ((cpuTicks(pid) - ticks0) / CLK_TCK / 35) * 100;
+    const cpu = cpuPercent(ns0, cpuNs(pid), 35);
     const rss = rssKb(pid);
+    // V8's memory reducer collects for a while after the polling's allocations stop: let it finish.
+    await sleep(IDLE_QUIET_MS);
+    const [idle, wrapper, floorIdle] = await idleWindow([pid, parentPid(pid), floor.pid], IDLE_SECONDS, rssKb);
     await run(['stop', '--home', agent.home]);
-    return { roundTrips, rss, cpuPercent };
+    return { roundTrips, rss, cpuPercent: cpu, idle, wrapper, floor: floorIdle };
   } finally {
+    await floor.stop();
     rmSync(agent.home, { recursive: true, force: true });
   }
 }
@@ -389,8 +402,14 @@ const rows = [
   ['SIGTERM -> agent process gone', 'ms', results.map((r) => r.sigtermToExit)],
   ['heartbeat round trip (agent-measured)', 'ms', steady.roundTrips],
   ['agent RSS, registered, after 35 s', 'MiB', [steady.rss / 1024]],
-  ['agent CPU, registered, idle (35 s)', '%', [steady.cpuPercent]],
+  ['agent CPU, registered, 35 s, tree asked every 200 ms', '%', [steady.cpuPercent]],
   ['wrapper RSS', 'MiB', results.map((r) => r.wrapperRss / 1024)],
+  [`agent RSS, registered, then left alone ${IDLE_SECONDS} s`, 'MiB', [steady.idle.rss / 1024]],
+  [`agent CPU, left alone ${IDLE_SECONDS} s`, '%', [steady.idle.cpu]],
+  [`agent + wrapper RSS, left alone ${IDLE_SECONDS} s`, 'MiB', [(steady.idle.rss + steady.wrapper.rss) / 1024]],
+  [`Node floor RSS (bare node, same flags as the agent: none, one TCP listener), same ${IDLE_SECONDS} s`, 'MiB', [steady.floor.rss / 1024]],
+  [`Node floor CPU, same ${IDLE_SECONDS} s`, '%', [steady.floor.cpu]],
+  ['agent RSS / Node floor RSS, left alone', 'x', [steady.idle.rss / steady.floor.rss]],
   ['STOMP decoder: 8 MiB frame in 16 KiB chunks', 'ms', decoderTimes],
   ['command dispatch: server push -> script starts (trivial sh)', 'ms', commands.pushToStart],
   ['command dispatch: script exits -> final report at the server', 'ms', commands.exitToReport],
@@ -409,7 +428,9 @@ for (const [name, unit, values] of rows) {
     continue;
   }
   const { median, min, max } = stats(values);
-  console.log(`| ${name} | ${unit} | ${median.toFixed(1)} | ${min.toFixed(1)} | ${max.toFixed(1)} | ${values.length} |`);
+  // Idle CPU is a few hundredths of a percent: shown to 0.001 %.
+  const digits = unit === '%' ? 3 : unit === 'x' ? 2 : 1;
+  console.log(`| ${name} | ${unit} | ${median.toFixed(digits)} | ${min.toFixed(digits)} | ${max.toFixed(digits)} | ${values.length} |`);
 }
 console.log('\n| commands | value |');
 console.log('|---|---:|');

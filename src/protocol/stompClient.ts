@@ -50,6 +50,8 @@ export class StompClient {
   private nextSubscriptionId = 0;
   private lastReceived = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  /** The dead-peer check (see attach). */
+  private silenceTimer: NodeJS.Timeout | undefined;
   private closedReason: string | undefined;
   /** Subscriptions by destination (id), so the server's MESSAGE can be told apart. */
   readonly subscriptions = new Map<string, string>();
@@ -203,12 +205,15 @@ export class StompClient {
     }
     if (heartbeat.expectEvery > 0) {
       // STOMP leaves the tolerance to the implementation: two periods of silence is a dead peer.
+      // One timer aimed at the moment the silence would reach the limit, re-aimed from the last
+      // receipt when it fires: the idle agent wakes once per server heart-beat, not every second.
       const limit = heartbeat.expectEvery * 2;
-      this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastReceived > limit) this.fail(`server silent for more than ${limit / 1000} s (heart-beat missed)`);
-        }, Math.min(heartbeat.expectEvery, 1000)),
-      );
+      const check = () => {
+        const silent = Date.now() - this.lastReceived;
+        if (silent > limit) return this.fail(`server silent for more than ${limit / 1000} s (heart-beat missed)`);
+        this.silenceTimer = setTimeout(check, limit - silent + 1);
+      };
+      this.silenceTimer = setTimeout(check, limit + 1);
     }
   }
 
@@ -253,6 +258,7 @@ export class StompClient {
     this.closedReason = reason;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    clearTimeout(this.silenceTimer);
     for (const [, request] of this.pending) {
       clearTimeout(request.timer);
       request.reject(new Error(`connection lost while waiting for the answer to ${request.destination}: ${reason}`));

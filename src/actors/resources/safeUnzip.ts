@@ -4,7 +4,11 @@
 // (FileCache.unpack_archive extracts whatever zipfile lists, with no such checks).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unzipSync, type UnzipFileInfo } from 'fflate';
+import type { UnzipFileInfo } from 'fflate';
+
+// fflate is loaded at the first archive, not with the agent: an idle agent never unzips.
+let fflate: Promise<typeof import('fflate')> | undefined;
+const unzipper = async () => (await (fflate ??= import('fflate'))).unzipSync;
 
 /** 2 GiB: more than any stack's scripts, well below what a Buffer can hold. */
 export const DEFAULT_MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024;
@@ -53,7 +57,7 @@ export function memberPath(name: string): { path: string } | { problem: string }
 }
 
 /** Lists and checks every member; throws UnsafeArchiveError for the first one at fault. */
-function plan(data: Uint8Array, maxBytes: number): Member[] {
+function plan(data: Uint8Array, maxBytes: number, unzipSync: Awaited<ReturnType<typeof unzipper>>): Member[] {
   const infos: UnzipFileInfo[] = [];
   try {
     unzipSync(data, { filter: (info) => (infos.push(info), false) });
@@ -89,7 +93,8 @@ function plan(data: Uint8Array, maxBytes: number): Member[] {
  * fflate writes at most the declared size of a member, so a lying header cannot blow past the cap.
  */
 export async function unpackZip(data: Uint8Array, dir: string, maxBytes = DEFAULT_MAX_UNPACKED_BYTES): Promise<UnpackResult> {
-  const members = plan(data, maxBytes);
+  const unzipSync = await unzipper();
+  const members = plan(data, maxBytes, unzipSync);
   const madeDirs = new Set<string>(['']);
   const ensureDir = async (path: string) => {
     if (madeDirs.has(path)) return;

@@ -18,6 +18,41 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
+/** A server that answers CONNECT with `heart-beat: 500,0`, then sends `beats` heart-beats 50 ms apart and nothing more. */
+async function silentServer(beats: number): Promise<Server & { lastBeatAt: () => number }> {
+  const port = await getPort({ host: '127.0.0.1' });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  let lastBeatAt = 0;
+  const timers: NodeJS.Timeout[] = [];
+  wss.on('connection', (ws: WebSocket) => {
+    ws.once('message', () => {
+      ws.send(encodeFrame({ command: 'CONNECTED', headers: { version: '1.2', 'heart-beat': '500,0' }, body: '' }));
+      lastBeatAt = Date.now();
+      let left = beats;
+      const timer = setInterval(() => {
+        if (left-- <= 0) return clearInterval(timer);
+        ws.send('\n');
+        lastBeatAt = Date.now();
+      }, 50);
+      timers.push(timer);
+    });
+  });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const server = {
+    url: `ws://127.0.0.1:${port}/agent/stomp/v1`,
+    sends: [],
+    lastBeatAt: () => lastBeatAt,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearInterval(timer);
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+  servers.push(server);
+  return server;
+}
+
 async function answeringServer(): Promise<Server> {
   const port = await getPort({ host: '127.0.0.1' });
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
@@ -69,5 +104,16 @@ describe('StompClient SEND headers', () => {
     expect(ids).toEqual(['0', '1', '2']);
     // The answer to the confirmation was not taken for an event.
     expect(delivered).toEqual([]);
+  });
+});
+
+describe('StompClient dead-peer check', () => {
+  it('closes a connection whose server went silent for two heart-beat periods, and not while its heart-beats come', async () => {
+    const server = await silentServer(30);
+    const client = await StompClient.connect({ url: server.url, tls: { rejectUnauthorized: false }, heartbeat: [0, 500] });
+    const reason = await new Promise<string>((resolve) => client.onClose(resolve));
+    expect(reason).toBe('server silent for more than 1 s (heart-beat missed)');
+    // 30 beats 50 ms apart outlast the 1 s limit: the close came only after the last of them.
+    expect(Date.now()).toBeGreaterThanOrEqual(server.lastBeatAt() + 1000);
   });
 });
