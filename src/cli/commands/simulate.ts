@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import type { CliArgs } from '../args.js';
 import { complain, EXIT } from '../context.js';
-import { runSimulation, SimulateError } from '../../simulator/runSimulation.js';
 import { simulateOptions } from '../../simulator/simulateOptions.js';
 
 export const SIMULATOR_NODE_FLAGS = ['--max-semi-space-size=64'];
@@ -23,6 +22,8 @@ export async function simulate(args: CliArgs): Promise<number> {
   // The launcher is gone (killed): stop as on SIGTERM rather than run on unowned.
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   process.channel?.unref();
+  // Loaded here: every other command starts without the simulator's modules.
+  const { runSimulation, SimulateError } = await import('../../simulator/runSimulation.js');
   try {
     return await runSimulation(args.home, options, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true });
   } catch (err) {
