@@ -174,15 +174,6 @@ export class HostFleet {
     return counts;
   }
 
-  /** A host's actor, by name (for tests and the summary). */
-  actorOf(hostname: string): Actor<FleetMachine> | undefined {
-    return this.byName.get(hostname)?.actor;
-  }
-
-  componentsOf(hostname: string): HostEffects['components'] {
-    return this.byName.get(hostname)?.host.effects.components;
-  }
-
   /** STOP to every host; resolves once all have stopped (their commands cancelled, connections closed). */
   async stopAll(reason: string): Promise<void> {
     this.stopping = true;
