@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, parentPid } from '../test/support/cli.mjs';
 import { startDevServer } from '../test/support/devServer.mjs';
+import { CLK_TCK, cpuTicks, rssKb } from './procStats.mjs';
 import { loadConfig } from '../dist/config/loadConfig.js';
 import { alertBench, percentile } from './alerts.mjs';
 import { commandBench, topologyBench } from './commands.mjs';
@@ -31,7 +32,6 @@ const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
 const ALERTS_SECONDS = Number(process.env.BENCH_ALERTS_SECONDS ?? 150);
 const SIMULATE_SIZES = (process.env.BENCH_SIMULATE ?? '1000,5000,10000').split(',').map(Number).filter((n) => n > 0);
-const CLK_TCK = 100;
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const IDLE_QUIET_MS = 15_000;
 /** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
@@ -66,12 +66,6 @@ function ask(socketPath, cmd) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-const cpuTicks = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
 const findNode = (node, id) => (node?.id === id ? node : node?.children?.map((c) => findNode(c, id)).find(Boolean));
 
 /** A home for one agent named `name`, pointing at `server`. */

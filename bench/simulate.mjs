@@ -8,21 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../test/support/devServer.mjs';
+import { CLK_TCK, cpuTicks, rssKb } from './procStats.mjs';
 
 const CLI = join(fileURLToPath(new URL('..', import.meta.url)), 'bin/ambari-agent');
-const CLK_TCK = 100;
 /** Hosts started per second: what the dev server registers without falling behind here. */
 export const SIMULATE_RAMP = Number(process.env.BENCH_SIMULATE_RAMP ?? 200);
 /** The steady window, after every host has registered: several heartbeat intervals. */
 const STEADY_SECONDS = Number(process.env.BENCH_SIMULATE_STEADY_SECONDS ?? 60);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-const cpuTicks = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
 
 /** The node process `ambari-agent simulate` runs the hosts in (its launcher's child). */
 function simulatorPid(launcherPid) {
