@@ -175,6 +175,13 @@ const CASES: BadInput[] = [
     error: (h) => rx`^ERROR: ${h.envFile} ended the shell that sourced it before the environment could be read \(does it call exit\?\)$`,
   },
   {
+    name: 'AMBARI_AGENT_NODE_FLAGS in ambari-env.sh that is not a list of --flags',
+    setup: (h) => h.write(h.envFile, 'export AMBARI_AGENT_NODE_FLAGS="--max-old-space-size 256"\n'),
+    args: () => ['start'],
+    exit: 1,
+    error: () => rx`^ERROR: AMBARI_AGENT_NODE_FLAGS: "256" is not a Node.js flag of the form --name or --name=value$`,
+  },
+  {
     // A command that never ends (its command line names the parent dir: a leftover would show).
     name: 'ambari-env.sh that never finishes (the 10 s timeout; what it started ends too)',
     setup: (h) => {

@@ -39,7 +39,7 @@ export function isAlive(pid: number): boolean {
 
 /** Writes the identity record first, then the pid file: a reader that sees the pid can verify it. */
 export function writePidFileAtomic(file: string, pid: number): void {
-  const identity: AgentIdentity = { pid, startTime: readProcStat(pid)?.startTime ?? '', script: readCmdline(pid)?.[1] ?? '' };
+  const identity: AgentIdentity = { pid, startTime: readProcStat(pid)?.startTime ?? '', script: scriptOf(readCmdline(pid)) ?? '' };
   // No fsync: after a machine crash the process the file names is gone anyway.
   writeFileAtomicSync(identityFile(file), `${JSON.stringify(identity)}\n`, { mode: 0o644, fsync: false });
   writeFileAtomicSync(file, `${pid}\n`, { mode: 0o644, fsync: false });
@@ -64,8 +64,17 @@ export interface AgentIdentity {
   pid: number;
   /** Field 22 of /proc/PID/stat: clock ticks since boot when the process started. */
   startTime: string;
-  /** The daemon's script (argv[1]), e.g. .../dist/daemon/main.js. */
+  /** The daemon's script (see scriptOf), e.g. .../dist/daemon/main.js. */
   script: string;
+}
+
+/**
+ * The script a `node [--v8-flag=value ...] SCRIPT ARGS` command line runs: its first argument
+ * after the executable that is not a flag (`start` gives the daemon Node flags, see
+ * cli/daemonNodeFlags.ts; an agent started by hand may have none).
+ */
+export function scriptOf(cmdline: readonly string[] | undefined): string | undefined {
+  return cmdline?.slice(1).find((arg) => !arg.startsWith('-'));
 }
 
 /** What a pid file names. */
@@ -88,7 +97,7 @@ export function checkPidFile(file: string): PidFileState {
     identity = undefined;
   }
   const startTime = readProcStat(pid)?.startTime;
-  const script = readCmdline(pid)?.[1];
+  const script = scriptOf(readCmdline(pid));
   if (!identity || identity.pid !== pid) return { kind: 'stranger', pid, what: `${name}, with no identity record of this agent in ${identityFile(file)}` };
   if (!startTime || identity.startTime !== startTime) return { kind: 'stranger', pid, what: `${name}, started after the agent that wrote ${file} (a reused pid)` };
   if (!identity.script || script !== identity.script) return { kind: 'stranger', pid, what: `${name}, not the agent's ${identity.script || 'script'}` };

@@ -11,6 +11,7 @@ import { confDir } from '../../config/loadConfig.js';
 import { envFilePath, resolvePassphrase, sourceEnvFile } from '../../config/envFile.js';
 import type { CliArgs } from '../args.js';
 import { askAgent, ping } from '../controlClient.js';
+import { daemonNodeFlags } from '../daemonNodeFlags.js';
 import { EXIT, complain, say, type CommandContext } from '../context.js';
 import { killTree, lastLines, parentPid, sleep } from '../processes.js';
 
@@ -32,6 +33,7 @@ export async function start(ctx: CommandContext): Promise<number> {
 
   // First, so that a broken ambari-env.sh stops the start before anything is touched.
   const env = agentEnvironment(ctx);
+  const nodeFlags = daemonNodeFlags(env);
 
   say('Checking for previously running Ambari Agent...');
   const old = checkPidFile(paths.pidFile);
@@ -47,7 +49,7 @@ export async function start(ctx: CommandContext): Promise<number> {
   mkdirSync(config.ini.agent.logdir, { recursive: true });
 
   say('Starting ambari-agent');
-  const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, AGENT_MAIN, ...agentArgs(args)];
+  const wrapperArgs = [WRAPPER, paths.pidFile, process.execPath, ...nodeFlags, AGENT_MAIN, ...agentArgs(args)];
   if (args.foreground) return runInForeground(wrapperArgs, env);
 
   // Truncated at each start, as the control script's `> $OUTFILE` (the log keeps the history),
