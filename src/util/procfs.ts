@@ -3,7 +3,6 @@
 // process is gone or the file is unreadable: a process can end between any two reads, and
 // that is never an error for the callers.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 
 /** The fields of /proc/PID/stat the agent uses. */
 export interface ProcStat {
@@ -66,13 +65,6 @@ export function listPids(): number[] | undefined {
   }
 }
 
-export async function listPidsAsync(): Promise<number[] | undefined> {
-  try {
-    return pidsOf(await readdir('/proc'));
-  } catch {
-    return undefined;
-  }
-}
 
 function pidsOf(names: string[]): number[] {
   return names.filter((name) => /^\d+$/.test(name)).map(Number);
@@ -102,19 +94,12 @@ export function readCmdline(pid: number): string[] | undefined {
   return text === undefined ? undefined : parseCmdline(text);
 }
 
-export async function readCmdlineAsync(pid: number): Promise<string[] | undefined> {
-  const text = await readTextAsync(`/proc/${pid}/cmdline`);
-  return text === undefined ? undefined : parseCmdline(text);
-}
 
 /** /proc/PID/comm without its newline. */
 export function readComm(pid: number): string | undefined {
   return readText(`/proc/${pid}/comm`)?.trim();
 }
 
-export async function readCommAsync(pid: number): Promise<string | undefined> {
-  return (await readTextAsync(`/proc/${pid}/comm`))?.trim();
-}
 
 /**
  * Whether NAME=VALUE is in the process's environment (as it was at exec). False when the
@@ -155,10 +140,3 @@ function readText(path: string): string | undefined {
   }
 }
 
-async function readTextAsync(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}

@@ -1,4 +1,4 @@
-// Promise helpers: a timeout that settles with a fallback, and a map with limited concurrency.
+// Promise helpers: a timeout that settles with a fallback.
 
 /** Settles with `fallback` when `promise` rejects or takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -17,15 +17,3 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Pr
   });
 }
 
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -1,10 +1,15 @@
 // Running processes from /proc: the scan, and the java processes agentEnv reports with their users.
-import { listPidsAsync, readCmdlineAsync, readCommAsync } from '../../../util/procfs.js';
-import { mapLimit } from '../../../util/promises.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { listPids, readCmdline, readComm } from '../../../util/procfs.js';
 import { readText } from '../../../util/readOptional.js';
 
-/** At most this many /proc/PID reads in flight at once. */
-const PROC_SCAN_CONCURRENCY = 64;
+/**
+ * Processes read between two turns of the event loop. /proc files are made by the kernel on
+ * read, never wait on a disk: read synchronously they cost a few microseconds each, while each
+ * asynchronous read is two hops through libuv's thread pool (the idle agent's main CPU cost,
+ * once a minute). The batches keep a host with thousands of processes from holding the loop.
+ */
+const PROC_SCAN_BATCH = 256;
 
 /** /proc/PID/status → the real uid (first number of the Uid line). */
 export function parseStatusUid(text: string): number | undefined {
@@ -42,14 +47,18 @@ export interface ProcessInfo {
 
 /** Every process's pid, comm and command line; `readable` false when /proc cannot be listed. */
 export async function scanProcesses(): Promise<{ readable: boolean; processes: ProcessInfo[] }> {
-  const pids = await listPidsAsync();
+  const pids = listPids();
   if (pids === undefined) return { readable: false, processes: [] };
-  const infos = await mapLimit(pids, PROC_SCAN_CONCURRENCY, async (pid): Promise<ProcessInfo | undefined> => {
-    const [cmdline, comm] = await Promise.all([readCmdlineAsync(pid), readCommAsync(pid)]);
-    if (cmdline === undefined && comm === undefined) return undefined; // gone meanwhile
-    return { pid, comm: comm ?? '', command: (cmdline ?? []).join(' ').trimEnd() };
-  });
-  return { readable: true, processes: infos.filter((info): info is ProcessInfo => info !== undefined) };
+  const processes: ProcessInfo[] = [];
+  for (let i = 0; i < pids.length; i++) {
+    if (i > 0 && i % PROC_SCAN_BATCH === 0) await nextTurn();
+    const pid = pids[i];
+    const cmdline = readCmdline(pid);
+    const comm = readComm(pid);
+    if (cmdline === undefined && comm === undefined) continue; // gone meanwhile
+    processes.push({ pid, comm: comm ?? '', command: (cmdline ?? []).join(' ').trimEnd() });
+  }
+  return { readable: true, processes };
 }
 
 export async function javaProcesses(processes: readonly ProcessInfo[]): Promise<Array<Record<string, unknown>>> {
