@@ -1,7 +1,7 @@
 // Command-line parsing for `ambari-agent` (node's own util.parseArgs: no dependency needed),
 // checked against the command table: a command takes its own options and the global ones.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isLogFormat, LOG_FORMATS, type LogFormat } from '../logging/logger.js';
+import { isLogFormat, LOG_FORMATS, type LogFormat } from '../logging/logFormats.js';
 import { GLOBAL_OPTIONS, optionsOf, type CommandSpec, type OptionSpec } from './commandSpec.js';
 import { COMMANDS, commandNamed } from './commandTable.js';
 import { UsageError } from './usageError.js';

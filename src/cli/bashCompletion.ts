@@ -29,12 +29,13 @@ function valueCases(options: readonly OptionSpec[]): string[] {
   return [...options.filter((option) => option.complete).map(branch), ...(free.length > 0 ? [`    ${free.join('|')}) COMPREPLY=(); return ;;`] : [])];
 }
 
-function commandCase(command: CommandSpec): string {
-  const offered = [...optionsOf(command).map((option) => `--${option.name}`), ...(command.completeArgs?.() ?? [])];
+async function commandCase(command: CommandSpec): Promise<string> {
+  const offered = [...optionsOf(command).map((option) => `--${option.name}`), ...((await command.completeArgs?.()) ?? [])];
   return `    ${command.name}) offered=${words(offered)} ;;`;
 }
 
-export function bashCompletion(commands: readonly CommandSpec[]): string {
+export async function bashCompletion(commands: readonly CommandSpec[]): Promise<string> {
+  const cases = await Promise.all(commands.map(commandCase));
   const values = valueOptions(commands);
   const skipsValue = values.flatMap(spellings).join('|');
   const topLevel = [...commands.map((command) => command.name), ...GLOBAL_OPTIONS.map((option) => `--${option.name}`)];
@@ -61,7 +62,7 @@ ${valueCases(values).join('\n')}
   esac
   case $command in
     '') offered=${words(topLevel)} ;;
-${commands.map(commandCase).join('\n')}
+${cases.join('\n')}
     *) COMPREPLY=(); return ;;
   esac
   COMPREPLY=($(compgen -W "$offered" -- "$cur"))

@@ -32,7 +32,7 @@ export interface CommandSpec {
   help: string;
   options: readonly OptionSpec[];
   /** What bash completes for the positional arguments. */
-  completeArgs?: () => readonly string[];
+  completeArgs?: () => readonly string[] | Promise<readonly string[]>;
   run: CommandHandler;
 }
 

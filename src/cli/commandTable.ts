@@ -1,21 +1,13 @@
 // Every `ambari-agent` command in one table: its name, help, the options it takes and its
 // handler. main.ts dispatches from it, args.ts validates from it, helpText.ts and
-// bashCompletion.ts print from it: no other list of commands or options exists.
-import { AGENT_MACHINES } from '../introspection/machineGraph.js';
-import { LOG_FORMATS } from '../logging/logger.js';
+// bashCompletion.ts print from it: no other list of commands or options exists. Each handler
+// imports its command's module when it runs, so that `status` does not load what `machines`
+// (xstate and every machine) or `start` needs: each command starts in about half the time.
+import { LOG_FORMATS } from '../logging/logFormats.js';
 import type { CommandSpec, OptionSpec } from './commandSpec.js';
 import { commandContext } from './context.js';
 import { completion, COMPLETION_SHELLS } from './commands/completion.js';
-import { help } from './commands/help.js';
-import { init } from './commands/init.js';
-import { MACHINE_FORMATS, machines } from './commands/machines.js';
-import { reset } from './commands/reset.js';
-import { restart } from './commands/restart.js';
-import { start } from './commands/start.js';
-import { state } from './commands/state.js';
-import { status } from './commands/status.js';
-import { stop } from './commands/stop.js';
-import { simulate } from './commands/simulate.js';
+import { MACHINE_FORMATS, machineIds, machines } from './commands/machines.js';
 import { COMMAND_MODES, DEFAULT_HOSTNAME_PREFIX, DEFAULT_RAMP_PER_SECOND } from '../simulator/simulateOptions.js';
 
 const HOME: OptionSpec = {
@@ -45,7 +37,7 @@ ambari-agent.out, and returns once the agent holds its pid file and answers on i
 channel and ping port (or has died: then the last lines of the .out). Exit 0 started,
 1 bad config, 255 already running or the agent ended before it was up.`,
     options: START_OPTIONS,
-    run: (args) => start(commandContext(args)),
+    run: async (args) => (await import('./commands/start.js')).start(commandContext(args)),
   },
   {
     name: 'stop',
@@ -54,7 +46,7 @@ channel and ping port (or has died: then the last lines of the .out). Exit 0 sta
     help: `Sends SIGTERM to the agent, waits up to 30 s, then kills its whole process tree; waits for
 the wrapper and removes the pid file. Exit 0 (also when not running), 1 bad config.`,
     options: [HOME],
-    run: (args) => stop(commandContext(args)),
+    run: async (args) => (await import('./commands/stop.js')).stop(commandContext(args)),
   },
   {
     name: 'restart',
@@ -62,7 +54,7 @@ the wrapper and removes the pid file. Exit 0 (also when not running), 1 bad conf
     summary: 'stop, then start',
     help: 'Stops the agent (also when it is not running), then starts it as start does. Exit codes as start.',
     options: START_OPTIONS,
-    run: (args) => restart(commandContext(args)),
+    run: async (args) => (await import('./commands/restart.js')).restart(commandContext(args)),
   },
   {
     name: 'status',
@@ -72,7 +64,7 @@ the wrapper and removes the pid file. Exit 0 (also when not running), 1 bad conf
 response id and the commands it holds. Exit 0 running, 2 stale pid file, 3 not running,
 1 bad config.`,
     options: [HOME],
-    run: (args) => status(commandContext(args)),
+    run: async (args) => (await import('./commands/status.js')).status(commandContext(args)),
   },
   {
     name: 'reset',
@@ -82,7 +74,7 @@ response id and the commands it holds. Exit 0 running, 2 stale pid file, 3 not r
     help: `Rewrites [server] hostname in the ini (comments kept) and empties the keys dir. Refused
 while the agent runs. Exit 0, 1.`,
     options: [HOME],
-    run: (args) => reset(commandContext(args)),
+    run: async (args) => (await import('./commands/reset.js')).reset(commandContext(args)),
   },
   {
     name: 'init',
@@ -99,7 +91,7 @@ directories. Refuses to overwrite an ini without --force. Exit 0, 1.`,
       { name: 'set', value: 'section.key=value', multiple: true, description: 'any known ini key, e.g. server.connect_retry_delay=5 (more than once)' },
       { name: 'force', description: 'overwrite an existing ini (a version file is kept unless --ambari-version is given)' },
     ],
-    run: (args) => init(args),
+    run: async (args) => (await import('./commands/init.js')).init(args),
   },
   {
     name: 'state',
@@ -111,7 +103,7 @@ state, how long it has been in it, and what matters for it. Exit 0, 2 and 3 as s
       { name: 'json', description: 'print the tree as JSON (with --watch: one JSON line per change)' },
       { name: 'watch', description: 'redraw on every transition until Ctrl-C or the agent stops' },
     ],
-    run: (args) => state(commandContext(args), { json: args.json, watch: args.watch }),
+    run: async (args) => (await import('./commands/state.js')).state(commandContext(args), { json: args.json, watch: args.watch }),
   },
   {
     name: 'machines',
@@ -123,7 +115,7 @@ document with each machine's graph and its XState config. Reads no home. Exit 0,
       { ...HOME, description: 'accepted and not read: machines needs no home' },
       { name: 'format', value: MACHINE_FORMATS.join('|'), complete: MACHINE_FORMATS, description: 'mermaid (the default) or json' },
     ],
-    completeArgs: () => AGENT_MACHINES.map((machine) => machine.id),
+    completeArgs: machineIds,
     run: (args) => machines(args),
   },
   {
@@ -151,7 +143,7 @@ wait). A progress line goes to stderr, a summary (or --json) to stdout. --etc-ho
       { name: 'etc-hosts', description: 'print the /etc/hosts lines for the names and exit' },
       { name: 'verbose', short: 'v', description: "log at DEBUG (without --home: every host's log lines on stderr)" },
     ],
-    run: (args) => simulate(args),
+    run: async (args) => (await import('./commands/simulate.js')).simulate(args),
   },
   {
     name: 'help',
@@ -160,7 +152,7 @@ wait). A progress line goes to stderr, a summary (or --json) to stdout. --etc-ho
     help: 'Prints the commands with a line each, or COMMAND\'s usage, description and options (as COMMAND --help).',
     options: [],
     completeArgs: () => COMMANDS.map((command) => command.name),
-    run: help,
+    run: async (args, commands) => (await import('./commands/help.js')).help(args, commands),
   },
   {
     name: 'completion',

@@ -14,7 +14,8 @@ import type { InspectorBridge } from '../introspection/inspectorBridge.js';
 import { describeActor } from '../introspection/actorTree.js';
 import { StateRecorder } from '../introspection/stateRecorder.js';
 import { formatStateReport, stateReport } from '../introspection/stateReport.js';
-import { createAgentLogger, isLogFormat, levelFromIni, type AgentLogger, type LogLevel } from '../logging/logger.js';
+import { isLogFormat } from '../logging/logFormats.js';
+import { createAgentLogger, levelFromIni, type AgentLogger, type LogLevel } from '../logging/logger.js';
 import { AGENT_VERSION } from '../version.js';
 import { daemonMachine, supervisorInput } from './wiring.js';
 

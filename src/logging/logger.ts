@@ -5,13 +5,11 @@
 // (for log shippers and pino-pretty).
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import type { LogFormat } from './logFormats.js';
 import { RotatingFile } from './rotatingFile.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export const LOG_FORMATS = ['ambari', 'json'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-export const isLogFormat = (text: string): text is LogFormat => (LOG_FORMATS as readonly string[]).includes(text);
 
 /** What machines and actors log through: the actor id travels with every line. */
 export type LogFn = (actor: string, level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;

@@ -1,7 +1,6 @@
 // `ambari-agent machines [MACHINE ...] [--format mermaid|json]`: the agent's state machines as
 // the code defines them, as mermaid diagrams (default) or as one JSON document with each
 // machine's graph and its XState config (importable into Stately's editor). Reads no config.
-import { AGENT_MACHINES, machineGraph, statelyConfig, toMermaid } from '../../introspection/machineGraph.js';
 import type { CliArgs } from '../args.js';
 import { UsageError } from '../usageError.js';
 import { EXIT, say } from '../context.js';
@@ -15,8 +14,15 @@ export function machineFormat(format: string | undefined): MachineFormat {
   throw new UsageError(`--format must be one of ${MACHINE_FORMATS.join(', ')}, not '${format}'`, false);
 }
 
-export function machines(args: CliArgs): number {
+/** The machines' ids, for completion (the machines are loaded only for this command). */
+export async function machineIds(): Promise<string[]> {
+  const { AGENT_MACHINES } = await import('../../introspection/machineGraph.js');
+  return AGENT_MACHINES.map((machine) => machine.id);
+}
+
+export async function machines(args: CliArgs): Promise<number> {
   const format = machineFormat(args.format);
+  const { AGENT_MACHINES, machineGraph, statelyConfig, toMermaid } = await import('../../introspection/machineGraph.js');
   const known = AGENT_MACHINES.map((machine) => machine.id);
   const unknown = args.positionals.filter((id) => !known.includes(id));
   if (unknown.length > 0) throw new UsageError(`no machine '${unknown[0]}' (machines: ${known.join(', ')})`, false);

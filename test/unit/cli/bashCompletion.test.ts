@@ -14,10 +14,10 @@ afterAll(removeTempDirs);
 
 let script = '';
 let dir = '';
-beforeAll(() => {
+beforeAll(async () => {
   dir = tempDir('aa-completion-');
   script = join(dir, 'ambari-agent.bash');
-  writeFileSync(script, bashCompletion(COMMANDS));
+  writeFileSync(script, await bashCompletion(COMMANDS));
 });
 
 /** The completions of the last word (the one under the cursor) of `ambari-agent ...words`. */

@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../support/tempDirs.mjs';
-import { resolvePassphrase, sourceEnvFile } from '../../../src/config/envFile.js';
+import { parseEnvList, resolvePassphrase, sourceEnvFile } from '../../../src/config/envFile.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { parseIniText } from '../../../src/config/iniFile.js';
 import { configFromText, iniPathFor, loadConfig } from '../../../src/config/loadConfig.js';
@@ -189,6 +189,13 @@ describe('ambari-env.sh', () => {
     expect(env.GONE).toBeUndefined();
     // The file sees no positional parameters of ours.
     expect(sourceEnvFile(envFile('export N=$#\n'), { PATH: process.env.PATH }).N).toBe('0');
+  });
+
+  it('reads back values with newlines and "=", and a PATH the file changed (env -0 by its absolute path)', () => {
+    const env = sourceEnvFile(envFile('export MULTI="one\ntwo=2"\nexport EMPTY=\nPATH=/nowhere\n'), { PATH: process.env.PATH });
+    expect(env).toMatchObject({ MULTI: 'one\ntwo=2', EMPTY: '', PATH: '/nowhere' });
+    expect(env.__aa_export).toBeUndefined();
+    expect(parseEnvList('A=1\0B=x=y\0C=\0D=two\nlines\0')).toEqual({ A: '1', B: 'x=y', C: '', D: 'two\nlines' });
   });
 
   it('a missing file leaves the base as it is', () => {
