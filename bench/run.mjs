@@ -5,7 +5,8 @@
 // (default 500) alert definitions at a 1-minute interval for BENCH_ALERTS_SECONDS (default 150;
 // either 0 skips the alert run); BENCH_SIMULATE (default 1000,5000,10000) the host counts of
 // the `simulate` rows (0 skips them; BENCH_SIMULATE_RAMP hosts started per second, default 200);
-// BENCH_IDLE_SECONDS (default 30) of the steady agent left alone, beside the Node floor.
+// BENCH_IDLE_SECONDS (default 60: one whole host status cycle, the idle agent's one scan of
+// /proc) of the steady agent left alone, beside the Node floor.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ const VIEWERS_SECONDS = Number(process.env.BENCH_VIEWERS_SECONDS ?? 60);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 500);
 const ALERTS_SECONDS = Number(process.env.BENCH_ALERTS_SECONDS ?? 150);
 const SIMULATE_SIZES = (process.env.BENCH_SIMULATE ?? '1000,5000,10000').split(',').map(Number).filter((n) => n > 0);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const IDLE_QUIET_MS = 15_000;
 /** Hosts in the topology of the placed-component dispatch rows: the agent and synthetic ones. */
 const TOPOLOGY_HOSTS = 100;
@@ -401,7 +402,7 @@ const rows = [
   [`agent RSS, registered, then left alone ${IDLE_SECONDS} s`, 'MiB', [steady.idle.rss / 1024]],
   [`agent CPU, left alone ${IDLE_SECONDS} s`, '%', [steady.idle.cpu]],
   [`agent + wrapper RSS, left alone ${IDLE_SECONDS} s`, 'MiB', [(steady.idle.rss + steady.wrapper.rss) / 1024]],
-  [`Node floor RSS (bare node, same flags as the agent: none, one TCP listener), same ${IDLE_SECONDS} s`, 'MiB', [steady.floor.rss / 1024]],
+  [`Node floor RSS (bare node, no flags, one TCP listener), same ${IDLE_SECONDS} s`, 'MiB', [steady.floor.rss / 1024]],
   [`Node floor CPU, same ${IDLE_SECONDS} s`, '%', [steady.floor.cpu]],
   ['agent RSS / Node floor RSS, left alone', 'x', [steady.idle.rss / steady.floor.rss]],
   ['STOMP decoder: 8 MiB frame in 16 KiB chunks', 'ms', decoderTimes],
