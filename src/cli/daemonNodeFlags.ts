@@ -3,12 +3,13 @@
 // --lite-mode keeps V8 to its interpreter: no compilers to machine code, and feedback vectors
 // only for functions that run often. The idle agent holds about 10 MB less (compiled code and
 // feedback in its heap, and the pages of the node binary that hold the compilers, never
-// touched), at the price of slower hot JavaScript. The agent's heavy work is elsewhere (JSON
-// parsing, TLS, zlib, child processes: native code either way). Lite mode has no WebAssembly,
-// which the agent does not use (only fetch() would); --no-expose-wasm says so up front, or V8
-// would print a warning into the .out file. An operator who wants the compilers back sets
-// AMBARI_AGENT_NODE_FLAGS= (empty) in ambari-env.sh. `simulate` does not use these flags:
-// thousands of hosts in one process need the compilers.
+// touched), and starts about 85 ms slower. Its commands are not measurably slower: their time
+// goes to child processes, files and the server (ARCHITECTURE.md, "What the idle agent
+// costs"). Lite mode has no WebAssembly, which the agent does not use (only fetch() would);
+// --no-expose-wasm says so up front, or V8 would print a warning into the .out file. An
+// operator who wants the compilers back sets AMBARI_AGENT_NODE_FLAGS= (empty) in
+// ambari-env.sh. `simulate` does not use these flags: thousands of hosts in one process need
+// the compilers.
 import { ConfigError } from '../config/errors.js';
 
 /** The variable (in the environment or ambari-env.sh) that replaces the default flags. */
