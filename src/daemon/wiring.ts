@@ -18,8 +18,7 @@ import { linkActors, linkRequest, type LinkSettings } from '../actors/link/serve
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commands/commandExecution.js';
 import { autoCacheUpdateEnabled } from '../actors/commands/commandJson.js';
 import { FileCache } from '../actors/resources/fileCache.js';
-import { createComponentStatusReporter } from '../actors/reporters/componentStatusReporter.js';
-import { createComponentVersionReporter } from '../actors/reporters/componentVersionReporter.js';
+import { createComponentReporters } from '../actors/reporters/componentReporters.js';
 import { collectHostStatus, createHostStatusReporter } from '../actors/reporters/hostStatusReporter.js';
 import { createCommandReporter } from '../actors/reporters/commandReporter.js';
 import { ReportStore } from '../actors/reporters/reportStore.js';
@@ -287,18 +286,7 @@ export function daemonMachine(options: DaemonOptions) {
             send: linkRequest,
             log,
           }),
-          componentStatus: createComponentStatusReporter({
-            intervalSeconds: agent.status_commands_run_interval,
-            defaultTimeoutSeconds: agent.status_command_timeout,
-            caches,
-            hostname: link.hostname,
-            runStatus,
-            send: linkRequest,
-            log,
-            activity,
-            onStatusChange: (entry) => statusChanges.emit(entry),
-          }),
-          componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log, defaultTimeoutSeconds: agent.status_command_timeout }),
+          ...createComponentReporters({ agent, caches, hostname: link.hostname, runStatus, send: linkRequest, log, activity, statusChanges }),
           alertStatus: createAlertStatusReporter({ intervalSeconds: agent.alert_reports_interval, maxFrameBytes, results: alertResults, send: linkRequest, log }),
           hostStatus: createHostStatusReporter({
             intervalSeconds: config.ini.heartbeat.state_interval_seconds,

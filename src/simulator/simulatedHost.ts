@@ -30,8 +30,7 @@ import { finalReport } from '../actors/commands/commandReport.js';
 import type { DirectoryProvider } from '../actors/commands/scriptLocation.js';
 import { executionSettings } from '../actors/commands/executionSettings.js';
 import { createCommandReporter } from '../actors/reporters/commandReporter.js';
-import { createComponentStatusReporter } from '../actors/reporters/componentStatusReporter.js';
-import { createComponentVersionReporter } from '../actors/reporters/componentVersionReporter.js';
+import { createComponentReporters } from '../actors/reporters/componentReporters.js';
 import { createHostStatusReporter } from '../actors/reporters/hostStatusReporter.js';
 import { fitReport, MIN_REPORT_FRAME_BYTES, reportBudget } from '../actors/reporters/reportFrames.js';
 import { createRecoveryFeed, StatusChanges } from '../actors/recovery/recoveryFeed.js';
@@ -176,18 +175,7 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
     run,
     probe: createServerProbe({ verifyCert: false, caFile: join(security.keysdir, security.server_crt), log: hostLog }),
     commandReporter: createCommandReporter({ store: reports, intervalSeconds: agent.command_reports_interval, maxOutputChars, maxFrameBytes, send: linkRequest, log: hostLog }),
-    componentStatus: createComponentStatusReporter({
-      intervalSeconds: agent.status_commands_run_interval,
-      defaultTimeoutSeconds: agent.status_command_timeout,
-      caches,
-      hostname: link.hostname,
-      runStatus,
-      send: linkRequest,
-      log: hostLog,
-      activity,
-      onStatusChange: (entry) => statusChanges.emit(entry),
-    }),
-    componentVersion: createComponentVersionReporter({ caches, hostname: link.hostname, runStatus, send: linkRequest, log: hostLog, defaultTimeoutSeconds: agent.status_command_timeout }),
+    ...createComponentReporters({ agent, caches, hostname: link.hostname, runStatus, send: linkRequest, log: hostLog, activity, statusChanges }),
     hostStatus: createHostStatusReporter({ intervalSeconds: config.ini.heartbeat.state_interval_seconds, collect: () => fleet.facts.hostStatus(), send: linkRequest, log: hostLog }),
     recoveryFeed: createRecoveryFeed({ caches, statusChanges }),
   };
