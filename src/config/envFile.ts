@@ -13,9 +13,8 @@ export const ENV_FILE_TIMEOUT_MS = 10_000;
 // The shell's environment at the end is printed by env(1), NUL-separated (a value may hold
 // newlines), by its absolute path: the file may change PATH. (It was a second Node.js start,
 // about 80 ms of every `start`.) The file is $0, so that it sees no positional parameters.
-// Variables named in __aa_export (e.g. the stock file's
-// unexported AMBARI_PASSPHRASE="DEV") are exported when the file set them, so that they are
-// printed too.
+// Variables named in __aa_export (e.g. the stock file's unexported AMBARI_PASSPHRASE="DEV")
+// are exported when the file set them, so that they are printed too.
 const SOURCE_AND_PRINT =
   '. "$0" >&2 || exit; ' +
   'for __aa_v in $__aa_export; do eval "if [ -n \\"\\${$__aa_v+set}\\" ]; then export $__aa_v; fi"; done; ' +
@@ -55,8 +54,8 @@ export function sourceEnvFile(file: string, base: NodeJS.ProcessEnv = process.en
   if (result.error) throw new ConfigError(`cannot source ${path} with /bin/sh: ${result.error.message}`);
   if (result.signal) throw new ConfigError(`${path} failed when sourced by /bin/sh (killed by ${result.signal})${said}`);
   if (result.status !== 0) throw new ConfigError(`${path} failed when sourced by /bin/sh (exit code ${result.status})${said}`);
-  // env(1) always prints something (the shell exports PWD at least): nothing means the file
-  // ended the shell before it got there.
+  // env(1) always prints something (__aa_export at least): nothing means the file ended the
+  // shell before it got there.
   if (result.stdout === '') {
     throw new ConfigError(`${path} ended the shell that sourced it before the environment could be read (does it call exit?)${said}`);
   }
