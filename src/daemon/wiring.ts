@@ -14,7 +14,7 @@ import { createServerProbe } from '../actors/link/serverProbe.js';
 import { createRegistrationBody } from '../actors/link/registrationBody.js';
 import { ambariVersionFile } from '../actors/link/ambariVersion.js';
 import { TakenTasks } from '../actors/commands/takenTasks.js';
-import { linkActors, linkRequest, type LinkSettings } from '../actors/link/serverLink.js';
+import { linkActors, linkRequest, linkSettingsFromIni, type LinkSettings } from '../actors/link/serverLink.js';
 import { createRunAttempt, createStatusRun, recoverLeftoverCommands } from '../actors/commands/commandExecution.js';
 import { autoCacheUpdateEnabled } from '../actors/commands/commandJson.js';
 import { FileCache } from '../actors/resources/fileCache.js';
@@ -121,7 +121,7 @@ interface Identity {
 
 export function daemonMachine(options: DaemonOptions) {
   const { config, paths, log } = options;
-  const { agent, security, server } = config.ini;
+  const { agent, security } = config.ini;
   const logActionImpl = logAction(log);
   const identity: Identity = {};
   const startedAt = Date.now();
@@ -141,11 +141,7 @@ export function daemonMachine(options: DaemonOptions) {
     caFile: security.ca_cert_path !== '' ? security.ca_cert_path : undefined,
   });
   const link: LinkSettings = {
-    urlPort: server.url_port,
-    securedUrlPort: server.secured_url_port,
-    verifyCert: security.ssl_verify_cert !== 0,
-    keysdir: security.keysdir,
-    serverCrt: security.server_crt,
+    ...linkSettingsFromIni(config.ini),
     // `start` ran with ambari-env.sh sourced into this process's environment.
     passphrase: resolvePassphrase(passphraseVar, process.env),
     hostname: () => identity.hostname ?? 'localhost',

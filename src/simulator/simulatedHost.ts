@@ -20,7 +20,7 @@ import type { LoadedConfig } from '../config/loadConfig.js';
 import type { LogFn } from '../logging/logger.js';
 import type { LogParams } from '../machines/logParams.js';
 import { createServerProbe } from '../actors/link/serverProbe.js';
-import { linkActors, linkRequest, type LinkSettings } from '../actors/link/serverLink.js';
+import { linkActors, linkRequest, linkSettingsFromIni, type LinkSettings } from '../actors/link/serverLink.js';
 import { TakenTasks } from '../actors/commands/takenTasks.js';
 import { ReportStore } from '../actors/reporters/reportStore.js';
 import { RunningCommands } from '../actors/commands/runningCommands.js';
@@ -109,11 +109,7 @@ export function simulatedHost(hostname: string, fleet: FleetSettings): Simulated
   const startedAt = Date.now();
   const prefix = fleet.realCommands ? join(fleet.realCommands.dataDir, hostname) : agent.prefix;
   const link: LinkSettings = {
-    urlPort: server.url_port,
-    securedUrlPort: server.secured_url_port,
-    verifyCert: security.ssl_verify_cert !== 0,
-    keysdir: security.keysdir,
-    serverCrt: security.server_crt,
+    ...linkSettingsFromIni(config.ini),
     passphrase: process.env[security.passphrase_env_var_name] ?? '',
     hostname: () => hostname,
     caches,

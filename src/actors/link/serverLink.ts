@@ -6,6 +6,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import { AgentCaches, SYNC_ORDER, type CacheName } from '../../caches/index.js';
+import type { AgentIni } from '../../config/schema.js';
 import type { LogFn } from '../../logging/logger.js';
 import type { BeatResult } from '../../machines/heartbeat.js';
 import type { RegistrationResponse } from '../../machines/registration.js';
@@ -27,6 +28,18 @@ export interface ServerLink {
   client: StompClient;
   router: TopicRouter;
   twoWaySsl: boolean;
+}
+
+/** The server's ports and the TLS settings of the link, from the ini ([server], [security]). */
+export function linkSettingsFromIni(ini: Pick<AgentIni, 'server' | 'security'>): Pick<LinkSettings, 'urlPort' | 'securedUrlPort' | 'verifyCert' | 'keysdir' | 'serverCrt'> {
+  const { server, security } = ini;
+  return {
+    urlPort: server.url_port,
+    securedUrlPort: server.secured_url_port,
+    verifyCert: security.ssl_verify_cert !== 0,
+    keysdir: security.keysdir,
+    serverCrt: security.server_crt,
+  };
 }
 
 export interface LinkSettings {
