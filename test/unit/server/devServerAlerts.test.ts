@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { applyMessage, type CacheSnapshot } from '../../../src/caches/handlers.js';
 import type { DevServer } from '../../../src/server/devServer.js';
 import { startLoopbackDevServer } from '../../support/inProcessDevServer.js';
+import { messagesOn, registeredClient } from '../../support/registeredClients.js';
 import { closeAllClients, TestStompClient } from '../../support/stompTestClient.js';
 
 type Json = Record<string, any>;
@@ -45,17 +46,7 @@ async function api(method: string, path: string, body?: unknown, contentType = '
   return { status: response.status, body: JSON.parse(await response.text()) as Json };
 }
 
-async function agent(hostName: string, topics: string[] = [ALERTS_TOPIC], on = server): Promise<TestStompClient> {
-  const client = await TestStompClient.open(on.securedUrlPort);
-  onTestFinished(() => client.close());
-  expect(await client.register(hostName)).toMatchObject({ exitstatus: 0 });
-  topics.forEach((topic, index) => client.subscribe(topic, `sub-${index + 1}`));
-  await client.request('/agents/configs', { hash: null }); // the subscriptions are in
-  return client;
-}
-
-const messagesOn = (client: TestStompClient, destination: string) =>
-  client.frames.filter((f) => f.command === 'MESSAGE' && f.headers.destination === destination).map((f) => JSON.parse(f.body) as Json);
+const agent = (hostName: string, topics: string[] = [ALERTS_TOPIC], on = server): Promise<TestStompClient> => registeredClient(on.securedUrlPort, hostName, topics);
 
 async function nextMessage(client: TestStompClient, destination: string): Promise<Json> {
   return JSON.parse((await client.waitFor((f) => f.command === 'MESSAGE' && f.headers.destination === destination, `a message on ${destination}`)).body) as Json;

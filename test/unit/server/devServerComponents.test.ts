@@ -5,11 +5,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMessage, type CacheSnapshot } from '../../../src/caches/handlers.js';
 import type { DevServer } from '../../../src/server/devServer.js';
 import { fixture } from '../../support/fixtures.js';
 import { startLoopbackDevServer } from '../../support/inProcessDevServer.js';
+import { messagesOn, registeredClient, roundTrip } from '../../support/registeredClients.js';
 import { closeAllClients, TestStompClient } from '../../support/stompTestClient.js';
 
 type Json = Record<string, any>;
@@ -44,22 +45,7 @@ async function api(path: string, body?: unknown, rawBody?: string): Promise<{ st
 }
 
 /** A registered agent connection (closed when the test finishes), subscribed to `topics`. */
-async function agent(hostName: string, topics: string[] = []): Promise<TestStompClient> {
-  const client = await TestStompClient.open(server.securedUrlPort);
-  onTestFinished(() => client.close());
-  expect(await client.register(hostName)).toMatchObject({ exitstatus: 0 });
-  topics.forEach((topic, index) => client.subscribe(topic, `sub-${index + 1}`));
-  await roundTrip(client);
-  return client;
-}
-
-/** The server has handled everything the client sent before (and pushed what it pushes). */
-async function roundTrip(client: TestStompClient): Promise<void> {
-  await client.request('/agents/configs', { hash: null });
-}
-
-const messagesOn = (client: TestStompClient, destination: string) =>
-  client.frames.filter((f) => f.command === 'MESSAGE' && f.headers.destination === destination).map((f) => JSON.parse(f.body) as Json);
+const agent = (hostName: string, topics: string[] = []): Promise<TestStompClient> => registeredClient(server.securedUrlPort, hostName, topics);
 
 async function sync(client: TestStompClient, destination: '/agents/topologies' | '/agents/metadata'): Promise<Json> {
   return (await client.request(destination, { hash: null })).body as Json;

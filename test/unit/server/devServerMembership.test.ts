@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { applyMessage, type CacheSnapshot } from '../../../src/caches/handlers.js';
 import type { DevServer } from '../../../src/server/devServer.js';
 import { startLoopbackDevServer } from '../../support/inProcessDevServer.js';
+import { messagesOn, registeredClient, roundTrip } from '../../support/registeredClients.js';
 import { closeAllClients, TestStompClient } from '../../support/stompTestClient.js';
 
 type Json = Record<string, any>;
@@ -45,22 +46,8 @@ async function api(path: string, init: { method?: string; body?: unknown } = {},
 const hostsBody = (...names: string[]) => names.map((host_name) => ({ Hosts: { host_name } }));
 
 /** A registered agent (closed when the test finishes), subscribed to `topics`. */
-async function agent(hostName: string, topics: string[] = [], on: DevServer = server, ipaddress = '10.1.0.1'): Promise<TestStompClient> {
-  const client = await TestStompClient.open(on.securedUrlPort);
-  onTestFinished(() => client.close());
-  expect(await client.register(hostName, { hardwareProfile: { ipaddress } })).toMatchObject({ exitstatus: 0 });
-  topics.forEach((topic, index) => client.subscribe(topic, `sub-${index + 1}`));
-  await roundTrip(client);
-  return client;
-}
-
-/** The server has handled everything the client sent before (and pushed what it pushes). */
-async function roundTrip(client: TestStompClient): Promise<void> {
-  await client.request('/agents/configs', { hash: null });
-}
-
-const messagesOn = (client: TestStompClient, destination: string) =>
-  client.frames.filter((f) => f.command === 'MESSAGE' && f.headers.destination === destination).map((f) => JSON.parse(f.body) as Json);
+const agent = (hostName: string, topics: string[] = [], on: DevServer = server, ipaddress = '10.1.0.1'): Promise<TestStompClient> =>
+  registeredClient(on.securedUrlPort, hostName, topics, { hardwareProfile: { ipaddress } });
 
 async function topology(client: TestStompClient): Promise<Json> {
   return (await client.request('/agents/topologies', { hash: null })).body as Json;
